@@ -1,0 +1,62 @@
+using System.Text.Json;
+
+namespace Scheduler.Contracts.Api;
+
+/// <summary>One execution as <c>GET /api/jobs/{id}</c> and <c>GET /api/jobs</c> return it.</summary>
+public sealed record JobExecution
+{
+    /// <summary>The execution's id.</summary>
+    public required Guid Id { get; init; }
+
+    /// <summary>The job type.</summary>
+    public required string JobType { get; init; }
+
+    /// <summary>One of <see cref="ExecutionStatus"/>.</summary>
+    public required string Status { get; init; }
+
+    /// <summary>One of <see cref="ExecutionTrigger"/>.</summary>
+    public required string Trigger { get; init; }
+
+    /// <summary>For cron runs, the fire time the occurrence was scheduled for.</summary>
+    public DateTimeOffset? ScheduledFor { get; init; }
+
+    /// <summary>When a node started running it.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>When it finished, whichever way.</summary>
+    public DateTimeOffset? CompletedAt { get; init; }
+
+    /// <summary>Who started it: a user id for manual runs, <c>scheduler</c> for cron runs.</summary>
+    public string? StartedBy { get; init; }
+
+    /// <summary>The node (runner id) that ran it.</summary>
+    public string? RunnerId { get; init; }
+
+    /// <summary>1 for a first run, higher for retries.</summary>
+    public int Attempt { get; init; } = 1;
+
+    /// <summary>The execution this one retries, if any.</summary>
+    public Guid? RetryOf { get; init; }
+
+    /// <summary>Parameters given with a manual trigger.</summary>
+    public JsonElement? Parameters { get; init; }
+
+    /// <summary>Why it failed, was skipped or was cancelled.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>What the run did, once finished.</summary>
+    public JobResult? Result { get; init; }
+
+    /// <summary>When the execution was recorded.</summary>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>When the row last changed.</summary>
+    public required DateTimeOffset UpdatedAt { get; init; }
+}
+
+/// <summary>A page of executions, newest first (<c>GET /api/jobs</c>).</summary>
+/// <param name="Jobs">The executions on this page.</param>
+/// <param name="Total">How many executions match the filters, over all pages.</param>
+/// <param name="Page">The 1-based page number.</param>
+/// <param name="Limit">The page size.</param>
+public sealed record JobExecutionPage(IReadOnlyList<JobExecution> Jobs, long Total, int Page, int Limit);

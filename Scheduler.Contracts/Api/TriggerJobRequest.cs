@@ -1,0 +1,24 @@
+using System.Text.Json;
+
+namespace Scheduler.Contracts.Api;
+
+/// <summary>Body of <c>POST /api/jobs/trigger</c>.</summary>
+/// <param name="JobType">One of the catalog's job types, for example <c>crawl_pending</c>.</param>
+/// <param name="TriggeredBy">Who asked for the run, recorded as <c>startedBy</c>.</param>
+/// <param name="Parameters">Optional parameters for this run, stored with the execution.</param>
+public sealed record TriggerJobRequest(string? JobType, string? TriggeredBy = null, JsonElement? Parameters = null);
+
+/// <summary>Answer to <c>POST /api/jobs/trigger</c> (202 Accepted, with <c>Location: /api/jobs/{id}</c>).</summary>
+/// <param name="JobId">The execution's id (the name the previous service's docs used).</param>
+/// <param name="Id">The same id (the name the dashboard reads).</param>
+/// <param name="JobType">The job type.</param>
+/// <param name="Status">The execution's status when the answer was written; <c>pending</c> until a node picks it up.</param>
+/// <param name="StartedAt">When it started, or null while pending.</param>
+/// <param name="CreatedAt">When the execution was recorded.</param>
+public sealed record TriggerJobResponse(
+    Guid JobId,
+    Guid Id,
+    string JobType,
+    string Status,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset CreatedAt);

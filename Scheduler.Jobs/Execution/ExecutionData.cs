@@ -1,0 +1,14 @@
+using Quartz;
+
+namespace Scheduler.Jobs.Execution;
+
+/// <summary>What the recording middleware hands a job through its merged job data.</summary>
+public static class ExecutionData
+{
+    /// <summary>The <c>scheduled_jobs.id</c> of the execution being run.</summary>
+    public const string ExecutionIdKey = "executionId";
+
+    /// <summary>The id of the execution this firing records, once the middleware has claimed it.</summary>
+    public static Guid? GetExecutionId(this IJobExecutionContext context) =>
+        context.MergedJobDataMap.TryGetString(ExecutionIdKey, out var value) && Guid.TryParse(value, out var id) ? id : null;
+}

@@ -1,0 +1,52 @@
+using System.Data.Common;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Scheduler.Jobs.Configuration;
+
+namespace Scheduler.Service.Data;
+
+public static class DataServiceCollectionExtensions
+{
+    /// <summary>
+    /// The one <see cref="NpgsqlDataSource"/> that Dapper and Quartz's job store share, and the
+    /// start-up migration (before Quartz starts, since Quartz validates the schema it finds).
+    /// </summary>
+    public static WebApplicationBuilder AddSchedulerStore(this WebApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(DatabaseOptions.ConnectionStringName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new OptionsValidationException(
+                $"ConnectionStrings:{DatabaseOptions.ConnectionStringName}", typeof(DatabaseOptions),
+                [$"ConnectionStrings:{DatabaseOptions.ConnectionStringName} is required (environment: ConnectionStrings__{DatabaseOptions.ConnectionStringName})."]);
+        }
+
+        builder.Services.AddSingleton(_ => CreateDataSource(connectionString));
+        builder.Services.AddSingleton<DbDataSource>(sp => sp.GetRequiredService<NpgsqlDataSource>());
+        builder.Services.AddSingleton<DatabaseMigrator>();
+
+        var options = builder.Services.AddValidatedOptions<DatabaseOptions>(builder.Configuration, DatabaseOptions.Section);
+        if (options.MigrateOnStartup)
+        {
+            builder.Services.AddHostedService<MigrateOnStartup>();
+        }
+
+        return builder;
+    }
+
+    internal static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        var csb = new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            ApplicationName = "scheduler-service",
+        };
+        return NpgsqlDataSource.Create(csb.ConnectionString);
+    }
+
+    private sealed class MigrateOnStartup(DatabaseMigrator migrator) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => migrator.ApplyAsync(cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

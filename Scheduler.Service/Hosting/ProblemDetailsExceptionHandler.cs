@@ -1,0 +1,100 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+
+namespace Scheduler.Service.Hosting;
+
+/// <summary>
+/// The one place exceptions become responses: unreadable input is a 4xx naming what was wrong,
+/// an unreachable database is a 503, anything else a 500 with a trace id and no internals.
+/// </summary>
+internal sealed partial class ProblemDetailsExceptionHandler(
+    IProblemDetailsService problemDetails,
+    ILogger<ProblemDetailsExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = exception switch
+        {
+            BadHttpRequestException bad => FromBadRequest(bad),
+            NpgsqlException or TimeoutException => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "The database is unavailable",
+                Detail = "The request was not carried out. Try again shortly.",
+            },
+            _ => null,
+        };
+
+        if (problem is null)
+        {
+            LogUnhandled(exception, httpContext.Request.Method, httpContext.Request.Path);
+            problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status500InternalServerError,
+                Title = "An unexpected error occurred",
+            };
+        }
+        else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            LogDatabaseUnavailable(exception, httpContext.Request.Method, httpContext.Request.Path);
+            httpContext.Response.Headers.RetryAfter = "5";
+        }
+
+        httpContext.Response.StatusCode = problem.Status!.Value;
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = problem,
+            Exception = exception,
+        });
+    }
+
+    private static ProblemDetails FromBadRequest(BadHttpRequestException exception)
+    {
+        if (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return new ProblemDetails
+            {
+                Status = exception.StatusCode,
+                Title = "Request body too large",
+                Detail = $"The body may be at most {ServiceDefaults.MaxRequestBodyBytes} bytes.",
+            };
+        }
+
+        if (exception.InnerException is JsonException json)
+        {
+            var field = FieldOf(json.Path);
+            return new HttpValidationProblemDetails(new Dictionary<string, string[]>
+            {
+                [field] = [field == "body"
+                    ? "The request body is not valid JSON."
+                    : $"'{field}' has a value of the wrong type or is malformed."],
+            })
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "The request body could not be read",
+            };
+        }
+
+        return new ProblemDetails
+        {
+            Status = exception.StatusCode,
+            Title = "The request could not be read",
+            Detail = exception.StatusCode == StatusCodes.Status415UnsupportedMediaType
+                ? "Send the body as application/json."
+                : "The request body is missing or unreadable.",
+        };
+    }
+
+    /// <summary>"$.parameters.depth" becomes "parameters.depth"; the root or no path becomes "body".</summary>
+    private static string FieldOf(string? path) =>
+        path is null or "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path}")]
+    private partial void LogUnhandled(Exception exception, string method, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable for {Method} {Path}")]
+    private partial void LogDatabaseUnavailable(Exception exception, string method, string path);
+}

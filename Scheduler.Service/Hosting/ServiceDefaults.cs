@@ -1,0 +1,36 @@
+using System.Text.Json;
+
+namespace Scheduler.Service.Hosting;
+
+public static class ServiceDefaults
+{
+    /// <summary>Largest request body accepted, in bytes; larger bodies get 413.</summary>
+    public const long MaxRequestBodyBytes = 64 * 1024;
+
+    /// <summary>Problem details for every error, strict JSON, bounded request bodies.</summary>
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
+    {
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
+
+        // A body that cannot be read becomes an exception the handler above turns into a 400 naming the field.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.RespectNullableAnnotations = true;
+            o.SerializerOptions.RespectRequiredConstructorParameters = true;
+            o.SerializerOptions.AllowTrailingCommas = false;
+            o.SerializerOptions.ReadCommentHandling = JsonCommentHandling.Disallow;
+        });
+        return builder;
+    }
+
+    public static WebApplication UseServiceDefaults(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+}

@@ -1,0 +1,33 @@
+using Scheduler.Jobs;
+using Scheduler.Service.Api;
+using Scheduler.Service.Data;
+using Scheduler.Service.Health;
+using Scheduler.Service.Hosting;
+using Scheduler.Service.Scheduling;
+
+namespace Scheduler.Service;
+
+/// <summary>The service, assembled. Read top to bottom, this is its table of contents.</summary>
+public static class SchedulerApp
+{
+    /// <param name="args">Command-line arguments.</param>
+    /// <param name="configure">Last word on configuration (tests and tools add their settings here).</param>
+    public static WebApplication Create(string[] args, Action<ConfigurationManager>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Configuration.AddSeedEnvironmentNames();
+        configure?.Invoke(builder.Configuration);
+
+        builder.AddServiceDefaults();
+        builder.AddSchedulerStore();
+        builder.Services.AddJobs(builder.Configuration);
+        builder.AddScheduling();
+        builder.AddHealth();
+
+        var app = builder.Build();
+        app.UseServiceDefaults();
+        app.MapHealthEndpoints();
+        app.MapJobsApi();
+        return app;
+    }
+}

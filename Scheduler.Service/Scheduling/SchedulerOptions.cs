@@ -1,0 +1,36 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Scheduler.Service.Scheduling;
+
+/// <summary>Quartz scheduler and cluster settings, from <c>Scheduler</c>.</summary>
+public sealed class SchedulerOptions
+{
+    public const string Section = "Scheduler";
+
+    /// <summary>The cluster's name: the same on every node that shares the store.</summary>
+    [Required, MaxLength(120)]
+    public string InstanceName { get; set; } = "scheduler-service";
+
+    /// <summary>How many jobs one node runs at once.</summary>
+    [Range(1, 200)]
+    public int MaxConcurrency { get; set; } = 10;
+
+    /// <summary>How often a node checks in with the cluster.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan CheckinInterval { get; set; } = TimeSpan.FromSeconds(7.5);
+
+    /// <summary>How late a node's check-in may be before the others treat it as failed and recover its work.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan CheckinMisfireThreshold { get; set; } = TimeSpan.FromSeconds(7.5);
+
+    /// <summary>How late a trigger may fire before it counts as misfired and its misfire instruction applies.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan MisfireThreshold { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long a node with nothing due waits before asking the store again. Also bounds how soon
+    /// a node picks up work another node scheduled (Quartz's default of 30 s made a new node idle for ~25 s).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan IdleWaitTime { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs every test against a real PostgreSQL. Starts a throwaway cluster on a free loopback port
+# unless ConnectionStrings__Scheduler is set (as in GitHub Actions); stops what it started.
+# Exits with the tests' result; the last line is the summary.
+set -euo pipefail
+cd "$(dirname "$0")"
+. scripts/postgres.sh
+require_dotnet
+
+pg_dir=""
+cleanup() {
+  if [ -n "$pg_dir" ]; then pg_stop "$pg_dir"; rm -rf "$pg_dir"; pg_dir=""; fi
+}
+trap cleanup EXIT
+
+if [ -z "${ConnectionStrings__Scheduler:-}" ]; then
+  pg_ensure_installed
+  pg_dir=$(mktemp -d /tmp/scheduler-test-pg.XXXXXX)
+  port=$(free_port 55433)
+  pg_start "$pg_dir" "$port" fast
+  export ConnectionStrings__Scheduler="$(pg_connection_string "$pg_dir" "$port" postgres)"
+else
+  log "using the database in ConnectionStrings__Scheduler"
+fi
+
+results=TestResults
+rm -rf "$results"
+set +e
+dotnet test Scheduler.sln -c Release \
+  --logger "console;verbosity=normal" \
+  --logger "trx;LogFileName=results.trx" \
+  --results-directory "$results" "$@"
+status=$?
+set -e
+cleanup
+
+trx=$(find "$results" -name results.trx 2>/dev/null | head -n 1)
+if [ -n "$trx" ]; then
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  count() { printf '%s' "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+  passed=$(count passed); failed=$(count failed); skipped=$(count notExecuted)
+  echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
+else
+  echo "tests: the test run produced no results (build or start-up failure, see above)"
+fi
+exit "$status"
