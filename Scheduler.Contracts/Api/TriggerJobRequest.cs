@@ -6,7 +6,7 @@ namespace Scheduler.Contracts.Api;
 /// <param name="JobType">One of the catalog's job types, for example <c>crawl_pending</c>.</param>
 /// <param name="TriggeredBy">Who asked for the run, recorded as <c>startedBy</c>.</param>
 /// <param name="Parameters">Optional parameters for this run, stored with the execution.</param>
-public sealed record TriggerJobRequest(string? JobType, string? TriggeredBy = null, JsonElement? Parameters = null);
+public sealed record TriggerJobRequest(string? JobType = null, string? TriggeredBy = null, JsonElement? Parameters = null);
 
 /// <summary>Answer to <c>POST /api/jobs/trigger</c> (202 Accepted, with <c>Location: /api/jobs/{id}</c>).</summary>
 /// <param name="JobId">The execution's id (the name the previous service's docs used).</param>

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Quartz;
 using Scheduler.Contracts;
 using Scheduler.Contracts.Api;
@@ -88,12 +87,12 @@ public static partial class JobsApi
             new TriggerJobResponse(execution.Id, execution.Id, execution.JobType, execution.Status, execution.StartedAt, execution.CreatedAt));
     }
 
-    public static async Task<Results<Ok<JobExecution>, NotFound<ProblemDetails>>> GetJob(
+    public static async Task<Results<Ok<JobExecution>, ProblemHttpResult>> GetJob(
         Guid id, ExecutionStore store, CancellationToken cancellationToken)
     {
         var execution = await store.GetAsync(id, cancellationToken);
         return execution is null
-            ? TypedResults.NotFound(new ProblemDetails { Title = "Execution not found", Detail = $"No execution has id {id}.", Status = StatusCodes.Status404NotFound })
+            ? TypedResults.Problem(title: "Execution not found", detail: $"No execution has id {id}.", statusCode: StatusCodes.Status404NotFound)
             : TypedResults.Ok(execution);
     }
 

@@ -1,0 +1,80 @@
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Scheduler.Contracts.Api;
+using Scheduler.Jobs.Catalog;
+using Scheduler.Service;
+
+namespace Scheduler.Tests.Infrastructure;
+
+/// <summary>
+/// The real service, in this process, on a real Kestrel port on 127.0.0.1, against the test
+/// database and the given stand-ins. Cron schedules are off unless a test turns one on.
+/// </summary>
+public sealed class ServiceHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ServiceHost(WebApplication app, string runnerId)
+    {
+        _app = app;
+        RunnerId = runnerId;
+        Client = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public HttpClient Client { get; }
+
+    public string RunnerId { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<ServiceHost> StartAsync(string standInUrl, IDictionary<string, string?>? settings = null)
+    {
+        var runnerId = $"test-node-{Guid.NewGuid():N}"[..20];
+        var values = BaseSettings(TestDatabase.ConnectionString, standInUrl, runnerId);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        var app = SchedulerApp.Create([], configuration => configuration.AddInMemoryCollection(values));
+        app.Urls.Add("http://127.0.0.1:0");
+        await app.StartAsync();
+        return new ServiceHost(app, runnerId);
+    }
+
+    /// <summary>Settings every test host starts from: loopback, test database, no cron schedules, short waits.</summary>
+    public static Dictionary<string, string?> BaseSettings(string connectionString, string standInUrl, string runnerId)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Scheduler"] = connectionString,
+            ["JOB_RUNNER_ID"] = runnerId,
+            ["Services:Crawler:BaseUrl"] = standInUrl,
+            ["Services:Discovery:BaseUrl"] = standInUrl,
+            ["Services:Crawler:Timeout"] = "00:00:10",
+            ["Services:Discovery:Timeout"] = "00:00:10",
+            ["Scheduler:IdleWaitTime"] = "00:00:01",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var definition in JobCatalog.Default.All)
+        {
+            values[$"Jobs:{definition.Name}:Scheduled"] = "false";
+        }
+
+        return values;
+    }
+
+    public async Task<JobExecution> GetExecutionAsync(Guid id) =>
+        (await Client.GetFromJsonAsync<JobExecution>($"/api/jobs/{id}"))!;
+
+    public Task<JobExecution> WaitForStatusAsync(Guid id, string status, TimeSpan? timeout = null) =>
+        Eventually.Until(() => GetExecutionAsync(id), e => e.Status == status, timeout ?? TimeSpan.FromSeconds(20), $"execution {id} to be {status}");
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
