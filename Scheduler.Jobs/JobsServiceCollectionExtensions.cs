@@ -30,8 +30,13 @@ public static class JobsServiceCollectionExtensions
         services.AddValidatedOptions<CrawlPendingOptions>(configuration, CrawlPendingOptions.Section);
 
         var endpoints = services.AddValidatedOptions<ServiceEndpointsOptions>(configuration, ServiceEndpointsOptions.Section);
-        ValidatedOptions.Bind<ServiceEndpoint>(configuration.GetSection("Services:Crawler"), "Services:Crawler");
-        ValidatedOptions.Bind<ServiceEndpoint>(configuration.GetSection("Services:Discovery"), "Services:Discovery");
+        // Data annotations do not recurse, so each endpoint is checked on its own.
+        foreach (var name in new[] { nameof(ServiceEndpointsOptions.Crawler), nameof(ServiceEndpointsOptions.Discovery) })
+        {
+            var path = $"{ServiceEndpointsOptions.Section}:{name}";
+            ValidatedOptions.Bind<ServiceEndpoint>(configuration.GetSection(path), path);
+        }
+
         services.AddHttpClient<CrawlerClient>(http =>
         {
             http.BaseAddress = endpoints.Crawler.BaseAddress;

@@ -5,36 +5,16 @@ using System.Text.Json;
 using Dapper;
 using FluentAssertions;
 using Scheduler.Contracts.Api;
-using Scheduler.StandIns;
 using Scheduler.Tests.Infrastructure;
 
 namespace Scheduler.Tests;
 
-public sealed class JobsApiTests
+public sealed class JobsApiTests : ServiceFixture
 {
     private static readonly DateTime Origin = new(2025, 10, 1, 0, 0, 0, DateTimeKind.Utc);
 
-    private StandInApp _standIns = null!;
-    private ServiceHost _service = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        await TestDatabase.ResetAsync();
-        _standIns = await StandInApp.StartAsync();
-        _service = await ServiceHost.StartAsync(_standIns.BaseUrl);
-        await SeedHistoryAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        await _service.DisposeAsync();
-        await _standIns.DisposeAsync();
-    }
-
     /// <summary>20 executions one hour apart: crawl_pending alternating completed/failed, by alice or bob; plus 4 of an older type.</summary>
-    private static async Task SeedHistoryAsync()
+    protected override async Task OnStartedAsync()
     {
         await using var connection = await TestDatabase.OpenAsync();
         for (var i = 0; i < 20; i++)
@@ -113,7 +93,7 @@ public sealed class JobsApiTests
     {
         var any = (await ListAsync("/api/jobs?status=failed&limit=1")).Jobs[0];
 
-        var response = await _service.Client.GetAsync($"/api/jobs/{any.Id}");
+        var response = await Service.Client.GetAsync($"/api/jobs/{any.Id}");
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -137,7 +117,7 @@ public sealed class JobsApiTests
     {
         var before = await CountExecutionsAsync();
 
-        var response = await _service.Client.PostAsync("/api/jobs/trigger", new StringContent(body, Encoding.UTF8, "application/json"));
+        var response = await Service.Client.PostAsync("/api/jobs/trigger", new StringContent(body, Encoding.UTF8, "application/json"));
 
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
@@ -157,7 +137,7 @@ public sealed class JobsApiTests
     [Test]
     public async Task Trigger_WithoutJsonContentType_Returns415()
     {
-        var response = await _service.Client.PostAsync("/api/jobs/trigger", new StringContent("{\"jobType\":\"crawl_pending\"}", Encoding.UTF8, "text/plain"));
+        var response = await Service.Client.PostAsync("/api/jobs/trigger", new StringContent("{\"jobType\":\"crawl_pending\"}", Encoding.UTF8, "text/plain"));
 
         response.StatusCode.Should().Be(HttpStatusCode.UnsupportedMediaType);
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
@@ -168,7 +148,7 @@ public sealed class JobsApiTests
     {
         var huge = JsonSerializer.Serialize(new { jobType = "crawl_pending", triggeredBy = new string('x', 70_000) });
 
-        var response = await _service.Client.PostAsync("/api/jobs/trigger", new StringContent(huge, Encoding.UTF8, "application/json"));
+        var response = await Service.Client.PostAsync("/api/jobs/trigger", new StringContent(huge, Encoding.UTF8, "application/json"));
 
         response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
@@ -178,7 +158,7 @@ public sealed class JobsApiTests
     [TestCase("/api/jobs/3f2b8a57-0000-4000-8000-000000000000", TestName = "Get_UnknownId_Returns404")]
     public async Task Get_Missing_Returns404ProblemDetails(string path)
     {
-        var response = await _service.Client.GetAsync(path);
+        var response = await Service.Client.GetAsync(path);
 
         response.StatusCode.Should().Be(HttpStatusCode.NotFound);
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
@@ -198,7 +178,7 @@ public sealed class JobsApiTests
     [TestCase("type=crawl_pending'%20OR%201=1--", "type")]
     public async Task List_BadQuery_Returns400NamingTheParameter(string query, string field)
     {
-        var response = await _service.Client.GetAsync($"/api/jobs?{query}");
+        var response = await Service.Client.GetAsync($"/api/jobs?{query}");
 
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -208,7 +188,7 @@ public sealed class JobsApiTests
     [Test]
     public async Task Health_IsLivenessInTheSeedShape()
     {
-        using var json = JsonDocument.Parse(await _service.Client.GetStringAsync("/health"));
+        using var json = JsonDocument.Parse(await Service.Client.GetStringAsync("/health"));
 
         json.RootElement.GetProperty("status").GetString().Should().Be("healthy");
         json.RootElement.GetProperty("service").GetString().Should().Be("scheduler-service");
@@ -218,7 +198,7 @@ public sealed class JobsApiTests
     [Test]
     public async Task Readiness_ReportsDatabaseAndScheduler()
     {
-        var response = await _service.Client.GetAsync("/readyz");
+        var response = await Service.Client.GetAsync("/readyz");
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -229,7 +209,7 @@ public sealed class JobsApiTests
 
     private async Task<JobExecutionPage> ListAsync(string path)
     {
-        var response = await _service.Client.GetAsync(path);
+        var response = await Service.Client.GetAsync(path);
         response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<JobExecutionPage>())!;
     }

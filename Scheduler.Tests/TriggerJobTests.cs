@@ -10,37 +10,19 @@ using Scheduler.Tests.Infrastructure;
 
 namespace Scheduler.Tests;
 
-public sealed class TriggerJobTests
+public sealed class TriggerJobTests : ServiceFixture
 {
-    private StandInApp _standIns = null!;
-    private ServiceHost _service = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        await TestDatabase.ResetAsync();
-        _standIns = await StandInApp.StartAsync();
-        _service = await ServiceHost.StartAsync(_standIns.BaseUrl);
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        await _service.DisposeAsync();
-        await _standIns.DisposeAsync();
-    }
-
     [SetUp]
-    public void ResetStandIns() => _standIns.State.Reset();
+    public void ResetStandIns() => StandIns.State.Reset();
 
     [Test]
     public async Task Trigger_CrawlPending_GoesPendingRunningCompleted_WithTheCrawlersCounts()
     {
-        _standIns.State.SeedDiscoveries(7, failEvery: 3);
+        StandIns.State.SeedDiscoveries(7, failEvery: 3);
         // Slow the first downstream call so the running state can be seen.
-        _standIns.State.SetFault("GET", "/api/discoveries", new Fault(DelayMs: 1500, Times: 1));
+        StandIns.State.SetFault("GET", "/api/discoveries", new Fault(DelayMs: 1500, Times: 1));
 
-        var response = await _service.Client.PostAsJsonAsync("/api/jobs/trigger", new { jobType = "crawl_pending", triggeredBy = "test_user" });
+        var response = await Service.Client.PostAsJsonAsync("/api/jobs/trigger", new { jobType = "crawl_pending", triggeredBy = "test_user" });
 
         response.StatusCode.Should().Be(HttpStatusCode.Accepted);
         var accepted = (await response.Content.ReadFromJsonAsync<TriggerJobResponse>())!;
@@ -48,11 +30,11 @@ public sealed class TriggerJobTests
         accepted.JobId.Should().Be(accepted.Id);
         response.Headers.Location!.ToString().Should().Be($"/api/jobs/{accepted.Id}");
 
-        var running = await _service.WaitForStatusAsync(accepted.Id, ExecutionStatus.Running);
+        var running = await Service.WaitForStatusAsync(accepted.Id, ExecutionStatus.Running);
         running.StartedAt.Should().NotBeNull();
-        running.RunnerId.Should().Be(_service.RunnerId);
+        running.RunnerId.Should().Be(Service.RunnerId);
 
-        var done = await _service.WaitForStatusAsync(accepted.Id, ExecutionStatus.Completed);
+        var done = await Service.WaitForStatusAsync(accepted.Id, ExecutionStatus.Completed);
         done.Trigger.Should().Be(ExecutionTrigger.Manual);
         done.StartedBy.Should().Be("test_user");
         done.CompletedAt.Should().BeOnOrAfter(done.StartedAt!.Value);
@@ -65,9 +47,9 @@ public sealed class TriggerJobTests
         Number(done.Result.Details["failedCrawls"]).Should().Be(2);
         done.Result.Details.Should().ContainKey("duration");
 
-        var listed = _standIns.State.RequestsTo("GET", "/api/discoveries");
+        var listed = StandIns.State.RequestsTo("GET", "/api/discoveries");
         listed.Should().ContainSingle().Which.Query.Should().Be("?crawlStatus=pending&limit=100");
-        var batch = _standIns.State.RequestsTo("POST", "/api/crawl/batch").Should().ContainSingle().Subject;
+        var batch = StandIns.State.RequestsTo("POST", "/api/crawl/batch").Should().ContainSingle().Subject;
         using var body = JsonDocument.Parse(batch.Body);
         body.RootElement.GetProperty("discoveries").EnumerateArray().Select(d => d.GetProperty("id").GetString())
             .Should().Equal("d-1", "d-2", "d-3", "d-4", "d-5", "d-6", "d-7");
@@ -76,44 +58,44 @@ public sealed class TriggerJobTests
     [Test]
     public async Task Trigger_WhenTheDiscoveryServiceFails_RecordsFailedNamingServiceAndStatus()
     {
-        _standIns.State.SetFault("GET", "/api/discoveries", new Fault(Status: 500));
+        StandIns.State.SetFault("GET", "/api/discoveries", new Fault(Status: 500));
 
         var id = await TriggerAsync();
-        var failed = await _service.WaitForStatusAsync(id, ExecutionStatus.Failed);
+        var failed = await Service.WaitForStatusAsync(id, ExecutionStatus.Failed);
 
         failed.Error.Should().Be("discovery service answered 500 InternalServerError to GET /api/discoveries");
         failed.Result!.Success.Should().BeFalse();
         failed.CompletedAt.Should().NotBeNull();
-        _standIns.State.RequestsTo("POST", "/api/crawl/batch").Should().BeEmpty();
+        StandIns.State.RequestsTo("POST", "/api/crawl/batch").Should().BeEmpty();
     }
 
     [Test]
     public async Task Trigger_WithNothingPending_CompletesAndSaysSo()
     {
         var id = await TriggerAsync();
-        var done = await _service.WaitForStatusAsync(id, ExecutionStatus.Completed);
+        var done = await Service.WaitForStatusAsync(id, ExecutionStatus.Completed);
 
         done.Result!.ItemsProcessed.Should().Be(0);
         done.Result.Details["note"]!.ToString().Should().Be("no pending discoveries");
-        _standIns.State.RequestsTo("POST", "/api/crawl/batch").Should().BeEmpty();
+        StandIns.State.RequestsTo("POST", "/api/crawl/batch").Should().BeEmpty();
     }
 
     [Test]
     public async Task Trigger_WithParameters_StoresThemWithTheExecution()
     {
-        var response = await _service.Client.PostAsJsonAsync("/api/jobs/trigger",
+        var response = await Service.Client.PostAsJsonAsync("/api/jobs/trigger",
             new { jobType = "crawl_pending", parameters = new { reason = "backlog" } });
         var id = (await response.Content.ReadFromJsonAsync<TriggerJobResponse>())!.Id;
 
         await using var connection = await TestDatabase.OpenAsync();
         var stored = await connection.ExecuteScalarAsync<string>("SELECT parameters->>'reason' FROM scheduled_jobs WHERE id = @id", new { id });
         stored.Should().Be("backlog");
-        await _service.WaitForStatusAsync(id, ExecutionStatus.Completed);
+        await Service.WaitForStatusAsync(id, ExecutionStatus.Completed);
     }
 
     private async Task<Guid> TriggerAsync()
     {
-        var response = await _service.Client.PostAsJsonAsync("/api/jobs/trigger", new { jobType = "crawl_pending" });
+        var response = await Service.Client.PostAsJsonAsync("/api/jobs/trigger", new { jobType = "crawl_pending" });
         response.StatusCode.Should().Be(HttpStatusCode.Accepted);
         return (await response.Content.ReadFromJsonAsync<TriggerJobResponse>())!.Id;
     }

@@ -48,9 +48,10 @@ public static class ValidatedOptions
 
     private static string KeyOf(InvalidOperationException ex)
     {
-        const string marker = "configuration path '";
+        // "Failed to convert configuration value '<value>' at '<key>' to type '<type>'."
+        const string marker = "' at '";
         var message = ex.Message;
-        var start = message.IndexOf(marker, StringComparison.Ordinal);
+        var start = message.LastIndexOf(marker, StringComparison.Ordinal);
         if (start < 0)
         {
             return "see the section's keys";

@@ -39,13 +39,9 @@ public static partial class JobsApi
         CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.JobType))
+        if (!catalog.TryGet(request.JobType, out var definition))
         {
-            errors["jobType"] = [$"Required. Valid types: {string.Join(", ", catalog.Names)}."];
-        }
-        else if (!catalog.TryGet(request.JobType, out _))
-        {
-            errors["jobType"] = [$"Unknown job type. Valid types: {string.Join(", ", catalog.Names)}."];
+            errors["jobType"] = [$"{(string.IsNullOrWhiteSpace(request.JobType) ? "Required" : "Unknown job type")}. Valid types: {string.Join(", ", catalog.Names)}."];
         }
 
         if (request.TriggeredBy is { Length: > MaxTriggeredByLength })
@@ -58,7 +54,7 @@ public static partial class JobsApi
             errors["parameters"] = ["Must be a JSON object."];
         }
 
-        if (errors.Count > 0 || !catalog.TryGet(request.JobType, out var definition))
+        if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors, title: "The trigger request is invalid");
         }

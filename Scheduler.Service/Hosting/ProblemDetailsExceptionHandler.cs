@@ -18,7 +18,8 @@ internal sealed partial class ProblemDetailsExceptionHandler(
         var problem = exception switch
         {
             BadHttpRequestException bad => FromBadRequest(bad),
-            NpgsqlException or TimeoutException => new ProblemDetails
+            // Only a database that cannot be reached is a 503; a rejected statement is a bug (500).
+            NpgsqlException { IsTransient: true } or TimeoutException => new ProblemDetails
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = "The database is unavailable",
