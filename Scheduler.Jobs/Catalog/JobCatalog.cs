@@ -8,7 +8,6 @@ public sealed class JobCatalog
 {
     public const string JobGroup = "jobs";
     public const string CronTriggerGroup = "cron";
-    public const string ManualTriggerGroup = "manual";
 
     private readonly Dictionary<string, JobDefinition> _byName;
 

@@ -26,8 +26,6 @@ public sealed class ServiceHost : IAsyncDisposable
 
     public string RunnerId { get; }
 
-    public IServiceProvider Services => _app.Services;
-
     public static async Task<ServiceHost> StartAsync(string standInUrl, IDictionary<string, string?>? settings = null)
     {
         var runnerId = $"test-node-{Guid.NewGuid():N}"[..20];
