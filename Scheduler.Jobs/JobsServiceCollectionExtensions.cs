@@ -1,55 +1,81 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Quartz;
 using Scheduler.Jobs.Catalog;
+using Scheduler.Jobs.Cleanup;
 using Scheduler.Jobs.Clients;
 using Scheduler.Jobs.Configuration;
 using Scheduler.Jobs.Crawling;
+using Scheduler.Jobs.Digest;
 using Scheduler.Jobs.Execution;
 
 namespace Scheduler.Jobs;
 
 public static class JobsServiceCollectionExtensions
 {
-    /// <summary>The catalog, the typed clients, each job's options and the execution store.</summary>
+    /// <summary>
+    /// The catalog (built-in types with configuration applied, plus configured HTTP-call types), each
+    /// job's options, the typed clients with their resilience, and the stores the jobs write.
+    /// Every bad setting is reported at once, by key.
+    /// </summary>
     public static IServiceCollection AddJobs(this IServiceCollection services, IConfiguration configuration)
     {
-        var catalog = JobCatalog.Default;
-        services.AddSingleton(catalog);
+        var failures = new List<string>();
+        T? Collect<T>(Func<T> read) where T : class
+        {
+            try
+            {
+                return read();
+            }
+            catch (OptionsValidationException ex)
+            {
+                failures.AddRange(ex.Failures);
+                return null;
+            }
+        }
+
+        var catalog = Collect(() => JobCatalog.Load(configuration));
+        Collect(() => services.AddValidatedOptions<CrawlPendingOptions>(configuration, CrawlPendingOptions.Section));
+        Collect(() => services.AddValidatedOptions<WeeklyDigestOptions>(configuration, WeeklyDigestOptions.Section));
+        Collect(() => services.AddValidatedOptions<CleanupOptions>(configuration, CleanupOptions.Section));
+
+        var endpoints = new Dictionary<string, ServiceEndpoint>(StringComparer.Ordinal);
+        foreach (var service in ServiceNames.All)
+        {
+            var path = $"Services:{service}";
+            var section = configuration.GetSection(path);
+            ServiceEndpoint? endpoint = service == ServiceNames.CoreApi
+                ? Collect(() => ValidatedOptions.Bind<CoreApiEndpoint>(section, path))
+                : Collect(() => ValidatedOptions.Bind<ServiceEndpoint>(section, path));
+            endpoints[service] = endpoint ?? (service == ServiceNames.CoreApi ? new CoreApiEndpoint() : new ServiceEndpoint());
+            if (endpoint is not null && catalog is not null)
+            {
+                var callers = catalog.All.Where(d => d.Enabled && d.Services.Contains(service)).Select(d => d.Name);
+                failures.AddRange(DownstreamClients.Requirements(service, endpoint, callers));
+            }
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new OptionsValidationException("configuration", typeof(JobsServiceCollectionExtensions), failures);
+        }
+
+        services.AddSingleton(catalog!);
         services.AddSingleton<ExecutionStore>();
+        services.AddSingleton<DigestDeliveryStore>();
         services.AddSingleton(RunnerIdentity.From(configuration));
         services.AddSingleton(TimeProvider.System);
-
-        foreach (var definition in catalog.All)
-        {
-            var path = $"Jobs:{definition.Name}";
-            ValidatedOptions.Bind<JobScheduleOptions>(configuration.GetSection(path), path);
-            services.AddOptions<JobScheduleOptions>(definition.Name).Bind(configuration.GetSection(path));
-        }
-
-        services.AddValidatedOptions<CrawlPendingOptions>(configuration, CrawlPendingOptions.Section);
-
-        var endpoints = services.AddValidatedOptions<ServiceEndpointsOptions>(configuration, ServiceEndpointsOptions.Section);
-        // Data annotations do not recurse, so each endpoint is checked on its own.
-        foreach (var name in new[] { nameof(ServiceEndpointsOptions.Crawler), nameof(ServiceEndpointsOptions.Discovery) })
-        {
-            var path = $"{ServiceEndpointsOptions.Section}:{name}";
-            ValidatedOptions.Bind<ServiceEndpoint>(configuration.GetSection(path), path);
-        }
-
-        services.AddHttpClient<CrawlerClient>(http =>
-        {
-            http.BaseAddress = endpoints.Crawler.BaseAddress;
-            http.Timeout = endpoints.Crawler.Timeout;
-        });
-        services.AddHttpClient<DiscoveryClient>(http =>
-        {
-            http.BaseAddress = endpoints.Discovery.BaseAddress;
-            http.Timeout = endpoints.Discovery.Timeout;
-        });
-
+        services.AddMemoryCache();
+        services.AddTransient<StartedByResolver>();
+        services.AddDownstreamClients(endpoints);
         return services;
     }
+
+    /// <summary>The catalog <see cref="AddJobs"/> registered, for registrations that need it before the container is built.</summary>
+    public static JobCatalog GetJobCatalog(this IServiceCollection services) =>
+        services.Single(d => d.ServiceType == typeof(JobCatalog)).ImplementationInstance as JobCatalog
+        ?? throw new InvalidOperationException("AddJobs must be called first");
 
     /// <summary>Registers every catalog job with Quartz as a durable job, and the recording middleware around them all.</summary>
     public static IQuartzBuilder AddCatalogJobs(this IQuartzBuilder quartz, JobCatalog catalog)

@@ -1,12 +1,18 @@
 using System.Text;
-using Scheduler.Contracts.Downstream;
 
 namespace Scheduler.StandIns;
 
 /// <summary>
-/// The stand-in services on one Kestrel listener: the discovery service's
-/// <c>GET /api/discoveries</c> and the crawler's <c>POST /api/crawl/batch</c>, plus a control
-/// API under <c>/_standin</c> for people running <c>./run.sh</c>.
+/// The stand-in services on one Kestrel listener, plus a control API under <c>/_standin</c> for
+/// people running <c>./run.sh</c>:
+/// <list type="bullet">
+/// <item>discovery service: <c>GET /api/discoveries</c>, <c>GET /api/recommendations</c>,
+/// <c>POST /api/discoveries/view-counts/refresh</c>, <c>POST /api/discoveries/trending/recalculate</c>;</item>
+/// <item>crawler: <c>POST /api/crawl/batch</c>;</item>
+/// <item>user service: <c>GET /api/users</c>, <c>GET /api/users/{externalId}</c>, <c>POST /api/interactions/cleanup</c>;</item>
+/// <item>email service: <c>POST /api/send</c>;</item>
+/// <item>core API admin endpoints: <c>POST /v1/admin/…</c>, behind HTTP Basic.</item>
+/// </list>
 /// </summary>
 public sealed class StandInApp : IAsyncDisposable
 {
@@ -36,6 +42,9 @@ public sealed class StandInApp : IAsyncDisposable
         state.SeedDiscoveries(
             app.Configuration.GetValue("StandIns:PendingDiscoveries", 0),
             app.Configuration.GetValue("StandIns:FailEvery", 0));
+        state.SeedDigestRecipients(app.Configuration.GetValue("StandIns:DigestRecipients", 0));
+        state.AdminUsername = app.Configuration["StandIns:AdminUsername"] ?? state.AdminUsername;
+        state.AdminPassword = app.Configuration["StandIns:AdminPassword"] ?? state.AdminPassword;
 
         app.Use(async (context, next) =>
         {
@@ -92,18 +101,12 @@ public sealed class StandInApp : IAsyncDisposable
             }
         });
 
-        app.MapGet("/api/discoveries", (string? crawlStatus, int? limit, StandInState s) =>
-            crawlStatus is null or "pending"
-                ? Results.Ok(s.PendingDiscoveries(limit ?? 100))
-                : Results.Ok(new DiscoveryList([], 0)));
-        app.MapPost("/api/crawl/batch", (CrawlBatchRequest batch, StandInState s) => Results.Ok(s.Crawl(batch)));
-
-        var control = app.MapGroup("/_standin");
-        control.MapGet("/requests", (StandInState s) => s.Requests);
-        control.MapPost("/reset", (StandInState s) => s.Reset());
-        control.MapPost("/discoveries", (SeedRequest seed, StandInState s) => s.SeedDiscoveries(seed.Count, seed.FailEvery));
-        control.MapPost("/faults", (FaultRequest f, StandInState s) => s.SetFault(f.Method, f.Path, new Fault(f.Status, f.DelayMs, f.Times)));
-        control.MapDelete("/faults", (string method, string path, StandInState s) => s.ClearFault(method, path));
+        app.MapDiscoveryEndpoints();
+        app.MapCrawlerEndpoints();
+        app.MapUserEndpoints();
+        app.MapEmailEndpoints();
+        app.MapCoreApiEndpoints();
+        app.MapControlEndpoints();
 
         await app.StartAsync();
         return new StandInApp(app, state);
@@ -116,8 +119,4 @@ public sealed class StandInApp : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
-
-    private sealed record SeedRequest(int Count, int FailEvery = 0);
-
-    private sealed record FaultRequest(string Method, string Path, int? Status = null, int DelayMs = 0, int? Times = null);
 }

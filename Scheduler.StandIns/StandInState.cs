@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Scheduler.Contracts.Downstream;
 
 namespace Scheduler.StandIns;
 
@@ -20,14 +19,17 @@ public sealed record ReceivedRequest(
 /// <param name="Status">Answer with this status code.</param>
 /// <param name="DelayMs">Wait this long first (the wait ends early if the caller goes away).</param>
 /// <param name="Times">Apply to this many requests, then stop; null for all.</param>
-public sealed record Fault(int? Status = null, int DelayMs = 0, int? Times = null);
+/// <param name="After">Let this many requests through normally first.</param>
+public sealed record Fault(int? Status = null, int DelayMs = 0, int? Times = null, int After = 0);
 
-/// <summary>The stand-ins' memory: the data they serve, the faults they inject, the requests they saw.</summary>
-public sealed class StandInState
+/// <summary>
+/// The stand-ins' memory: the data they serve, the faults they inject, the requests they saw.
+/// Each service's part lives in its own file (<c>StandInState.Discovery.cs</c>, <c>.Users.cs</c>,
+/// <c>.Email.cs</c>, <c>.CoreApi.cs</c>).
+/// </summary>
+public sealed partial class StandInState
 {
     private readonly Lock _gate = new();
-    private readonly List<Discovery> _pending = [];
-    private readonly HashSet<string> _failing = [];
     private readonly ConcurrentDictionary<string, Fault> _faults = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentQueue<ReceivedRequest> _requests = new();
 
@@ -36,58 +38,19 @@ public sealed class StandInState
     public IReadOnlyList<ReceivedRequest> RequestsTo(string method, string path) =>
         [.. _requests.Where(r => r.Method == method && r.Path == path)];
 
+    /// <summary>Forgets everything: seeded data, overrides, deliveries, faults and requests; counts and credentials go back to their defaults.</summary>
     public void Reset()
     {
         lock (_gate)
         {
-            _pending.Clear();
-            _failing.Clear();
+            ResetDiscovery();
+            ResetUsers();
+            ResetEmail();
+            ResetCoreApi();
         }
 
         _faults.Clear();
         _requests.Clear();
-    }
-
-    /// <summary>Adds <paramref name="count"/> pending discoveries; every <paramref name="failEvery"/>-th one fails to crawl.</summary>
-    public void SeedDiscoveries(int count, int failEvery = 0)
-    {
-        lock (_gate)
-        {
-            var start = _pending.Count;
-            for (var i = 1; i <= count; i++)
-            {
-                var id = $"d-{start + i}";
-                _pending.Add(new Discovery(id, $"https://example.org/articles/{start + i}", "pending"));
-                if (failEvery > 0 && (start + i) % failEvery == 0)
-                {
-                    _failing.Add(id);
-                }
-            }
-        }
-    }
-
-    public DiscoveryList PendingDiscoveries(int limit)
-    {
-        lock (_gate)
-        {
-            return new DiscoveryList([.. _pending.Take(limit)], _pending.Count);
-        }
-    }
-
-    /// <summary>Crawls a batch: every discovery sent leaves the pending list; the failing ones are reported failed.</summary>
-    public CrawlBatchResponse Crawl(CrawlBatchRequest batch)
-    {
-        lock (_gate)
-        {
-            var results = batch.Discoveries
-                .Select(d => _failing.Contains(d.Id)
-                    ? new CrawlItemResult(d.Id, false, "fetch failed: 404")
-                    : new CrawlItemResult(d.Id, true))
-                .ToList();
-            var sent = batch.Discoveries.Select(d => d.Id).ToHashSet();
-            _pending.RemoveAll(d => sent.Contains(d.Id));
-            return new CrawlBatchResponse(results.Count(r => r.Success), results.Count(r => !r.Success), results);
-        }
     }
 
     /// <summary>Makes <c>METHOD path</c> fail or be slow (see <see cref="Fault"/>).</summary>
@@ -100,6 +63,16 @@ public sealed class StandInState
         var key = $"{method} {path}";
         while (_faults.TryGetValue(key, out var fault))
         {
+            if (fault.After > 0)
+            {
+                if (_faults.TryUpdate(key, fault with { After = fault.After - 1 }, fault))
+                {
+                    return null;
+                }
+
+                continue;
+            }
+
             if (fault.Times is null)
             {
                 return fault;

@@ -13,6 +13,12 @@ public sealed class ConfigurationTests
     [TestCase("Services:Crawler:BaseUrl", "crawler-without-scheme", TestName = "StartUp_RelativeServiceUrl_StopsNamingTheKey")]
     [TestCase("Scheduler:MaxConcurrency", "lots-secret-ish", TestName = "StartUp_UnconvertibleNumber_StopsNamingTheKeyNotTheValue")]
     [TestCase("Jobs:crawl_pending:BatchSize", "-7", TestName = "StartUp_BatchSizeOutOfRange_StopsNamingTheKey")]
+    [TestCase("Jobs:weekly_digest:EmailBatchSize", "-3", TestName = "StartUp_DigestBatchSizeOutOfRange_StopsNamingTheKey")]
+    [TestCase("Jobs:cleanup_old_data:ExecutionRetentionDays", "-9", TestName = "StartUp_RetentionOutOfRange_StopsNamingTheKey")]
+    [TestCase("Jobs:email_scan:Timeout", "forever-ish", TestName = "StartUp_UnconvertibleTimeout_StopsNamingTheKey")]
+    [TestCase("Jobs:email_scan:Path", "https://elsewhere.example/v1/admin/email-scan", TestName = "StartUp_HttpCallPathWithAHost_StopsNamingTheKey")]
+    [TestCase("Jobs:email_scan:Service", "Mailbox", TestName = "StartUp_HttpCallUnknownService_StopsNamingTheKey")]
+    [TestCase("Services:Email:TotalTimeout", "00:00:01", TestName = "StartUp_TotalTimeoutNotAboveAttemptTimeout_StopsNamingTheKey")]
     public void StartUp_WithABadSetting_StopsWithTheKeyNamed(string key, string value)
     {
         var settings = ServiceHost.BaseSettings(TestDatabase.ConnectionString, "http://127.0.0.1:9", "config-test");
@@ -23,6 +29,65 @@ public sealed class ConfigurationTests
         var error = act.Should().Throw<OptionsValidationException>().Which.Message;
         error.Should().Contain(key.Split(':')[^1]).And.Contain(key[..key.LastIndexOf(':')]);
         error.Should().NotContain(value, "a setting's value may be a secret");
+    }
+
+    [TestCase("Services:CoreApi:BaseUrl", "API_BASE")]
+    [TestCase("Services:CoreApi:Username", "ADMIN_BASIC_USERNAME")]
+    [TestCase("Services:CoreApi:Password", "ADMIN_BASIC_PASSWORD")]
+    [TestCase("Services:Email:BaseUrl", "EMAIL_SERVICE_URL")]
+    public void StartUp_WithoutWhatAnEnabledJobCalls_StopsNamingTheKeyAndTheVariable(string key, string variable)
+    {
+        var settings = ServiceHost.BaseSettings(TestDatabase.ConnectionString, "http://127.0.0.1:9", "config-test");
+        settings[key] = "";
+
+        var act = () => SchedulerApp.Create([], configuration => configuration.AddInMemoryCollection(settings));
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle()
+            .Which.Should().StartWith($"{key}: is required ({variable})");
+    }
+
+    [Test]
+    public void StartUp_WithAnUnknownJobSection_StopsSayingHowToDeclareOne()
+    {
+        var settings = ServiceHost.BaseSettings(TestDatabase.ConnectionString, "http://127.0.0.1:9", "config-test");
+        settings["Jobs:crawl_pendng:BatchSize"] = "10";
+
+        var act = () => SchedulerApp.Create([], configuration => configuration.AddInMemoryCollection(settings));
+
+        act.Should().Throw<OptionsValidationException>()
+            .WithMessage("*Jobs:crawl_pendng: not a built-in job type; set Jobs:crawl_pendng:Kind to HttpCall*");
+    }
+
+    [Test]
+    public void StartUp_WithSeveralBadSettings_ReportsThemAllAtOnce()
+    {
+        var settings = ServiceHost.BaseSettings(TestDatabase.ConnectionString, "http://127.0.0.1:9", "config-test");
+        settings["Jobs:weekly_digest:Cron"] = "sometimes";
+        settings["Jobs:crawl_pending:MaxBatchesPerRun"] = "0";
+        settings["Services:User:BaseUrl"] = "user-service";
+
+        var act = () => SchedulerApp.Create([], configuration => configuration.AddInMemoryCollection(settings));
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Contain(f => f.StartsWith("Jobs:weekly_digest:Cron", StringComparison.Ordinal))
+            .And.Contain(f => f.StartsWith("Jobs:crawl_pending:MaxBatchesPerRun", StringComparison.Ordinal))
+            .And.Contain(f => f.StartsWith("Services:User:BaseUrl", StringComparison.Ordinal));
+    }
+
+    [Test]
+    public void StartUp_WithTheCoreApiJobsDisabled_NeedsNoCoreApiSettings()
+    {
+        var settings = ServiceHost.BaseSettings(TestDatabase.ConnectionString, "http://127.0.0.1:9", "config-test");
+        settings["Services:CoreApi:BaseUrl"] = "";
+        settings["Services:CoreApi:Username"] = "";
+        settings["Services:CoreApi:Password"] = "";
+        foreach (var type in new[] { "export_dlq_replay", "outbox_dlq_replay", "email_scan", "retention_cleanup", "admin_cleanup" })
+        {
+            settings[$"Jobs:{type}:Enabled"] = "false";
+        }
+
+        var act = () => SchedulerApp.Create([], configuration => configuration.AddInMemoryCollection(settings));
+
+        act.Should().NotThrow();
     }
 
     [Test]

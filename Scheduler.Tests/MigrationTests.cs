@@ -9,6 +9,10 @@ namespace Scheduler.Tests;
 
 public sealed class MigrationTests
 {
+    /// <summary>The files in database/, in the order they apply.</summary>
+    private static IReadOnlyList<string> MigrationFiles =>
+        [.. Directory.GetFiles(Path.Combine(ServiceProcess.RepositoryRoot, "database"), "*.sql").Order(StringComparer.Ordinal)];
+
     [Test]
     public async Task Migrations_OnAnEmptyDatabase_CreateQuartzTablesScheduledJobsAndHeartbeats()
     {
@@ -17,11 +21,12 @@ public sealed class MigrationTests
 
         var applied = await new DatabaseMigrator(dataSource, NullLogger<DatabaseMigrator>.Instance).ApplyAsync(CancellationToken.None);
 
-        applied.Should().Equal("001_quartz_schema.sql", "002_scheduled_jobs.sql", "003_job_heartbeats.sql");
+        applied.Should().Equal(MigrationFiles.Select(Path.GetFileName));
         await using var connection = await dataSource.OpenConnectionAsync();
         var tables = (await connection.QueryAsync<string>("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).ToList();
         tables.Should().Contain(["qrtz_job_details", "qrtz_triggers", "qrtz_cron_triggers", "qrtz_fired_triggers",
-            "qrtz_scheduler_state", "qrtz_locks", "qrtz_paused_job_grps", "scheduled_jobs", "job_heartbeats", "schema_migrations"]);
+            "qrtz_scheduler_state", "qrtz_locks", "qrtz_paused_job_grps", "scheduled_jobs", "job_heartbeats", "schema_migrations",
+            "scheduled_jobs_archive", "digest_deliveries"]);
         var indexes = (await connection.QueryAsync<string>("SELECT indexname FROM pg_indexes WHERE tablename = 'scheduled_jobs'")).ToList();
         indexes.Should().Contain(["idx_scheduled_jobs_status", "idx_scheduled_jobs_job_type", "idx_scheduled_jobs_started_by",
             "idx_scheduled_jobs_created_at", "ux_scheduled_jobs_cron_occurrence"]);
@@ -58,7 +63,7 @@ public sealed class MigrationTests
         outputs.Count(o => o.Contains("applied 001_quartz_schema.sql", StringComparison.Ordinal)).Should().Be(1, "one process applies, the other waits on the lock");
         outputs.Count(o => o.Contains("up to date", StringComparison.Ordinal)).Should().Be(1);
         await using var connection = new NpgsqlConnection(connectionString);
-        (await connection.QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version")).Should().Equal(1, 2, 3);
+        (await connection.QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version")).Should().Equal(MigrationFiles.Select((_, i) => i + 1));
     }
 
     [Test]

@@ -47,8 +47,9 @@ public sealed class TriggerJobTests : ServiceFixture
         Number(done.Result.Details["failedCrawls"]).Should().Be(2);
         done.Result.Details.Should().ContainKey("duration");
 
-        var listed = StandIns.State.RequestsTo("GET", "/api/discoveries");
-        listed.Should().ContainSingle().Which.Query.Should().Be("?crawlStatus=pending&limit=100");
+        // One page of pending discoveries, then an empty one that ends the run.
+        StandIns.State.RequestsTo("GET", "/api/discoveries").Select(r => r.Query)
+            .Should().Equal("?crawlStatus=pending&limit=100", "?crawlStatus=pending&limit=100");
         var batch = StandIns.State.RequestsTo("POST", "/api/crawl/batch").Should().ContainSingle().Subject;
         using var body = JsonDocument.Parse(batch.Body);
         body.RootElement.GetProperty("discoveries").EnumerateArray().Select(d => d.GetProperty("id").GetString())

@@ -1,13 +1,24 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Scheduler.Contracts;
+using Scheduler.Jobs.Cleanup;
+using Scheduler.Jobs.Clients;
+using Scheduler.Jobs.Configuration;
 using Scheduler.Jobs.Crawling;
+using Scheduler.Jobs.Digest;
+using Scheduler.Jobs.HttpCalls;
 
 namespace Scheduler.Jobs.Catalog;
 
-/// <summary>Every job type this service runs. Schedules here are defaults; configuration (<c>Jobs:&lt;type&gt;</c>) overrides them.</summary>
+/// <summary>
+/// Every job type this node runs: the built-in types below with configuration applied, plus any
+/// HTTP-call type configuration declares (<c>Jobs:&lt;name&gt;:Kind = HttpCall</c>).
+/// </summary>
 public sealed class JobCatalog
 {
     public const string JobGroup = "jobs";
     public const string CronTriggerGroup = "cron";
+    public const string Section = "Jobs";
 
     private readonly Dictionary<string, JobDefinition> _byName;
 
@@ -17,14 +28,62 @@ public sealed class JobCatalog
         All = [.. _byName.Values.OrderBy(d => d.Name, StringComparer.Ordinal)];
     }
 
-    /// <summary>The built-in catalog.</summary>
-    public static JobCatalog Default { get; } = new(
+    /// <summary>The built-in types with their defaults (schedules in UTC), before configuration.</summary>
+    public static IReadOnlyList<JobDefinition> BuiltIn { get; } =
     [
-        new(JobTypes.CrawlPending,
-            "Sends pending discoveries to the crawler in batches and counts successes and failures.",
-            typeof(CrawlPendingJob),
-            DefaultCron: "0 0/15 * * * ?"),
-    ]);
+        new()
+        {
+            Name = JobTypes.CrawlPending,
+            Description = "Sends pending discoveries to the crawler in batches until none are left or the per-run cap is reached.",
+            Kind = JobKind.Workflow,
+            JobClass = typeof(CrawlPendingJob),
+            Cron = "0 0/15 * * * ?",
+            Timeout = TimeSpan.FromMinutes(30),
+            Services = [ServiceNames.Discovery, ServiceNames.Crawler],
+        },
+        new()
+        {
+            Name = JobTypes.WeeklyDigest,
+            Description = "Mails each active user with the digest enabled their recommendations, at most once per ISO week.",
+            Kind = JobKind.Workflow,
+            JobClass = typeof(WeeklyDigestJob),
+            Cron = "0 0 9 ? * MON",
+            Timeout = TimeSpan.FromHours(2),
+            Services = [ServiceNames.User, ServiceNames.Discovery, ServiceNames.Email],
+        },
+        new()
+        {
+            Name = JobTypes.CleanupOldData,
+            Description = "Deletes old user interactions, archives old executions, refreshes view counts and trending scores.",
+            Kind = JobKind.Workflow,
+            JobClass = typeof(CleanupOldDataJob),
+            Cron = "0 0 2 * * ?",
+            Timeout = TimeSpan.FromHours(1),
+            Services = [ServiceNames.User, ServiceNames.Discovery],
+        },
+        HttpCall(JobTypes.ExportDlqReplay, "Replays failed exports (core API export dead letters).",
+            "0 0/15 * * * ?", ServiceNames.CoreApi, "/v1/admin/export-dead-letter"),
+        HttpCall(JobTypes.OutboxDlqReplay, "Drains notification and webhook dead letters (core API outbox).",
+            "0 0/15 * * * ?", ServiceNames.CoreApi, "/v1/admin/outbox/dead-letter"),
+        HttpCall(JobTypes.EmailScan, "Scans the inbound mailbox (core API).",
+            "0 0/5 * * * ?", ServiceNames.CoreApi, "/v1/admin/email-scan"),
+        HttpCall(JobTypes.RetentionCleanup, "Applies data retention policies (core API).",
+            "0 0 2 * * ?", ServiceNames.CoreApi, "/v1/admin/retention/cleanup"),
+        HttpCall(JobTypes.AdminCleanup, "Cleans up orphaned data and reconciles straggler jobs (core API).",
+            "0 0 4 * * ?", ServiceNames.CoreApi, "/v1/admin/cleanup"),
+        // The previous generation named these; disabled until their owners confirm the paths.
+        HttpCall(JobTypes.SubmissionNotifications, "Sends submission notifications (email service).",
+            "0 0/10 * * * ?", ServiceNames.Email, "/api/notifications/submissions", enabled: false),
+        HttpCall(JobTypes.ModerationUpdates, "Sends moderation updates (email service).",
+            "0 0/10 * * * ?", ServiceNames.Email, "/api/notifications/moderation", enabled: false),
+        HttpCall(JobTypes.UpdateMetrics, "Refreshes discovery view counts (discovery service).",
+            "0 0 * * * ?", ServiceNames.Discovery, "/api/discoveries/view-counts/refresh", enabled: false),
+        HttpCall(JobTypes.RecalculateTrending, "Recalculates trending scores (discovery service).",
+            "0 30 * * * ?", ServiceNames.Discovery, "/api/discoveries/trending/recalculate", enabled: false),
+    ];
+
+    /// <summary>The built-in types with no configuration applied (tests and tools that need the names).</summary>
+    public static JobCatalog Defaults { get; } = new(BuiltIn);
 
     public IReadOnlyList<JobDefinition> All { get; }
 
@@ -41,4 +100,125 @@ public sealed class JobCatalog
         definition = null!;
         return false;
     }
+
+    /// <summary>
+    /// The built-in types with <c>Jobs:&lt;name&gt;</c> applied, plus the HTTP-call types configuration
+    /// declares. Every bad key in every section is reported at once, by key, never by value.
+    /// </summary>
+    public static JobCatalog Load(IConfiguration configuration)
+    {
+        var failures = new List<string>();
+        var definitions = new List<JobDefinition>();
+        var builtIn = BuiltIn.ToDictionary(d => d.Name, StringComparer.Ordinal);
+
+        foreach (var definition in BuiltIn)
+        {
+            var path = $"{Section}:{definition.Name}";
+            if (TryBind(configuration.GetSection(path), path, failures) is { } options)
+            {
+                definitions.Add(Apply(definition, options, path, failures));
+            }
+        }
+
+        foreach (var section in configuration.GetSection(Section).GetChildren())
+        {
+            if (builtIn.ContainsKey(section.Key))
+            {
+                continue;
+            }
+
+            var path = section.Path;
+            if (TryBind(section, path, failures) is not { } options)
+            {
+                continue;
+            }
+
+            if (options.Kind != JobKind.HttpCall)
+            {
+                failures.Add($"{path}: not a built-in job type; set {path}:Kind to HttpCall to declare an HTTP-call job. Built-in types: {string.Join(", ", builtIn.Keys)}.");
+                continue;
+            }
+
+            var declared = new JobDefinition
+            {
+                Name = section.Key,
+                Description = $"Calls {options.Method ?? "POST"} {options.Path} on the {options.Service} service.",
+                Kind = JobKind.HttpCall,
+                JobClass = typeof(HttpCallJob),
+                Cron = "",
+                Timeout = TimeSpan.FromMinutes(10),
+                Services = [],
+            };
+            foreach (var key in new[] { nameof(options.Cron), nameof(options.Service), nameof(options.Path) })
+            {
+                if (string.IsNullOrWhiteSpace(section[key]))
+                {
+                    failures.Add($"{path}:{key}: is required for an HTTP-call job.");
+                }
+            }
+
+            definitions.Add(Apply(declared, options, path, failures));
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new OptionsValidationException(Section, typeof(JobTypeOptions), failures);
+        }
+
+        return new JobCatalog(definitions);
+    }
+
+    private static JobTypeOptions? TryBind(IConfigurationSection section, string path, List<string> failures)
+    {
+        try
+        {
+            return ValidatedOptions.Bind<JobTypeOptions>(section, path);
+        }
+        catch (OptionsValidationException ex)
+        {
+            failures.AddRange(ex.Failures);
+            return null;
+        }
+    }
+
+    private static JobDefinition Apply(JobDefinition definition, JobTypeOptions options, string path, List<string> failures)
+    {
+        if (definition.Kind == JobKind.Workflow && (options.Service ?? options.Method ?? options.Path ?? options.ItemsField) is not null)
+        {
+            failures.Add($"{path}: Service, Method, Path and ItemsField apply only to HTTP-call jobs.");
+        }
+
+        var call = definition.Kind == JobKind.HttpCall
+            ? new HttpCallTarget(
+                options.Service ?? definition.Call?.Service ?? "",
+                options.Method ?? definition.Call?.Method ?? "POST",
+                options.Path ?? definition.Call?.Path ?? "",
+                options.ItemsField ?? definition.Call?.ItemsField)
+            : null;
+
+        return definition with
+        {
+            Description = options.Description ?? definition.Description,
+            Cron = string.IsNullOrWhiteSpace(options.Cron) ? definition.Cron : options.Cron,
+            TimeZone = string.IsNullOrWhiteSpace(options.TimeZone) ? definition.TimeZone : options.TimeZone,
+            Enabled = options.Enabled ?? definition.Enabled,
+            Scheduled = options.Scheduled ?? definition.Scheduled,
+            Timeout = options.Timeout ?? definition.Timeout,
+            Call = call,
+            Services = call is null ? definition.Services : [call.Service],
+        };
+    }
+
+    private static JobDefinition HttpCall(string name, string description, string cron, string service, string path, bool enabled = true) => new()
+    {
+        Name = name,
+        Description = description,
+        Kind = JobKind.HttpCall,
+        JobClass = typeof(HttpCallJob),
+        Cron = cron,
+        Enabled = enabled,
+        Timeout = TimeSpan.FromMinutes(10),
+        Services = [service],
+        Call = new HttpCallTarget(service, "POST", path),
+    };
 }

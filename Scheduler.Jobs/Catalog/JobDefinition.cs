@@ -2,12 +2,64 @@ using Quartz;
 
 namespace Scheduler.Jobs.Catalog;
 
-/// <summary>A job type the scheduler knows: its name, what it does, the class that runs it, its default schedule.</summary>
-public sealed record JobDefinition(string Name, string Description, Type JobClass, string DefaultCron, string DefaultTimeZone = "UTC")
+/// <summary>How a job type does its work.</summary>
+public enum JobKind
 {
+    /// <summary>A workflow written as a job class (fetch, batch, send, record).</summary>
+    Workflow,
+
+    /// <summary>One HTTP call to a service, described entirely by configuration.</summary>
+    HttpCall,
+}
+
+/// <summary>
+/// A job type as this node runs it: the catalog's defaults with configuration (<c>Jobs:&lt;name&gt;</c>) applied.
+/// </summary>
+public sealed record JobDefinition
+{
+    public required string Name { get; init; }
+
+    public required string Description { get; init; }
+
+    public required JobKind Kind { get; init; }
+
+    /// <summary>The <see cref="IJob"/> class that runs it.</summary>
+    public required Type JobClass { get; init; }
+
+    /// <summary>Quartz cron expression (seconds first), read in <see cref="TimeZone"/>.</summary>
+    public required string Cron { get; init; }
+
+    /// <summary>IANA time zone of the cron expression.</summary>
+    public string TimeZone { get; init; } = "UTC";
+
+    /// <summary>False: the type neither fires on its schedule nor accepts manual triggers.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>False: the type runs only when triggered by hand.</summary>
+    public bool Scheduled { get; init; } = true;
+
+    /// <summary>How long one run may take before it is interrupted and recorded as timed out.</summary>
+    public required TimeSpan Timeout { get; init; }
+
+    /// <summary>The services (<see cref="Clients.ServiceNames"/>) the type calls.</summary>
+    public required IReadOnlyList<string> Services { get; init; }
+
+    /// <summary>The call an <see cref="JobKind.HttpCall"/> type makes; null for workflows.</summary>
+    public HttpCallTarget? Call { get; init; }
+
+    /// <summary>Whether a cron trigger should exist for the type.</summary>
+    public bool RunsOnSchedule => Enabled && Scheduled;
+
     /// <summary>The durable Quartz job every trigger of this type fires.</summary>
-    public JobKey JobKey { get; } = new(Name, JobCatalog.JobGroup);
+    public JobKey JobKey => new(Name, JobCatalog.JobGroup);
 
     /// <summary>The type's one cron trigger.</summary>
-    public TriggerKey CronTriggerKey { get; } = new(Name, JobCatalog.CronTriggerGroup);
+    public TriggerKey CronTriggerKey => new(Name, JobCatalog.CronTriggerGroup);
 }
+
+/// <summary>What an HTTP-call job sends: <c>Method</c> <c>Path</c> on <c>Service</c>, with no body.</summary>
+/// <param name="Service">A <see cref="Clients.ServiceNames"/> entry.</param>
+/// <param name="Method">The HTTP method, normally POST.</param>
+/// <param name="Path">The path on the service, starting with <c>/</c>.</param>
+/// <param name="ItemsField">A numeric property of the JSON answer that counts the items handled, if the service reports one.</param>
+public sealed record HttpCallTarget(string Service, string Method, string Path, string? ItemsField = null);

@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using Scheduler.Contracts.Downstream;
 
 namespace Scheduler.Jobs.Clients;
@@ -6,14 +5,8 @@ namespace Scheduler.Jobs.Clients;
 /// <summary>The crawler service.</summary>
 public sealed class CrawlerClient(HttpClient http)
 {
-    public const string ServiceName = "crawler";
-
     /// <summary><c>POST /api/crawl/batch</c></summary>
-    public async Task<CrawlBatchResponse> CrawlBatchAsync(CrawlBatchRequest batch, CancellationToken cancellationToken)
-    {
-        using var response = await http.PostAsJsonAsync("api/crawl/batch", batch, cancellationToken);
-        DownstreamServiceException.ThrowIfFailed(response, ServiceName);
-        return await response.Content.ReadFromJsonAsync<CrawlBatchResponse>(cancellationToken)
-            ?? throw new InvalidOperationException("crawler service answered POST /api/crawl/batch with an empty body");
-    }
+    public Task<CrawlBatchResponse> CrawlBatchAsync(CrawlBatchRequest batch, string idempotencyKey, CancellationToken cancellationToken) =>
+        DownstreamCall.SendAsync<CrawlBatchResponse>(http, ServiceNames.Crawler,
+            DownstreamCall.Request(HttpMethod.Post, "/api/crawl/batch", idempotencyKey, batch), cancellationToken);
 }

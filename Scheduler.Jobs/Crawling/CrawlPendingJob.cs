@@ -8,8 +8,9 @@ using Scheduler.Jobs.Execution;
 namespace Scheduler.Jobs.Crawling;
 
 /// <summary>
-/// <c>crawl_pending</c>: pending discoveries from the discovery service, sent to the crawler's
-/// batch endpoint; the result counts what the crawler reports as crawled and failed.
+/// <c>crawl_pending</c>: pending discoveries from the discovery service, sent to the crawler's batch
+/// endpoint one batch at a time until none are pending or the per-run cap is reached. The result
+/// counts what the crawler reports as crawled and failed, and the batches sent.
 /// </summary>
 [DisallowConcurrentExecution]
 public sealed class CrawlPendingJob(
@@ -19,26 +20,73 @@ public sealed class CrawlPendingJob(
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
-        var pending = await discovery.GetPendingAsync(options.CurrentValue.BatchSize, cancellationToken);
-        if (pending.Discoveries.Count == 0)
+        var settings = options.CurrentValue;
+        var tally = new Tally();
+        var sent = new HashSet<string>(StringComparer.Ordinal);
+        string? stoppedBecause = null;
+
+        while (true)
         {
-            context.Result = JobResults.NothingToDo("no pending discoveries");
-            return;
+            if (tally.Batches == settings.MaxBatchesPerRun)
+            {
+                stoppedBecause = $"per-run cap of {settings.MaxBatchesPerRun} batches reached; the rest waits for the next run";
+                break;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var pending = await discovery.GetPendingAsync(settings.BatchSize, cancellationToken);
+            var batch = pending.Discoveries.Where(d => !sent.Contains(d.Id)).ToList();
+            if (batch.Count == 0)
+            {
+                // Either nothing is pending, or the discovery service still lists only what this run already sent.
+                stoppedBecause = pending.Discoveries.Count == 0 ? null : "the discovery service still lists only discoveries this run already sent";
+                break;
+            }
+
+            var outcome = await crawler.CrawlBatchAsync(new CrawlBatchRequest(batch), context.IdempotencyKey($"batch-{tally.Batches + 1}"), cancellationToken);
+            sent.UnionWith(batch.Select(d => d.Id));
+            tally.Add(batch.Count, outcome);
+            context.Result = tally.ToResult(stoppedBecause);
         }
 
-        var outcome = await crawler.CrawlBatchAsync(new CrawlBatchRequest(pending.Discoveries), cancellationToken);
+        context.Result = tally.Batches == 0 && stoppedBecause is null
+            ? JobResults.NothingToDo("no pending discoveries")
+            : tally.ToResult(stoppedBecause);
+    }
 
-        context.Result = new JobResult
+    private sealed class Tally
+    {
+        private readonly List<string> _errors = [];
+
+        public int Batches { get; private set; }
+
+        private int _items;
+        private int _successful;
+        private int _failed;
+
+        public void Add(int items, CrawlBatchResponse outcome)
         {
-            Success = true,
-            ItemsProcessed = pending.Discoveries.Count,
-            Errors = JobResults.Bounded(outcome.Results.Where(r => !r.Success).Select(r => $"{r.Id}: {r.Error ?? "crawl failed"}")),
-            Details = new Dictionary<string, object?>
+            Batches++;
+            _items += items;
+            _successful += outcome.Successful;
+            _failed += outcome.Failed;
+            _errors.AddRange(outcome.Results.Where(r => !r.Success).Select(r => $"{r.Id}: {r.Error ?? "crawl failed"}"));
+        }
+
+        public JobResult ToResult(string? stoppedBecause)
+        {
+            var details = new Dictionary<string, object?>
             {
-                ["successfulCrawls"] = outcome.Successful,
-                ["failedCrawls"] = outcome.Failed,
-                ["batches"] = 1,
-            },
-        };
+                ["successfulCrawls"] = _successful,
+                ["failedCrawls"] = _failed,
+                ["batches"] = Batches,
+            };
+            if (stoppedBecause is not null)
+            {
+                details["note"] = stoppedBecause;
+            }
+
+            return new JobResult { Success = true, ItemsProcessed = _items, Errors = JobResults.Bounded(_errors), Details = details };
+        }
     }
 }

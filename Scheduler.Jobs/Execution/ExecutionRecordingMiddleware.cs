@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Quartz;
 using Scheduler.Contracts;
+using Scheduler.Jobs.Catalog;
 
 namespace Scheduler.Jobs.Execution;
 
@@ -15,6 +16,7 @@ namespace Scheduler.Jobs.Execution;
 /// </summary>
 public sealed partial class ExecutionRecordingMiddleware(
     ExecutionStore store,
+    JobCatalog catalog,
     RunnerIdentity runner,
     TimeProvider time,
     ILogger<ExecutionRecordingMiddleware> logger) : IJobExecutionMiddleware
@@ -31,18 +33,28 @@ public sealed partial class ExecutionRecordingMiddleware(
         context.MergedJobDataMap[ExecutionData.ExecutionIdKey] = id.ToString();
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["ExecutionId"] = id, ["JobType"] = jobType });
         var started = time.GetTimestamp();
+        var budget = catalog.TryGet(jobType, out var definition) ? definition.Timeout : (TimeSpan?)null;
+        using var deadline = budget is { } limit ? new CancellationTokenSource(limit, time) : null;
+        // Past its budget the run is interrupted the way an operator's interrupt does it: Quartz cancels the job's own token.
+        using var onDeadline = deadline is null ? default : deadline.Token.UnsafeRegister(_ => _ = InterruptAsync(context, id), null);
         try
         {
             await next(context, cancellationToken);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && deadline is { IsCancellationRequested: true })
+        {
+            var error = $"timed out after {JobResults.FormatDuration(budget!.Value)}";
+            await FinishAsync(id, ExecutionStatus.Failed, error, Failed(context, error, started));
+            throw new JobExecutionException($"{jobType} {error}");
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await FinishAsync(id, ExecutionStatus.Cancelled, "cancelled while running", Failure("cancelled while running", started));
+            await FinishAsync(id, ExecutionStatus.Cancelled, "cancelled while running", Failed(context, "cancelled while running", started));
             throw;
         }
         catch (Exception ex)
         {
-            await FinishAsync(id, ExecutionStatus.Failed, ex.Message, Failure(ex.Message, started));
+            await FinishAsync(id, ExecutionStatus.Failed, ex.Message, Failed(context, ex.Message, started));
             throw;
         }
 
@@ -57,6 +69,27 @@ public sealed partial class ExecutionRecordingMiddleware(
         {
             await FinishAsync(id, ExecutionStatus.Failed, result.Errors.Count > 0 ? result.Errors[0] : "the job reported failure", result);
         }
+    }
+
+    private async Task InterruptAsync(IJobExecutionContext context, Guid executionId)
+    {
+        try
+        {
+            LogTimedOut(executionId);
+            await context.Scheduler.InterruptFireInstance(context.FireInstanceId, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            LogInterruptFailed(ex, executionId);
+        }
+    }
+
+    /// <summary>The job's partial result, if it left one, marked failed with <paramref name="error"/> first; else just the error.</summary>
+    private JobResult Failed(IJobExecutionContext context, string error, long started)
+    {
+        var partial = context.Result as JobResult ?? new JobResult { Success = false };
+        var failed = partial with { Success = false, Errors = [error, .. partial.Errors.Take(JobResults.MaxErrors - 1)] };
+        return JobResults.WithDuration(failed, time.GetElapsedTime(started));
     }
 
     private async Task<Guid?> ClaimAsync(IJobExecutionContext context, string jobType, CancellationToken cancellationToken)
@@ -87,9 +120,6 @@ public sealed partial class ExecutionRecordingMiddleware(
         return await store.StartUnrecordedAsync(jobType, runner.Id, now, cancellationToken);
     }
 
-    private JobResult Failure(string error, long started) =>
-        JobResults.WithDuration(new JobResult { Success = false, Errors = [error] }, time.GetElapsedTime(started));
-
     private async Task FinishAsync(Guid id, string status, string? error, JobResult result)
     {
         // The job's own token may already be cancelled; the outcome is written regardless.
@@ -115,6 +145,12 @@ public sealed partial class ExecutionRecordingMiddleware(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId} was already finished when this node tried to record it as {Status}")]
     private partial void LogAlreadyFinished(Guid executionId, string status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId} ran past its timeout; interrupting it")]
+    private partial void LogTimedOut(Guid executionId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not interrupt execution {ExecutionId} after its timeout")]
+    private partial void LogInterruptFailed(Exception exception, Guid executionId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not record execution {ExecutionId} as {Status}")]
     private partial void LogFinishFailed(Exception exception, Guid executionId, string status);

@@ -109,6 +109,35 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         return changed == 1;
     }
 
+    private const string ArchivedColumns = """
+        id, job_type, status, started_at, completed_at, started_by, error, result, created_at, updated_at,
+        trigger, scheduled_for, runner_id, attempt, retry_of, parameters, idempotency_key, heartbeat_at, cancel_requested_at
+        """;
+
+    private const string ArchiveBatchSql = $"""
+        WITH moved AS (
+          DELETE FROM scheduled_jobs
+           WHERE id IN (SELECT id FROM scheduled_jobs
+                         WHERE status IN ('completed', 'failed', 'cancelled', 'skipped') AND completed_at < @cutoff
+                         ORDER BY completed_at
+                         LIMIT @batchSize
+                         FOR UPDATE SKIP LOCKED)
+          RETURNING {ArchivedColumns})
+        INSERT INTO scheduled_jobs_archive ({ArchivedColumns}, archived_at)
+        SELECT {ArchivedColumns}, @now FROM moved
+        """;
+
+    /// <summary>
+    /// Moves up to <paramref name="batchSize"/> executions finished before <paramref name="cutoff"/> to
+    /// <c>scheduled_jobs_archive</c> in one statement, so an interruption leaves each row in exactly one
+    /// of the two tables. Returns how many moved; 0 when none are left.
+    /// </summary>
+    public async Task<int> ArchiveFinishedBeforeAsync(DateTimeOffset cutoff, int batchSize, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(ArchiveBatchSql, new { cutoff, batchSize, now }, cancellationToken: cancellationToken));
+    }
+
     private const string GetSql = $"SELECT {Columns} FROM scheduled_jobs WHERE id = @id";
 
     public async Task<JobExecution?> GetAsync(Guid id, CancellationToken cancellationToken)

@@ -33,6 +33,7 @@ public static partial class JobsApi
         TriggerJobRequest request,
         JobCatalog catalog,
         ExecutionStore store,
+        StartedByResolver startedBy,
         ISchedulerFactory schedulers,
         TimeProvider time,
         ILoggerFactory loggers,
@@ -59,8 +60,17 @@ public static partial class JobsApi
             return TypedResults.ValidationProblem(errors, title: "The trigger request is invalid");
         }
 
+        if (!definition.Enabled)
+        {
+            return TypedResults.Problem(
+                title: "The job type is disabled",
+                detail: $"{definition.Name} is disabled in configuration (Jobs:{definition.Name}:Enabled) and accepts no runs.",
+                statusCode: StatusCodes.Status409Conflict);
+        }
+
+        var resolvedStartedBy = await startedBy.ResolveAsync(request.TriggeredBy, cancellationToken);
         var storedParameters = request.Parameters is { ValueKind: JsonValueKind.Object } p ? p : (JsonElement?)null;
-        var execution = await store.CreatePendingAsync(definition.Name, request.TriggeredBy, storedParameters, time.GetUtcNow(), cancellationToken);
+        var execution = await store.CreatePendingAsync(definition.Name, resolvedStartedBy, storedParameters, time.GetUtcNow(), cancellationToken);
 
         // From here the row exists: the hand-over to Quartz is not abandoned if the caller goes away.
         try

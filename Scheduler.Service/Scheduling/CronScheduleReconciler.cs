@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Quartz;
 using Scheduler.Jobs.Catalog;
 
@@ -7,13 +6,12 @@ namespace Scheduler.Service.Scheduling;
 /// <summary>
 /// At start-up, makes each job type's cron trigger in the shared store match configuration:
 /// created when missing, replaced when its cron or time zone changed, removed when the type is
-/// not scheduled. An unchanged trigger is left alone, so a node restarting does not disturb the
+/// disabled or not scheduled. An unchanged trigger is left alone, so a node restarting does not disturb the
 /// next fire time the cluster already computed.
 /// </summary>
 internal sealed partial class CronScheduleReconciler(
     ISchedulerFactory schedulers,
     JobCatalog catalog,
-    IOptionsMonitor<JobScheduleOptions> schedules,
     ILogger<CronScheduleReconciler> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -21,10 +19,9 @@ internal sealed partial class CronScheduleReconciler(
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         foreach (var definition in catalog.All)
         {
-            var options = schedules.Get(definition.Name);
             var existing = await scheduler.GetTrigger(definition.CronTriggerKey, cancellationToken) as ICronTrigger;
 
-            if (!options.Scheduled)
+            if (!definition.RunsOnSchedule)
             {
                 if (existing is not null)
                 {
@@ -35,8 +32,8 @@ internal sealed partial class CronScheduleReconciler(
                 continue;
             }
 
-            var cron = options.EffectiveCron(definition);
-            var timeZone = options.EffectiveTimeZone(definition);
+            var cron = definition.Cron;
+            var timeZone = definition.TimeZone;
             if (existing is not null && existing.CronExpressionString == cron && existing.TimeZone.Id == timeZone)
             {
                 continue;
@@ -62,6 +59,6 @@ internal sealed partial class CronScheduleReconciler(
     [LoggerMessage(Level = LogLevel.Information, Message = "Scheduled {JobType}: '{Cron}' in {TimeZone}")]
     private partial void LogScheduled(string jobType, string cron, string timeZone);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Unscheduled {JobType}: not scheduled in configuration")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Unscheduled {JobType}: disabled or not scheduled in configuration")]
     private partial void LogUnscheduled(string jobType);
 }

@@ -1,6 +1,5 @@
 using Quartz;
 using Scheduler.Jobs;
-using Scheduler.Jobs.Catalog;
 using Scheduler.Jobs.Configuration;
 using Scheduler.Jobs.Execution;
 
@@ -40,7 +39,7 @@ public static class SchedulingServiceCollectionExtensions
                     ado.SchemaProvisioning = SchemaProvisioning.Validate;
                 });
             });
-            quartz.AddCatalogJobs(JobCatalog.Default);
+            quartz.AddCatalogJobs(builder.Services.GetJobCatalog());
         });
 
         builder.Services.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);

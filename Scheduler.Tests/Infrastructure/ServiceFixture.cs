@@ -14,7 +14,7 @@ public abstract class ServiceFixture
     {
         await TestDatabase.ResetAsync();
         StandIns = await StandInApp.StartAsync();
-        Service = await ServiceHost.StartAsync(StandIns.BaseUrl);
+        Service = await ServiceHost.StartAsync(StandIns.BaseUrl, Settings);
         await OnStartedAsync();
     }
 
@@ -24,6 +24,9 @@ public abstract class ServiceFixture
         await Service.DisposeAsync();
         await StandIns.DisposeAsync();
     }
+
+    /// <summary>Settings on top of <see cref="ServiceHost.BaseSettings"/> for this fixture's service.</summary>
+    protected virtual IDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>();
 
     /// <summary>Runs once the service is up, before the fixture's first test.</summary>
     protected virtual Task OnStartedAsync() => Task.CompletedTask;

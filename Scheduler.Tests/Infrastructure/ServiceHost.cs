@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Scheduler.Contracts.Api;
 using Scheduler.Jobs.Catalog;
+using Scheduler.Jobs.Clients;
+using Scheduler.StandIns;
 using Scheduler.Service;
 
 namespace Scheduler.Tests.Infrastructure;
@@ -48,19 +50,47 @@ public sealed class ServiceHost : IAsyncDisposable
         {
             ["ConnectionStrings:Scheduler"] = connectionString,
             ["JOB_RUNNER_ID"] = runnerId,
-            ["Services:Crawler:BaseUrl"] = standInUrl,
-            ["Services:Discovery:BaseUrl"] = standInUrl,
-            ["Services:Crawler:Timeout"] = "00:00:10",
-            ["Services:Discovery:Timeout"] = "00:00:10",
+            ["Services:CoreApi:Username"] = StandInState.DefaultAdminUsername,
+            ["Services:CoreApi:Password"] = StandInState.DefaultAdminPassword,
             ["Scheduler:IdleWaitTime"] = "00:00:01",
             ["Logging:LogLevel:Default"] = "Warning",
         };
-        foreach (var definition in JobCatalog.Default.All)
+        foreach (var service in ServiceNames.All)
+        {
+            // Every service is the stand-in; retries are quick, and circuits open only where a test asks.
+            values[$"Services:{service}:BaseUrl"] = standInUrl;
+            values[$"Services:{service}:AttemptTimeout"] = "00:00:05";
+            values[$"Services:{service}:TotalTimeout"] = "00:00:15";
+            values[$"Services:{service}:RetryDelay"] = "00:00:00.02";
+            values[$"Services:{service}:BreakMinimumThroughput"] = "1000";
+        }
+
+        foreach (var definition in JobCatalog.Defaults.All)
         {
             values[$"Jobs:{definition.Name}:Scheduled"] = "false";
         }
 
         return values;
+    }
+
+    /// <summary>Triggers <paramref name="jobType"/> through the API and returns the execution's id (the answer must be 202).</summary>
+    public async Task<Guid> TriggerAsync(string jobType, string? triggeredBy = null)
+    {
+        using var response = await Client.PostAsJsonAsync("/api/jobs/trigger", new { jobType, triggeredBy });
+        if (response.StatusCode != System.Net.HttpStatusCode.Accepted)
+        {
+            throw new InvalidOperationException($"trigger {jobType} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+
+        return (await response.Content.ReadFromJsonAsync<TriggerJobResponse>())!.Id;
+    }
+
+    /// <summary>Triggers <paramref name="jobType"/> and waits until the run has finished, whichever way.</summary>
+    public async Task<JobExecution> RunAsync(string jobType, TimeSpan? timeout = null)
+    {
+        var id = await TriggerAsync(jobType);
+        return await Eventually.Until(() => GetExecutionAsync(id), e => e.Status is not ("pending" or "running"),
+            timeout ?? TimeSpan.FromSeconds(30), $"execution {id} of {jobType} to finish");
     }
 
     public async Task<JobExecution> GetExecutionAsync(Guid id) =>

@@ -35,22 +35,28 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The repository's root (where Scheduler.sln is).</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            var root = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Scheduler.sln")))
+            {
+                root = root.Parent;
+            }
+
+            return root?.FullName ?? throw new InvalidOperationException("Scheduler.sln not found above the test directory");
+        }
+    }
+
     /// <summary>The service's build output, beside this test assembly's (same configuration).</summary>
     public static string ServiceDirectory
     {
         get
         {
             var testDir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-            var framework = testDir.Name;
-            var configuration = testDir.Parent!.Name;
-            var root = testDir;
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Scheduler.sln")))
-            {
-                root = root.Parent;
-            }
-
-            return Path.Combine(root?.FullName ?? throw new InvalidOperationException("Scheduler.sln not found above the test directory"),
-                "Scheduler.Service", "bin", configuration, framework);
+            return Path.Combine(RepositoryRoot, "Scheduler.Service", "bin", testDir.Parent!.Name, testDir.Name);
         }
     }
 

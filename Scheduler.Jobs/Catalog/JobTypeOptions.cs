@@ -1,0 +1,73 @@
+using System.ComponentModel.DataAnnotations;
+using Quartz;
+using Scheduler.Jobs.Clients;
+
+namespace Scheduler.Jobs.Catalog;
+
+/// <summary>
+/// The settings every job type accepts under <c>Jobs:&lt;name&gt;</c>. Unset values keep the catalog's
+/// defaults. Job-specific settings (batch sizes, retention windows) are bound from the same section
+/// by the job's own options class.
+/// </summary>
+public sealed class JobTypeOptions : IValidatableObject
+{
+    /// <summary><c>HttpCall</c> declares a new HTTP-call type; built-in types need no kind.</summary>
+    public JobKind? Kind { get; set; }
+
+    public string? Description { get; set; }
+
+    /// <summary>Quartz cron expression (seconds first).</summary>
+    public string? Cron { get; set; }
+
+    /// <summary>IANA time zone the cron expression is read in.</summary>
+    public string? TimeZone { get; set; }
+
+    public bool? Enabled { get; set; }
+
+    public bool? Scheduled { get; set; }
+
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan? Timeout { get; set; }
+
+    /// <summary>HttpCall: the service called (<see cref="ServiceNames"/>).</summary>
+    public string? Service { get; set; }
+
+    /// <summary>HttpCall: the HTTP method.</summary>
+    public string? Method { get; set; }
+
+    /// <summary>HttpCall: the path on the service.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>HttpCall: the numeric property of the answer that counts items handled.</summary>
+    public string? ItemsField { get; set; }
+
+    private static readonly string[] Methods = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrWhiteSpace(Cron) && !CronExpression.TryParse(Cron, out _))
+        {
+            yield return new ValidationResult("is not a valid Quartz cron expression (seconds first, e.g. '0 0/15 * * * ?').", [nameof(Cron)]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(TimeZone) && !TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out _))
+        {
+            yield return new ValidationResult("is not a known IANA time zone.", [nameof(TimeZone)]);
+        }
+
+        if (Service is not null && !ServiceNames.All.Contains(Service, StringComparer.Ordinal))
+        {
+            yield return new ValidationResult($"must be one of {string.Join(", ", ServiceNames.All)}.", [nameof(Service)]);
+        }
+
+        if (Method is not null && !Methods.Contains(Method, StringComparer.Ordinal))
+        {
+            yield return new ValidationResult($"must be one of {string.Join(", ", Methods)}.", [nameof(Method)]);
+        }
+
+        if (Path is not null && (!Path.StartsWith('/') || Path.StartsWith("//", StringComparison.Ordinal) || Path.Contains("://", StringComparison.Ordinal)))
+        {
+            yield return new ValidationResult("must be a path on the service, starting with a single '/'.", [nameof(Path)]);
+        }
+    }
+}
