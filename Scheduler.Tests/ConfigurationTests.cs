@@ -59,6 +59,17 @@ public sealed class ConfigurationTests
     }
 
     [Test]
+    public void StartUp_WithADeclaredJobTypeWhoseNameIsNotAnIdentifier_StopsNamingIt()
+    {
+        var settings = ServiceHost.BaseSettings(TestDatabase.ConnectionString, "http://127.0.0.1:9", "config-test");
+        settings["Jobs:Search-Reindex:Kind"] = "HttpCall";
+
+        var act = () => SchedulerApp.Create([], configuration => configuration.AddInMemoryCollection(settings));
+
+        act.Should().Throw<OptionsValidationException>().WithMessage("*Jobs:Search-Reindex: a job type name is 1 to 64 characters of a-z*");
+    }
+
+    [Test]
     public void StartUp_WithSeveralBadSettings_ReportsThemAllAtOnce()
     {
         var settings = ServiceHost.BaseSettings(TestDatabase.ConnectionString, "http://127.0.0.1:9", "config-test");

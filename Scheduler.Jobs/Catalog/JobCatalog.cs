@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Scheduler.Contracts;
@@ -14,7 +15,7 @@ namespace Scheduler.Jobs.Catalog;
 /// Every job type this node runs: the built-in types below with configuration applied, plus any
 /// HTTP-call type configuration declares (<c>Jobs:&lt;name&gt;:Kind = HttpCall</c>).
 /// </summary>
-public sealed class JobCatalog
+public sealed partial class JobCatalog
 {
     public const string JobGroup = "jobs";
     public const string CronTriggerGroup = "cron";
@@ -133,6 +134,12 @@ public sealed class JobCatalog
                 continue;
             }
 
+            if (!ValidName().IsMatch(section.Key))
+            {
+                failures.Add($"{path}: a job type name is 1 to 64 characters of a-z, 0-9 and _, starting with a letter.");
+                continue;
+            }
+
             if (options.Kind != JobKind.HttpCall)
             {
                 failures.Add($"{path}: not a built-in job type; set {path}:Kind to HttpCall to declare an HTTP-call job. Built-in types: {string.Join(", ", builtIn.Keys)}.");
@@ -168,6 +175,9 @@ public sealed class JobCatalog
         return new JobCatalog(definitions);
     }
 
+    [GeneratedRegex("^[a-z][a-z0-9_]{0,63}$")]
+    private static partial Regex ValidName();
+
     private static JobTypeOptions? TryBind(IConfigurationSection section, string path, List<string> failures)
     {
         try
@@ -183,6 +193,11 @@ public sealed class JobCatalog
 
     private static JobDefinition Apply(JobDefinition definition, JobTypeOptions options, string path, List<string> failures)
     {
+        if (options.Kind is { } kind && kind != definition.Kind)
+        {
+            failures.Add($"{path}:Kind: {definition.Name} is a built-in {definition.Kind} type; its kind cannot be changed.");
+        }
+
         if (definition.Kind == JobKind.Workflow && (options.Service ?? options.Method ?? options.Path ?? options.ItemsField) is not null)
         {
             failures.Add($"{path}: Service, Method, Path and ItemsField apply only to HTTP-call jobs.");

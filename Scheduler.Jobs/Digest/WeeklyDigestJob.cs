@@ -37,6 +37,8 @@ public sealed class WeeklyDigestJob(
         var executionId = context.GetExecutionId() ?? Guid.Empty;
         var tally = new Tally(week);
         var outbox = new List<(DigestRecipient User, EmailMessage Message)>();
+        // A listing that shifts between pages can show a user twice; each is considered once per run.
+        var considered = new HashSet<string>(StringComparer.Ordinal);
 
         async Task FlushAsync()
         {
@@ -66,6 +68,11 @@ public sealed class WeeklyDigestJob(
             var alreadySent = await deliveries.AlreadySentAsync(week, [.. recipients.Users.Select(u => u.Id)], cancellationToken);
             foreach (var user in recipients.Users)
             {
+                if (!considered.Add(user.Id))
+                {
+                    continue;
+                }
+
                 if (alreadySent.Contains(user.Id))
                 {
                     tally.SkippedAlreadySent++;

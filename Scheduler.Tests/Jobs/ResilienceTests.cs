@@ -17,6 +17,7 @@ public sealed class ResilienceTests : ServiceFixture
         ["Services:CoreApi:BreakMinimumThroughput"] = "3",
         ["Services:CoreApi:BreakFailureRatio"] = "0.5",
         ["Services:CoreApi:BreakDuration"] = "00:01:00",
+        ["Jobs:cleanup_old_data:Timeout"] = "00:00:01",
     };
 
     [SetUp]
@@ -36,6 +37,20 @@ public sealed class ResilienceTests : ServiceFixture
         attempts.Should().HaveCount(2, "one attempt and one retry");
         await Eventually.Until(() => Task.FromResult(attempts.All(a => a.Aborted)), all => all, TimeSpan.FromSeconds(5),
             "the crawler to see both attempts abandoned");
+    }
+
+    [Test]
+    public async Task RunPastItsTimeout_IsInterrupted_AbortsTheCallInFlight_AndFailsAsATimeout()
+    {
+        StandIns.State.SetFault("POST", "/api/interactions/cleanup", new Fault(DelayMs: 20_000));
+
+        var failed = await Service.RunAsync(JobTypes.CleanupOldData);
+
+        failed.Status.Should().Be(ExecutionStatus.Failed);
+        failed.Error.Should().Be("timed out after 1s");
+        var call = StandIns.State.RequestsTo("POST", "/api/interactions/cleanup").Should().ContainSingle().Subject;
+        await Eventually.Until(() => Task.FromResult(call.Aborted), aborted => aborted, TimeSpan.FromSeconds(5), "the call in flight to be aborted");
+        StandIns.State.RequestsTo("POST", "/api/discoveries/trending/recalculate").Should().BeEmpty("a timed-out run stops");
     }
 
     [Test]
