@@ -39,9 +39,11 @@ public sealed class StartedByTests : ServiceFixture
     [Test]
     public async Task Trigger_WithAnIdTheUserServiceDoesNotKnow_KeepsItAsGiven()
     {
-        var id = await Service.TriggerAsync(JobTypes.CrawlPending, triggeredBy: "user_2abcUnknown");
+        var first = await Service.TriggerAsync(JobTypes.CrawlPending, triggeredBy: "user_2abcUnknown");
+        var second = await Service.TriggerAsync(JobTypes.CrawlPending, triggeredBy: "user_2abcUnknown");
 
-        (await Service.WaitForStatusAsync(id, ExecutionStatus.Completed)).StartedBy.Should().Be("user_2abcUnknown");
-        StandIns.State.RequestsTo("GET", "/api/users/user_2abcUnknown").Should().ContainSingle("a 404 is an answer, not retried");
+        (await Service.WaitForStatusAsync(first, ExecutionStatus.Completed)).StartedBy.Should().Be("user_2abcUnknown");
+        (await Service.WaitForStatusAsync(second, ExecutionStatus.Completed)).StartedBy.Should().Be("user_2abcUnknown");
+        StandIns.State.RequestsTo("GET", "/api/users/user_2abcUnknown").Should().ContainSingle("a 404 is not retried, and is remembered briefly");
     }
 }

@@ -234,6 +234,7 @@ public sealed partial class JobCatalog
         Enabled = enabled,
         Timeout = TimeSpan.FromMinutes(10),
         Services = [service],
-        Call = new HttpCallTarget(service, "POST", path),
+        // The core API's admin endpoints answer {"processed": n}; others say nothing until their owners do.
+        Call = new HttpCallTarget(service, "POST", path, service == ServiceNames.CoreApi ? "processed" : null),
     };
 }

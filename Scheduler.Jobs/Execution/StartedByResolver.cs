@@ -14,6 +14,9 @@ public sealed partial class StartedByResolver(UserClient users, IMemoryCache cac
     /// <summary>How long a resolved id is remembered.</summary>
     public static readonly TimeSpan CacheFor = TimeSpan.FromMinutes(5);
 
+    /// <summary>How long an id the user service does not know is remembered as unknown.</summary>
+    public static readonly TimeSpan CacheUnknownFor = TimeSpan.FromMinutes(1);
+
     /// <summary>How long a trigger waits for the user service before keeping the external id.</summary>
     public static readonly TimeSpan Budget = TimeSpan.FromSeconds(2);
 
@@ -38,6 +41,7 @@ public sealed partial class StartedByResolver(UserClient users, IMemoryCache cac
             if (user is null || string.IsNullOrWhiteSpace(user.Id))
             {
                 LogUnknown(externalId);
+                cache.Set(cacheKey, externalId, CacheUnknownFor);
                 return externalId;
             }
 

@@ -47,6 +47,7 @@ public sealed class HttpCallJobTests : ServiceFixture
         call.Headers["Idempotency-Key"].Should().Be($"{jobType}:{done.Id}");
         done.Result!.Details["call"]!.ToString().Should().Be($"POST {path}");
         ((JsonElement)done.Result.Details["response"]!).GetProperty("processed").GetInt32().Should().Be(1);
+        done.Result.ItemsProcessed.Should().Be(1, "the core API's 'processed' is the count");
     }
 
     [Test]
