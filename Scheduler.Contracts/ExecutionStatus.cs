@@ -36,4 +36,35 @@ public static class ExecutionTrigger
 
     /// <summary>A new attempt of an earlier execution; <c>retryOf</c> links it.</summary>
     public const string Retry = "retry";
+
+    /// <summary>A re-run of an execution whose node was lost or shut down; <c>retryOf</c> links it.</summary>
+    public const string Recovery = "recovery";
+}
+
+/// <summary>Why an execution ended <c>failed</c>, <c>cancelled</c> or <c>skipped</c>: <c>result.details.failure</c>.</summary>
+public static class FailureKind
+{
+    /// <summary>The job or a service it called reported an error.</summary>
+    public const string Error = "error";
+
+    /// <summary>The run exceeded its type's timeout and was interrupted.</summary>
+    public const string Timeout = "timeout";
+
+    /// <summary>An operator cancelled it.</summary>
+    public const string Cancelled = "cancelled";
+
+    /// <summary>The node running it stopped (killed or lost) before it finished.</summary>
+    public const string RunnerLost = "runner_lost";
+
+    /// <summary>The node running it shut down before it finished.</summary>
+    public const string Shutdown = "shutdown";
+
+    /// <summary>It was never handed to a node in time.</summary>
+    public const string NotSubmitted = "not_submitted";
+
+    /// <summary>A cron occurrence not run because the same job type was already running.</summary>
+    public const string Overlap = "overlap";
+
+    /// <summary>A cron occurrence not run because it fired later than its misfire grace allows.</summary>
+    public const string Misfire = "misfire";
 }

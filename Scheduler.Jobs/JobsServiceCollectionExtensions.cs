@@ -85,6 +85,7 @@ public static class JobsServiceCollectionExtensions
             quartz.AddJob(definition.JobClass, job => job
                 .WithIdentity(definition.JobKey)
                 .StoreDurably()
+                .RequestRecovery(definition.Recoverable)
                 .WithDescription(definition.Description));
         }
 

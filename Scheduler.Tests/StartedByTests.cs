@@ -18,11 +18,11 @@ public sealed class StartedByTests : ServiceFixture
     {
         StandIns.State.MapExternalUser("user_2abcResolved", InternalId);
 
-        var first = await Service.TriggerAsync(JobTypes.CrawlPending, triggeredBy: "user_2abcResolved");
-        var second = await Service.TriggerAsync(JobTypes.CrawlPending, triggeredBy: "user_2abcResolved");
+        var first = await Service.WaitForStatusAsync(await Service.TriggerAsync(JobTypes.CrawlPending, triggeredBy: "user_2abcResolved"), ExecutionStatus.Completed);
+        var second = await Service.WaitForStatusAsync(await Service.TriggerAsync(JobTypes.CrawlPending, triggeredBy: "user_2abcResolved"), ExecutionStatus.Completed);
 
-        (await Service.WaitForStatusAsync(first, ExecutionStatus.Completed)).StartedBy.Should().Be(InternalId);
-        (await Service.WaitForStatusAsync(second, ExecutionStatus.Completed)).StartedBy.Should().Be(InternalId);
+        first.StartedBy.Should().Be(InternalId);
+        second.StartedBy.Should().Be(InternalId);
         StandIns.State.RequestsTo("GET", "/api/users/user_2abcResolved").Should().ContainSingle("the answer is cached");
     }
 
@@ -39,11 +39,11 @@ public sealed class StartedByTests : ServiceFixture
     [Test]
     public async Task Trigger_WithAnIdTheUserServiceDoesNotKnow_KeepsItAsGiven()
     {
-        var first = await Service.TriggerAsync(JobTypes.CrawlPending, triggeredBy: "user_2abcUnknown");
-        var second = await Service.TriggerAsync(JobTypes.CrawlPending, triggeredBy: "user_2abcUnknown");
+        var first = await Service.WaitForStatusAsync(await Service.TriggerAsync(JobTypes.CrawlPending, triggeredBy: "user_2abcUnknown"), ExecutionStatus.Completed);
+        var second = await Service.WaitForStatusAsync(await Service.TriggerAsync(JobTypes.CrawlPending, triggeredBy: "user_2abcUnknown"), ExecutionStatus.Completed);
 
-        (await Service.WaitForStatusAsync(first, ExecutionStatus.Completed)).StartedBy.Should().Be("user_2abcUnknown");
-        (await Service.WaitForStatusAsync(second, ExecutionStatus.Completed)).StartedBy.Should().Be("user_2abcUnknown");
+        first.StartedBy.Should().Be("user_2abcUnknown");
+        second.StartedBy.Should().Be("user_2abcUnknown");
         StandIns.State.RequestsTo("GET", "/api/users/user_2abcUnknown").Should().ContainSingle("a 404 is not retried, and is remembered briefly");
     }
 }

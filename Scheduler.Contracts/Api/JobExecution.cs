@@ -35,8 +35,20 @@ public sealed record JobExecution
     /// <summary>1 for a first run, higher for retries.</summary>
     public int Attempt { get; init; } = 1;
 
-    /// <summary>The execution this one retries, if any.</summary>
+    /// <summary>The execution this one retries or recovers, if any.</summary>
     public Guid? RetryOf { get; init; }
+
+    /// <summary>The first attempt of the run this execution belongs to (itself when it is the first).</summary>
+    public Guid RootId { get; init; }
+
+    /// <summary>When an operator asked to cancel it.</summary>
+    public DateTimeOffset? CancelRequestedAt { get; init; }
+
+    /// <summary>Who asked to cancel it.</summary>
+    public string? CancelledBy { get; init; }
+
+    /// <summary>While it runs: when its node last said it is still working on it.</summary>
+    public DateTimeOffset? HeartbeatAt { get; init; }
 
     /// <summary>Parameters given with a manual trigger.</summary>
     public JsonElement? Parameters { get; init; }

@@ -22,3 +22,8 @@ public sealed record TriggerJobResponse(
     string Status,
     DateTimeOffset? StartedAt,
     DateTimeOffset CreatedAt);
+
+/// <summary>Optional body of <c>POST /api/jobs/{id}/cancel</c> and <c>POST /api/jobs/{id}/retry</c>.</summary>
+/// <param name="RequestedBy">Who asks, recorded with the execution and in the audit trail (taken from the caller's token once the API requires one).</param>
+/// <param name="Reason">Why, for the audit trail.</param>
+public sealed record ExecutionActionRequest(string? RequestedBy = null, string? Reason = null);

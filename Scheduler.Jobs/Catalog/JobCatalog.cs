@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using Quartz;
 using Scheduler.Contracts;
 using Scheduler.Jobs.Cleanup;
 using Scheduler.Jobs.Clients;
@@ -21,6 +22,10 @@ public sealed partial class JobCatalog
     public const string CronTriggerGroup = "cron";
     public const string Section = "Jobs";
 
+    private static readonly TimeSpan DefaultRetryDelay = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan DefaultRetryMaxDelay = TimeSpan.FromMinutes(10);
+    private static readonly RetryPolicy DefaultRetry = RetryPolicy.Exponential(2, DefaultRetryDelay, 2.0, DefaultRetryMaxDelay);
+
     private readonly Dictionary<string, JobDefinition> _byName;
 
     public JobCatalog(IEnumerable<JobDefinition> definitions)
@@ -40,6 +45,7 @@ public sealed partial class JobCatalog
             JobClass = typeof(CrawlPendingJob),
             Cron = "0 0/15 * * * ?",
             Timeout = TimeSpan.FromMinutes(30),
+            Retry = DefaultRetry,
             Services = [ServiceNames.Discovery, ServiceNames.Crawler],
         },
         new()
@@ -50,6 +56,9 @@ public sealed partial class JobCatalog
             JobClass = typeof(WeeklyDigestJob),
             Cron = "0 0 9 ? * MON",
             Timeout = TimeSpan.FromHours(2),
+            Retry = DefaultRetry,
+            // A digest that could not go out by mid-afternoon waits for next week rather than arriving at night.
+            MisfireGrace = TimeSpan.FromHours(6),
             Services = [ServiceNames.User, ServiceNames.Discovery, ServiceNames.Email],
         },
         new()
@@ -60,6 +69,7 @@ public sealed partial class JobCatalog
             JobClass = typeof(CleanupOldDataJob),
             Cron = "0 0 2 * * ?",
             Timeout = TimeSpan.FromHours(1),
+            Retry = DefaultRetry,
             Services = [ServiceNames.User, ServiceNames.Discovery],
         },
         HttpCall(JobTypes.ExportDlqReplay, "Replays failed exports (core API export dead letters).",
@@ -154,6 +164,7 @@ public sealed partial class JobCatalog
                 JobClass = typeof(HttpCallJob),
                 Cron = "",
                 Timeout = TimeSpan.FromMinutes(10),
+                Retry = DefaultRetry,
                 Services = [],
             };
             foreach (var key in new[] { nameof(options.Cron), nameof(options.Service), nameof(options.Path) })
@@ -211,8 +222,21 @@ public sealed partial class JobCatalog
                 options.ItemsField ?? definition.Call?.ItemsField)
             : null;
 
+        var retries = options.Retries ?? definition.Retry.MaxAttempts;
+        var retryDelay = options.RetryDelay ?? ((definition.Retry.MaxAttempts == 0) ? DefaultRetryDelay : definition.Retry.InitialDelay);
+        var retryMaxDelay = options.RetryMaxDelay ?? ((definition.Retry.MaxAttempts == 0) ? DefaultRetryMaxDelay : definition.Retry.MaxDelay ?? DefaultRetryMaxDelay);
+        if (retryMaxDelay < retryDelay)
+        {
+            failures.Add($"{path}:RetryMaxDelay: must not be shorter than RetryDelay.");
+            retryMaxDelay = retryDelay;
+        }
+
         return definition with
         {
+            Retry = retries == 0 ? RetryPolicy.None : RetryPolicy.Exponential(retries, retryDelay, 2.0, retryMaxDelay),
+            PauseAfterFailures = options.PauseAfterFailures ?? definition.PauseAfterFailures,
+            Recoverable = options.Recoverable ?? definition.Recoverable,
+            MisfireGrace = options.MisfireGrace ?? definition.MisfireGrace,
             Description = options.Description ?? definition.Description,
             Cron = string.IsNullOrWhiteSpace(options.Cron) ? definition.Cron : options.Cron,
             TimeZone = string.IsNullOrWhiteSpace(options.TimeZone) ? definition.TimeZone : options.TimeZone,
@@ -233,6 +257,7 @@ public sealed partial class JobCatalog
         Cron = cron,
         Enabled = enabled,
         Timeout = TimeSpan.FromMinutes(10),
+        Retry = DefaultRetry,
         Services = [service],
         // The core API's admin endpoints answer {"processed": n}; others say nothing until their owners do.
         Call = new HttpCallTarget(service, "POST", path, service == ServiceNames.CoreApi ? "processed" : null),

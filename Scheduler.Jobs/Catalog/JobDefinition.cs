@@ -41,6 +41,21 @@ public sealed record JobDefinition
     /// <summary>How long one run may take before it is interrupted and recorded as timed out.</summary>
     public required TimeSpan Timeout { get; init; }
 
+    /// <summary>
+    /// How a failed run is tried again: Quartz's <see cref="RetryPolicy"/> (attempts after the first failure,
+    /// exponential waits with a cap). Each attempt is its own execution, linked by <c>retry_of</c>.
+    /// </summary>
+    public RetryPolicy Retry { get; init; } = RetryPolicy.None;
+
+    /// <summary>After this many consecutive failed runs (retries exhausted) the schedule pauses itself; 0 never.</summary>
+    public int PauseAfterFailures { get; init; } = 5;
+
+    /// <summary>Whether a run lost with its node (killed, or shut down mid-run) is run again on another node.</summary>
+    public bool Recoverable { get; init; } = true;
+
+    /// <summary>A cron occurrence firing later than this is recorded <c>skipped</c> instead of run; null runs it however late.</summary>
+    public TimeSpan? MisfireGrace { get; init; }
+
     /// <summary>The services (<see cref="Clients.ServiceNames"/>) the type calls.</summary>
     public required IReadOnlyList<string> Services { get; init; }
 

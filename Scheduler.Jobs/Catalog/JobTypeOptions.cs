@@ -29,6 +29,27 @@ public sealed class JobTypeOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan? Timeout { get; set; }
 
+    /// <summary>Retries after a failed run; 0 for none.</summary>
+    [Range(0, 20)]
+    public int? Retries { get; set; }
+
+    /// <summary>The wait before the first retry; each next one doubles, up to <see cref="RetryMaxDelay"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan? RetryDelay { get; set; }
+
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan? RetryMaxDelay { get; set; }
+
+    /// <summary>Consecutive failed runs after which the schedule pauses itself; 0 never.</summary>
+    [Range(0, 1000)]
+    public int? PauseAfterFailures { get; set; }
+
+    public bool? Recoverable { get; set; }
+
+    /// <summary>How late a cron occurrence may fire and still run; later ones are recorded as skipped.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan? MisfireGrace { get; set; }
+
     /// <summary>HttpCall: the service called (<see cref="ServiceNames"/>).</summary>
     public string? Service { get; set; }
 
@@ -63,6 +84,11 @@ public sealed class JobTypeOptions : IValidatableObject
         if (Method is not null && !Methods.Contains(Method, StringComparer.Ordinal))
         {
             yield return new ValidationResult($"must be one of {string.Join(", ", Methods)}.", [nameof(Method)]);
+        }
+
+        if (RetryDelay is { } delay && RetryMaxDelay is { } max && max < delay)
+        {
+            yield return new ValidationResult($"must not be shorter than {nameof(RetryDelay)}.", [nameof(RetryMaxDelay)]);
         }
 
         if (Path is not null && (!Path.StartsWith('/') || Path.StartsWith("//", StringComparison.Ordinal) || Path.Contains("://", StringComparison.Ordinal)))

@@ -8,18 +8,22 @@ public static class ExecutionData
     /// <summary>The <c>scheduled_jobs.id</c> of the execution being run.</summary>
     public const string ExecutionIdKey = "executionId";
 
+    /// <summary>The first attempt of the run being executed (itself on a first attempt).</summary>
+    public const string RootIdKey = "rootId";
+
     /// <summary>The id of the execution this firing records, once the middleware has claimed it.</summary>
     public static Guid? GetExecutionId(this IJobExecutionContext context) =>
         context.MergedJobDataMap.TryGetString(ExecutionIdKey, out var value) && Guid.TryParse(value, out var id) ? id : null;
 
     /// <summary>
-    /// An idempotency key for one effect of this execution: <c>&lt;job type&gt;:&lt;execution id&gt;[:&lt;part&gt;]</c>.
-    /// The same execution, resumed or recovered, derives the same keys, so a downstream service that
+    /// An idempotency key for one effect of this run: <c>&lt;job type&gt;:&lt;first attempt's id&gt;[:&lt;part&gt;]</c>.
+    /// Every attempt of a run, retried or recovered, derives the same keys, so a downstream service that
     /// honours them applies each effect once.
     /// </summary>
     public static string IdempotencyKey(this IJobExecutionContext context, string? part = null)
     {
-        var execution = context.GetExecutionId()?.ToString() ?? context.FireInstanceId;
+        var execution = (context.MergedJobDataMap.TryGetString(RootIdKey, out var root) ? root : null)
+            ?? context.GetExecutionId()?.ToString() ?? context.FireInstanceId;
         var key = $"{context.JobDetail.Key.Name}:{execution}";
         return part is null ? key : $"{key}:{part}";
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Quartz;
 using Scheduler.Contracts;
 using Scheduler.Jobs.Catalog;
@@ -8,32 +9,46 @@ namespace Scheduler.Jobs.Execution;
 /// <summary>
 /// Wraps every job: claims the execution's row before the job runs and writes how it ended after.
 /// <list type="bullet">
-/// <item>A manual run arrives with the id of the row the API wrote as <c>pending</c>; it runs only
-/// if that row is still pending, so a run is never started twice.</item>
-/// <item>A cron firing claims its occurrence, <c>(job_type, scheduled_for)</c>, with an insert that
-/// the unique index lets through once across the cluster; a firing that loses is not run.</item>
+/// <item>A manual run or a retry arrives with the id of its <c>pending</c> row and runs only if that
+/// row is still pending, so a run is never started twice and a cancelled one never starts.</item>
+/// <item>A cron firing claims its occurrence, <c>(job_type, scheduled_for)</c>, once across the cluster;
+/// if the type is already running the occurrence is recorded <c>skipped</c>, and if it fired later than
+/// the type's misfire grace it is recorded <c>skipped</c> too.</item>
+/// <item>A firing Quartz recovers (its node died, or shut down mid-run) ends the lost row "runner lost"
+/// and runs once more as a <c>recovery</c> row linked to it.</item>
 /// </list>
+/// The outcome decides what follows: a failure is retried per the type's retry policy as a new
+/// pending row; a failed run with no retries left counts towards the type's consecutive failures,
+/// and enough of them pause its schedule.
 /// </summary>
 public sealed partial class ExecutionRecordingMiddleware(
     ExecutionStore store,
     JobCatalog catalog,
+    RunningExecutions running,
+    ExecutionSubmitter submitter,
+    JobTypeHealthStore health,
     RunnerIdentity runner,
     TimeProvider time,
+    IOptions<RecoveryOptions> recovery,
     ILogger<ExecutionRecordingMiddleware> logger) : IJobExecutionMiddleware
 {
     public async ValueTask Invoke(IJobExecutionContext context, JobExecutionDelegate next, CancellationToken cancellationToken)
     {
         var jobType = context.JobDetail.Key.Name;
-        var executionId = await ClaimAsync(context, jobType, cancellationToken);
-        if (executionId is not { } id)
+        catalog.TryGet(jobType, out var definition);
+        var claimed = await ClaimAsync(context, jobType, definition, cancellationToken);
+        if (claimed is null)
         {
             return;
         }
 
+        var id = claimed.Id;
         context.MergedJobDataMap[ExecutionData.ExecutionIdKey] = id.ToString();
+        context.MergedJobDataMap[ExecutionData.RootIdKey] = claimed.Root.ToString();
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["ExecutionId"] = id, ["JobType"] = jobType });
+        running.Add(id, jobType);
         var started = time.GetTimestamp();
-        var budget = catalog.TryGet(jobType, out var definition) ? definition.Timeout : (TimeSpan?)null;
+        var budget = definition?.Timeout;
         using var deadline = budget is { } limit ? new CancellationTokenSource(limit, time) : null;
         // Past its budget the run is interrupted the way an operator's interrupt does it: Quartz cancels the job's own token.
         using var onDeadline = deadline is null ? default : deadline.Token.UnsafeRegister(_ => _ = InterruptAsync(context, id), null);
@@ -44,18 +59,31 @@ public sealed partial class ExecutionRecordingMiddleware(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && deadline is { IsCancellationRequested: true })
         {
             var error = $"timed out after {JobResults.FormatDuration(budget!.Value)}";
-            await FinishAsync(id, ExecutionStatus.Failed, error, Failed(context, error, started));
+            await FailedAsync(context, definition, id, claimed.Root, error, FailureKind.Timeout, started);
             throw new JobExecutionException($"{jobType} {error}");
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && running.ShuttingDown)
+        {
+            // Rethrown: Quartz hands a recoverable job's firing back for recovery on another node.
+            const string error = "cancelled: its node shut down before the run finished";
+            await FinishAsync(id, ExecutionStatus.Cancelled, error, Ended(context, error, FailureKind.Shutdown, started));
+            throw;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await FinishAsync(id, ExecutionStatus.Cancelled, "cancelled while running", Failed(context, "cancelled while running", started));
+            var by = await CancelledByAsync(id);
+            var error = by is null ? "cancelled while running" : $"cancelled by {by} while running";
+            await FinishAsync(id, ExecutionStatus.Cancelled, error, Ended(context, error, FailureKind.Cancelled, started));
             throw;
         }
         catch (Exception ex)
         {
-            await FinishAsync(id, ExecutionStatus.Failed, ex.Message, Failed(context, ex.Message, started));
+            await FailedAsync(context, definition, id, claimed.Root, ex.Message, FailureKind.Error, started);
             throw;
+        }
+        finally
+        {
+            running.Remove(id);
         }
 
         var result = JobResults.WithDuration(
@@ -64,10 +92,151 @@ public sealed partial class ExecutionRecordingMiddleware(
         if (result.Success)
         {
             await FinishAsync(id, ExecutionStatus.Completed, null, result);
+            await Quietly(() => health.SucceededAsync(jobType, runner.Id, time.GetUtcNow(), CancellationToken.None), id);
         }
         else
         {
-            await FinishAsync(id, ExecutionStatus.Failed, result.Errors.Count > 0 ? result.Errors[0] : "the job reported failure", result);
+            var error = result.Errors.Count > 0 ? result.Errors[0] : "the job reported failure";
+            await FailedAsync(context, definition, id, claimed.Root, error, FailureKind.Error, started, result);
+        }
+    }
+
+    private async Task<ClaimedRun?> ClaimAsync(IJobExecutionContext context, string jobType, JobDefinition? definition, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var fire = context.FireInstanceId;
+
+        if (context.Recovering)
+        {
+            var orphan = context.GetExecutionId()
+                ?? (context.ScheduledFireTimeUtc is { } firedFor ? await store.FindOccurrenceAsync(jobType, firedFor, cancellationToken) : null);
+            if (orphan is not { } orphanId)
+            {
+                LogNothingToRecover(jobType);
+                return null;
+            }
+
+            var staleBefore = now - recovery.Value.HeartbeatInterval * 2;
+            var recovered = await store.StartRecoveryAsync(orphanId, runner.Id, fire, staleBefore, now, cancellationToken);
+            if (recovered is null)
+            {
+                LogNotRecovered(jobType, orphanId);
+            }
+            else
+            {
+                LogRecovered(jobType, orphanId, recovered.Id);
+            }
+
+            return recovered;
+        }
+
+        if (context.GetExecutionId() is { } pendingId)
+        {
+            var claimed = await store.ClaimPendingAsync(pendingId, runner.Id, fire, now, cancellationToken);
+            if (claimed is null)
+            {
+                LogNotPending(jobType, pendingId);
+            }
+
+            return claimed;
+        }
+
+        if (context.Trigger is ICronTrigger && context.ScheduledFireTimeUtc is { } scheduledFor)
+        {
+            if (definition?.MisfireGrace is { } grace && now - scheduledFor > grace)
+            {
+                var late = JobResults.FormatDuration(now - scheduledFor);
+                var why = $"skipped: fired {late} late, past its misfire grace of {JobResults.FormatDuration(grace)}";
+                await store.SkipOccurrenceAsync(jobType, scheduledFor, runner.Id, why, FailureKind.Misfire, now, cancellationToken);
+                LogSkipped(jobType, scheduledFor, why);
+                return null;
+            }
+
+            switch (await store.ClaimOccurrenceAsync(jobType, scheduledFor, runner.Id, fire, now, cancellationToken))
+            {
+                case OccurrenceOutcome.Claimed claimed:
+                    return new ClaimedRun(claimed.Id, null);
+                case OccurrenceOutcome.Skipped skipped:
+                    LogSkipped(jobType, scheduledFor, skipped.Reason);
+                    return null;
+                default:
+                    LogOccurrenceTaken(jobType, scheduledFor);
+                    return null;
+            }
+        }
+
+        return await store.StartUnrecordedAsync(jobType, runner.Id, fire, now, cancellationToken) is { } unrecorded
+            ? new ClaimedRun(unrecorded, null)
+            : null;
+    }
+
+    /// <summary>Records a failure, then either schedules the next attempt or counts the run as failed (and pauses the schedule after enough).</summary>
+    private async Task FailedAsync(
+        IJobExecutionContext context, JobDefinition? definition, Guid id, Guid root, string error, string failureKind, long started, JobResult? result = null)
+    {
+        var recorded = result is null
+            ? Ended(context, error, failureKind, started)
+            : JobResults.WithFailure(result, failureKind);
+        await FinishAsync(id, ExecutionStatus.Failed, error, recorded);
+        if (definition is null)
+        {
+            return;
+        }
+
+        if (await ScheduleRetryAsync(definition, id, root) is { } retry)
+        {
+            LogRetryScheduled(definition.Name, id, retry.Id, retry.At);
+            return;
+        }
+
+        await Quietly(async () =>
+        {
+            var failures = await health.FailedAsync(definition.Name, runner.Id, error, time.GetUtcNow(), CancellationToken.None);
+            if (definition.PauseAfterFailures > 0 && failures >= definition.PauseAfterFailures && definition.RunsOnSchedule)
+            {
+                var reason = $"paused after {failures} consecutive failed runs; last error: {error}";
+                await context.Scheduler.PauseTriggerWith(definition.CronTriggerKey, new PauseDetails { Reason = reason, RequestedBy = "scheduler" }, CancellationToken.None);
+                LogAutoPaused(definition.Name, failures);
+            }
+        }, id);
+    }
+
+    private async Task<(Guid Id, DateTimeOffset At)?> ScheduleRetryAsync(JobDefinition definition, Guid failedId, Guid root)
+    {
+        if (running.ShuttingDown || (definition.Retry.MaxAttempts == 0))
+        {
+            return null;
+        }
+
+        try
+        {
+            var failed = await store.GetAsync(failedId, CancellationToken.None);
+            var retryNumber = failed is null ? int.MaxValue : failed.Attempt;
+            if (failed is null || retryNumber > definition.Retry.MaxAttempts)
+            {
+                return null;
+            }
+
+            var at = time.GetUtcNow() + definition.Retry.DelayFor(retryNumber);
+            var outcome = await store.CreatePendingAsync(new NewExecution(definition.Name, failed.StartedBy, failed.Parameters)
+            {
+                Trigger = ExecutionTrigger.Retry,
+                RetryOf = failedId,
+                RootId = root,
+                Attempt = failed.Attempt + 1,
+            }, time.GetUtcNow(), CancellationToken.None);
+            if (outcome is not PendingOutcome.Created created)
+            {
+                return null;
+            }
+
+            await submitter.SubmitAsync(definition, created.Execution.Id, at, CancellationToken.None);
+            return (created.Execution.Id, at);
+        }
+        catch (Exception ex)
+        {
+            LogRetryFailed(ex, failedId);
+            return null;
         }
     }
 
@@ -84,40 +253,25 @@ public sealed partial class ExecutionRecordingMiddleware(
         }
     }
 
-    /// <summary>The job's partial result, if it left one, marked failed with <paramref name="error"/> first; else just the error.</summary>
-    private JobResult Failed(IJobExecutionContext context, string error, long started)
+    private async Task<string?> CancelledByAsync(Guid id)
     {
-        var partial = context.Result as JobResult ?? new JobResult { Success = false };
-        var failed = partial with { Success = false, Errors = [error, .. partial.Errors.Take(JobResults.MaxErrors - 1)] };
-        return JobResults.WithDuration(failed, time.GetElapsedTime(started));
-    }
-
-    private async Task<Guid?> ClaimAsync(IJobExecutionContext context, string jobType, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        if (context.GetExecutionId() is { } pendingId)
+        try
         {
-            if (await store.ClaimPendingAsync(pendingId, runner.Id, now, cancellationToken))
-            {
-                return pendingId;
-            }
-
-            LogNotPending(jobType, pendingId);
+            return await store.CancelledByAsync(id, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            LogFinishFailed(ex, id, ExecutionStatus.Cancelled);
             return null;
         }
+    }
 
-        if (context.Trigger is ICronTrigger && context.ScheduledFireTimeUtc is { } scheduledFor)
-        {
-            var claimed = await store.ClaimOccurrenceAsync(jobType, scheduledFor, runner.Id, now, cancellationToken);
-            if (claimed is null)
-            {
-                LogOccurrenceTaken(jobType, scheduledFor);
-            }
-
-            return claimed;
-        }
-
-        return await store.StartUnrecordedAsync(jobType, runner.Id, now, cancellationToken);
+    /// <summary>The job's partial result, if it left one, marked unsuccessful with <paramref name="error"/> first and why in <c>details.failure</c>.</summary>
+    private JobResult Ended(IJobExecutionContext context, string error, string failureKind, long started)
+    {
+        var partial = context.Result as JobResult ?? new JobResult { Success = false };
+        var ended = partial with { Success = false, Errors = [error, .. partial.Errors.Take(JobResults.MaxErrors - 1)] };
+        return JobResults.WithDuration(JobResults.WithFailure(ended, failureKind), time.GetElapsedTime(started));
     }
 
     private async Task FinishAsync(Guid id, string status, string? error, JobResult result)
@@ -137,14 +291,44 @@ public sealed partial class ExecutionRecordingMiddleware(
         }
     }
 
+    private async Task Quietly(Func<Task> action, Guid executionId)
+    {
+        try
+        {
+            await action();
+        }
+        catch (Exception ex)
+        {
+            LogBookkeepingFailed(ex, executionId);
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Execution {ExecutionId} of {JobType} is no longer pending; not running it")]
     private partial void LogNotPending(string jobType, Guid executionId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Occurrence {ScheduledFor:o} of {JobType} is already recorded; not running it again")]
     private partial void LogOccurrenceTaken(string jobType, DateTimeOffset scheduledFor);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId} was already finished when this node tried to record it as {Status}")]
-    private partial void LogAlreadyFinished(Guid executionId, string status);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Occurrence {ScheduledFor:o} of {JobType} {Reason}")]
+    private partial void LogSkipped(string jobType, DateTimeOffset scheduledFor, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recovered firing of {JobType} names no execution; nothing to recover")]
+    private partial void LogNothingToRecover(string jobType);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Execution {OrphanId} of {JobType} is not re-run: it finished, its node still heartbeats, or it was recovered already")]
+    private partial void LogNotRecovered(string jobType, Guid orphanId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {OrphanId} of {JobType} lost its node; re-running it as {ExecutionId}")]
+    private partial void LogRecovered(string jobType, Guid orphanId, Guid executionId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Execution {FailedId} of {JobType} failed; attempt {RetryId} scheduled for {At:o}")]
+    private partial void LogRetryScheduled(string jobType, Guid failedId, Guid retryId, DateTimeOffset at);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not schedule a retry of execution {ExecutionId}")]
+    private partial void LogRetryFailed(Exception exception, Guid executionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The schedule of {JobType} paused itself after {Failures} consecutive failed runs")]
+    private partial void LogAutoPaused(string jobType, int failures);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId} ran past its timeout; interrupting it")]
     private partial void LogTimedOut(Guid executionId);
@@ -152,6 +336,12 @@ public sealed partial class ExecutionRecordingMiddleware(
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not interrupt execution {ExecutionId} after its timeout")]
     private partial void LogInterruptFailed(Exception exception, Guid executionId);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId} was already finished when this node tried to record it as {Status}")]
+    private partial void LogAlreadyFinished(Guid executionId, string status);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not record execution {ExecutionId} as {Status}")]
     private partial void LogFinishFailed(Exception exception, Guid executionId, string status);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not update the job type's health after execution {ExecutionId}")]
+    private partial void LogBookkeepingFailed(Exception exception, Guid executionId);
 }

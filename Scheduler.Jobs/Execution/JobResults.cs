@@ -16,6 +16,21 @@ public static class JobResults
         Details = new Dictionary<string, object?> { ["note"] = why },
     };
 
+    /// <summary>A run that ended without success, with why (<see cref="FailureKind"/>) in <c>details.failure</c>.</summary>
+    public static JobResult Failed(string error, string failureKind) => new()
+    {
+        Success = false,
+        Errors = [error],
+        Details = new Dictionary<string, object?> { ["failure"] = failureKind },
+    };
+
+    /// <summary>An occurrence deliberately not run, with why in <c>details.failure</c>.</summary>
+    public static JobResult Skipped(string why, string failureKind) => Failed(why, failureKind);
+
+    /// <summary><paramref name="result"/> with why it ended in <c>details.failure</c>.</summary>
+    public static JobResult WithFailure(JobResult result, string failureKind) =>
+        result with { Details = new Dictionary<string, object?>(result.Details) { ["failure"] = failureKind } };
+
     /// <summary>The most recent <see cref="MaxErrors"/> messages, most recent first, from messages in the order they happened.</summary>
     public static IReadOnlyList<string> Bounded(IEnumerable<string> messagesInOrder) =>
         [.. messagesInOrder.Reverse().Take(MaxErrors)];
@@ -30,7 +45,7 @@ public static class JobResults
         return result with { Details = details };
     }
 
-    internal static string FormatDuration(TimeSpan duration) =>
+    public static string FormatDuration(TimeSpan duration) =>
         duration.TotalSeconds < 10
             ? $"{duration.TotalSeconds:0.###}s"
             : $"{Math.Round(duration.TotalSeconds):0}s";

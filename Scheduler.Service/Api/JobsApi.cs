@@ -1,4 +1,7 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Quartz;
 using Scheduler.Contracts;
@@ -12,6 +15,8 @@ namespace Scheduler.Service.Api;
 public static partial class JobsApi
 {
     private const int MaxTriggeredByLength = 200;
+    private const int MaxIdempotencyKeyLength = 200;
+    private const string IdempotencyKeyHeader = "Idempotency-Key";
 
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
     {
@@ -19,7 +24,13 @@ public static partial class JobsApi
 
         jobs.MapPost("/trigger", TriggerJob)
             .WithName("TriggerJob")
-            .WithSummary("Records a run as pending and hands it to the cluster; 202 with its id.");
+            .WithSummary("Records a run as pending and hands it to the cluster; 202 with its id. One pending or running run per type; an Idempotency-Key makes the call repeatable.");
+        jobs.MapPost("/{id:guid}/cancel", CancelJob)
+            .WithName("CancelJob")
+            .WithSummary("Cancels a pending run (it never starts) or interrupts a running one on whichever node runs it.");
+        jobs.MapPost("/{id:guid}/retry", RetryJob)
+            .WithName("RetryJob")
+            .WithSummary("Runs a failed or cancelled execution again as a new execution linked to it.");
         jobs.MapGet("/{id:guid}", GetJob)
             .WithName("GetJob")
             .WithSummary("One execution.");
@@ -29,12 +40,13 @@ public static partial class JobsApi
         return app;
     }
 
-    public static async Task<Results<Accepted<TriggerJobResponse>, ValidationProblem, ProblemHttpResult>> TriggerJob(
+    public static async Task<Results<Accepted<TriggerJobResponse>, Ok<TriggerJobResponse>, ValidationProblem, ProblemHttpResult>> TriggerJob(
         TriggerJobRequest request,
+        [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
         JobCatalog catalog,
         ExecutionStore store,
+        ExecutionSubmitter submitter,
         StartedByResolver startedBy,
-        ISchedulerFactory schedulers,
         TimeProvider time,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
@@ -55,6 +67,11 @@ public static partial class JobsApi
             errors["parameters"] = ["Must be a JSON object."];
         }
 
+        if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > MaxIdempotencyKeyLength || idempotencyKey.Any(c => c is < '!' or > '~')))
+        {
+            errors[IdempotencyKeyHeader] = [$"1 to {MaxIdempotencyKeyLength} visible ASCII characters."];
+        }
+
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors, title: "The trigger request is invalid");
@@ -68,38 +85,192 @@ public static partial class JobsApi
                 statusCode: StatusCodes.Status409Conflict);
         }
 
-        var resolvedStartedBy = await startedBy.ResolveAsync(request.TriggeredBy, cancellationToken);
         var storedParameters = request.Parameters is { ValueKind: JsonValueKind.Object } p ? p : (JsonElement?)null;
-        var execution = await store.CreatePendingAsync(definition.Name, resolvedStartedBy, storedParameters, time.GetUtcNow(), cancellationToken);
+        var outcome = await store.CreatePendingAsync(
+            new NewExecution(definition.Name, await startedBy.ResolveAsync(request.TriggeredBy, cancellationToken), storedParameters)
+            {
+                IdempotencyKey = idempotencyKey,
+                RequestHash = idempotencyKey is null ? null : RequestHash(definition.Name, request.TriggeredBy, storedParameters),
+            },
+            time.GetUtcNow(),
+            cancellationToken);
 
+        switch (outcome)
+        {
+            case PendingOutcome.Replayed { SameRequest: true } replay:
+                return TypedResults.Ok(ToResponse(replay.Execution));
+            case PendingOutcome.Replayed replay:
+                return TypedResults.Problem(
+                    title: "The Idempotency-Key was used with a different request",
+                    detail: $"Key '{idempotencyKey}' already names execution {replay.Execution.Id}, triggered with a different body.",
+                    statusCode: StatusCodes.Status422UnprocessableEntity,
+                    extensions: new Dictionary<string, object?> { ["executionId"] = replay.Execution.Id });
+            case PendingOutcome.Busy busy:
+                return Busy(definition.Name, busy.ActiveId);
+        }
+
+        var execution = ((PendingOutcome.Created)outcome).Execution;
         // From here the row exists: the hand-over to Quartz is not abandoned if the caller goes away.
+        if (!await SubmitAsync(submitter, store, definition, execution.Id, time, loggers))
+        {
+            return NotSubmitted(execution.Id);
+        }
+
+        return TypedResults.Accepted($"/api/jobs/{execution.Id}", ToResponse(execution));
+    }
+
+    public static async Task<Results<Ok<JobExecution>, Accepted<JobExecution>, ProblemHttpResult>> CancelJob(
+        Guid id,
+        [FromBody] ExecutionActionRequest? request,
+        ExecutionStore store,
+        ISchedulerFactory schedulers,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var by = Actor(request?.RequestedBy);
+        var cancel = await store.RequestCancelAsync(id, by, time.GetUtcNow(), cancellationToken);
+        if (cancel is null)
+        {
+            var current = await store.GetAsync(id, cancellationToken);
+            return current is null
+                ? NotFound(id)
+                : TypedResults.Problem(
+                    title: "The execution has already finished",
+                    detail: $"Execution {id} is {current.Status}; only a pending or running execution can be cancelled.",
+                    statusCode: StatusCodes.Status409Conflict,
+                    extensions: new Dictionary<string, object?> { ["status"] = current.Status });
+        }
+
+        if (cancel.Status == ExecutionStatus.Cancelled)
+        {
+            return TypedResults.Ok((await store.GetAsync(id, cancellationToken))!);
+        }
+
+        if (cancel.FireInstanceId is { } fireInstanceId)
+        {
+            // On this node the token is cancelled now; on another, after that node's next cluster check-in.
+            var scheduler = await schedulers.GetScheduler(CancellationToken.None);
+            await scheduler.InterruptFireInstance(fireInstanceId, CancellationToken.None);
+        }
+
+        return TypedResults.Accepted($"/api/jobs/{id}", (await store.GetAsync(id, cancellationToken))!);
+    }
+
+    public static async Task<Results<Accepted<TriggerJobResponse>, ProblemHttpResult>> RetryJob(
+        Guid id,
+        [FromBody] ExecutionActionRequest? request,
+        JobCatalog catalog,
+        ExecutionStore store,
+        ExecutionSubmitter submitter,
+        TimeProvider time,
+        ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        var failed = await store.GetAsync(id, cancellationToken);
+        if (failed is null)
+        {
+            return NotFound(id);
+        }
+
+        if (failed.Status is not (ExecutionStatus.Failed or ExecutionStatus.Cancelled))
+        {
+            return TypedResults.Problem(
+                title: "Only a failed or cancelled execution can be retried",
+                detail: $"Execution {id} is {failed.Status}.",
+                statusCode: StatusCodes.Status409Conflict,
+                extensions: new Dictionary<string, object?> { ["status"] = failed.Status });
+        }
+
+        if (await store.RetriedByAsync(id, cancellationToken) is { } retriedBy)
+        {
+            return TypedResults.Problem(
+                title: "The execution was already retried",
+                detail: $"Execution {id} was already retried as execution {retriedBy}.",
+                statusCode: StatusCodes.Status409Conflict,
+                extensions: new Dictionary<string, object?> { ["executionId"] = retriedBy });
+        }
+
+        if (!catalog.TryGet(failed.JobType, out var definition) || !definition.Enabled)
+        {
+            return TypedResults.Problem(
+                title: "The job type cannot run",
+                detail: $"{failed.JobType} is not an enabled job type on this service.",
+                statusCode: StatusCodes.Status409Conflict);
+        }
+
+        var outcome = await store.CreatePendingAsync(
+            new NewExecution(definition.Name, request?.RequestedBy ?? failed.StartedBy, failed.Parameters)
+            {
+                Trigger = ExecutionTrigger.Retry,
+                RetryOf = failed.Id,
+                RootId = failed.RootId,
+                Attempt = failed.Attempt + 1,
+            },
+            time.GetUtcNow(),
+            cancellationToken);
+        if (outcome is PendingOutcome.Busy busy)
+        {
+            return Busy(definition.Name, busy.ActiveId);
+        }
+
+        var execution = ((PendingOutcome.Created)outcome).Execution;
+        if (!await SubmitAsync(submitter, store, definition, execution.Id, time, loggers))
+        {
+            return NotSubmitted(execution.Id);
+        }
+
+        return TypedResults.Accepted($"/api/jobs/{execution.Id}", ToResponse(execution));
+    }
+
+    private static async Task<bool> SubmitAsync(
+        ExecutionSubmitter submitter, ExecutionStore store, JobDefinition definition, Guid executionId, TimeProvider time, ILoggerFactory loggers)
+    {
         try
         {
-            var scheduler = await schedulers.GetScheduler(CancellationToken.None);
-            await scheduler.TriggerJob(definition.JobKey, new JobDataMap { [ExecutionData.ExecutionIdKey] = execution.Id.ToString() }, CancellationToken.None);
+            await submitter.SubmitAsync(definition, executionId, null, CancellationToken.None);
+            return true;
         }
         catch (Exception ex)
         {
-            LogSubmitFailed(loggers.CreateLogger(typeof(JobsApi)), ex, execution.Id, definition.Name);
-            await store.FinishAsync(execution.Id, ExecutionStatus.Failed, "could not be handed to the scheduler", null, time.GetUtcNow(), CancellationToken.None);
-            return TypedResults.Problem(
-                title: "The scheduler could not accept the run",
-                detail: $"Execution {execution.Id} was recorded as failed and will not run. Try again shortly.",
-                statusCode: StatusCodes.Status503ServiceUnavailable);
+            LogSubmitFailed(loggers.CreateLogger(typeof(JobsApi)), ex, executionId, definition.Name);
+            const string error = "not run: could not be handed to the scheduler";
+            await store.FinishAsync(executionId, ExecutionStatus.Failed, error, JobResults.Failed(error, FailureKind.NotSubmitted), time.GetUtcNow(), CancellationToken.None);
+            return false;
         }
+    }
 
-        return TypedResults.Accepted(
-            $"/api/jobs/{execution.Id}",
-            new TriggerJobResponse(execution.Id, execution.Id, execution.JobType, execution.Status, execution.StartedAt, execution.CreatedAt));
+    private static ProblemHttpResult NotSubmitted(Guid executionId) => TypedResults.Problem(
+        title: "The scheduler could not accept the run",
+        detail: $"Execution {executionId} was recorded as failed and will not run. Try again shortly.",
+        statusCode: StatusCodes.Status503ServiceUnavailable);
+
+    private static ProblemHttpResult Busy(string jobType, Guid activeId) => TypedResults.Problem(
+        title: "The job type is already running",
+        detail: $"{jobType} has execution {activeId} pending or running; one run of a type at a time, across the cluster.",
+        statusCode: StatusCodes.Status409Conflict,
+        extensions: new Dictionary<string, object?> { ["executionId"] = activeId });
+
+    private static ProblemHttpResult NotFound(Guid id) =>
+        TypedResults.Problem(title: "Execution not found", detail: $"No execution has id {id}.", statusCode: StatusCodes.Status404NotFound);
+
+    private static TriggerJobResponse ToResponse(JobExecution execution) =>
+        new(execution.Id, execution.Id, execution.JobType, execution.Status, execution.StartedAt, execution.CreatedAt);
+
+    /// <summary>Who is acting. Until the API takes tokens, the caller says; the token decides once it does.</summary>
+    private static string Actor(string? claimed) =>
+        string.IsNullOrWhiteSpace(claimed) ? "anonymous" : claimed.Length > MaxTriggeredByLength ? claimed[..MaxTriggeredByLength] : claimed;
+
+    private static string RequestHash(string jobType, string? triggeredBy, JsonElement? parameters)
+    {
+        var canonical = JsonSerializer.Serialize(new { jobType, triggeredBy, parameters = parameters?.GetRawText() });
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
     }
 
     public static async Task<Results<Ok<JobExecution>, ProblemHttpResult>> GetJob(
         Guid id, ExecutionStore store, CancellationToken cancellationToken)
     {
         var execution = await store.GetAsync(id, cancellationToken);
-        return execution is null
-            ? TypedResults.Problem(title: "Execution not found", detail: $"No execution has id {id}.", statusCode: StatusCodes.Status404NotFound)
-            : TypedResults.Ok(execution);
+        return execution is null ? NotFound(id) : TypedResults.Ok(execution);
     }
 
     public static async Task<Results<Ok<JobExecutionPage>, ValidationProblem>> ListJobs(

@@ -20,6 +20,8 @@ public static class SchedulingServiceCollectionExtensions
                 scheduler.InstanceName = options.InstanceName;
                 scheduler.InstanceId = runner.Id;
                 scheduler.IdleWaitTime = options.IdleWaitTime;
+                // GracefulShutdown has already given running jobs their grace; what is left is interrupted.
+                scheduler.ShutdownJobInterruption = ShutdownJobInterruption.WhenWaitingForJobs;
             });
             quartz.UseDefaultThreadPool(options.MaxConcurrency);
             quartz.UsePersistentStore(store =>
@@ -37,13 +39,23 @@ public static class SchedulingServiceCollectionExtensions
                     ado.MisfireThreshold = options.MisfireThreshold;
                     // The schema comes from database/ migrations; Quartz only checks it.
                     ado.SchemaProvisioning = SchemaProvisioning.Validate;
+                    // A recoverable job interrupted by shutdown runs again on another node, as after a crash.
+                    ado.RecoverFiringsCancelledByShutdown = true;
                 });
             });
             quartz.AddCatalogJobs(builder.Services.GetJobCatalog());
         });
 
+        var recovery = builder.Services.AddValidatedOptions<RecoveryOptions>(builder.Configuration, RecoveryOptions.Section);
+        builder.Services.AddSingleton<RunningExecutions>();
+        builder.Services.AddSingleton<ExecutionSubmitter>();
+        builder.Services.AddSingleton<JobTypeHealthStore>();
+        // Hosted services stop in reverse order: GracefulShutdown drains before Quartz shuts down.
         builder.Services.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
         builder.Services.AddHostedService<CronScheduleReconciler>();
+        builder.Services.AddHostedService<ExecutionSupervisor>();
+        builder.Services.AddHostedService<GracefulShutdown>();
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = recovery.ShutdownGrace + TimeSpan.FromSeconds(20));
         return builder;
     }
 }

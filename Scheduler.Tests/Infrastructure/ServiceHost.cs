@@ -67,7 +67,9 @@ public sealed class ServiceHost : IAsyncDisposable
 
         foreach (var definition in JobCatalog.Defaults.All)
         {
+            // No schedules and no automatic retries unless a test asks: each test sees only the runs it starts.
             values[$"Jobs:{definition.Name}:Scheduled"] = "false";
+            values[$"Jobs:{definition.Name}:Retries"] = "0";
         }
 
         return values;

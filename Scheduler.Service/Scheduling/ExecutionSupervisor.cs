@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Options;
+using Quartz;
+using Scheduler.Contracts;
+using Scheduler.Jobs.Catalog;
+using Scheduler.Jobs.Execution;
+
+namespace Scheduler.Service.Scheduling;
+
+/// <summary>
+/// Keeps every execution row honest, on every node (each step is idempotent, so nodes need not agree on who does it):
+/// <list type="bullet">
+/// <item>stamps <c>heartbeat_at</c> on the executions this node runs;</item>
+/// <item>ends "runner lost" the running executions whose heartbeat stopped, or whose node the cluster reports failed;</item>
+/// <item>finds pending executions whose hand-over to Quartz never landed, submits them again, and ends
+/// <c>failed</c> those still stranded after <see cref="RecoveryOptions.FailPendingAfter"/>.</item>
+/// </list>
+/// Re-running a lost execution is Quartz's recovery (<c>RequestRecovery</c>), recorded by the middleware.
+/// </summary>
+internal sealed partial class ExecutionSupervisor(
+    ISchedulerFactory schedulers,
+    ExecutionStore store,
+    ExecutionSubmitter submitter,
+    RunningExecutions running,
+    JobCatalog catalog,
+    TimeProvider time,
+    IOptions<RecoveryOptions> options,
+    ILogger<ExecutionSupervisor> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        using var timer = new PeriodicTimer(settings.HeartbeatInterval, time);
+        do
+        {
+            try
+            {
+                await SuperviseAsync(settings, stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogSweepFailed(ex);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    private async Task SuperviseAsync(RecoveryOptions settings, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await store.HeartbeatAsync(running.Ids, now, cancellationToken);
+
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var nodes = await scheduler.QueryClusterNodes(cancellationToken);
+        var failed = nodes.Where(n => n.State == ClusterNodeState.Failed && !n.IsCurrentNode).Select(n => n.InstanceId).ToList();
+        var lost = await store.SweepOrphansAsync(now - settings.StaleAfter, failed, now - settings.HeartbeatInterval * 2, now, cancellationToken);
+        foreach (var execution in lost)
+        {
+            LogRunnerLost(execution.Id, execution.JobType, execution.RunnerId);
+        }
+
+        foreach (var pending in await store.PendingOlderThanAsync(now - settings.ResubmitPendingAfter, cancellationToken))
+        {
+            if (await submitter.IsSubmittedAsync(pending.Id, cancellationToken) || !catalog.TryGet(pending.JobType, out var definition))
+            {
+                continue;
+            }
+
+            if (now - new DateTimeOffset(DateTime.SpecifyKind(pending.CreatedAt, DateTimeKind.Utc)) > settings.FailPendingAfter)
+            {
+                var error = $"not run: no node picked it up within {JobResults.FormatDuration(settings.FailPendingAfter)}";
+                await store.FinishAsync(pending.Id, ExecutionStatus.Failed, error, JobResults.Failed(error, FailureKind.NotSubmitted), now, cancellationToken);
+                LogStrandedFailed(pending.Id, pending.JobType);
+            }
+            else
+            {
+                await submitter.SubmitAsync(definition, pending.Id, null, cancellationToken);
+                LogResubmitted(pending.Id, pending.JobType);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId} of {JobType} ended 'runner lost': node {RunnerId} stopped before it finished")]
+    private partial void LogRunnerLost(Guid executionId, string jobType, string? runnerId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pending execution {ExecutionId} of {JobType} had no Quartz trigger; submitted it again")]
+    private partial void LogResubmitted(Guid executionId, string jobType);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Pending execution {ExecutionId} of {JobType} was never picked up; recorded it failed")]
+    private partial void LogStrandedFailed(Guid executionId, string jobType);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Execution supervision failed; trying again at the next heartbeat")]
+    private partial void LogSweepFailed(Exception exception);
+}
