@@ -34,12 +34,22 @@ public static class DataServiceCollectionExtensions
         return builder;
     }
 
+    /// <summary>Connections per node unless the connection string says otherwise.</summary>
+    public const int DefaultMaxPoolSize = 30;
+
     internal static NpgsqlDataSource CreateDataSource(string connectionString)
     {
         var csb = new NpgsqlConnectionStringBuilder(connectionString)
         {
             ApplicationName = "scheduler-service",
         };
+        if (!csb.ContainsKey("Maximum Pool Size"))
+        {
+            // Npgsql's default of 100 is PostgreSQL's default max_connections: two replicas under a burst
+            // of requests would be refused connections. A bounded pool makes a burst wait instead.
+            csb.MaxPoolSize = DefaultMaxPoolSize;
+        }
+
         return NpgsqlDataSource.Create(csb.ConnectionString);
     }
 

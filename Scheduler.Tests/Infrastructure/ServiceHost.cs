@@ -26,6 +26,9 @@ public sealed class ServiceHost : IAsyncDisposable
 
     public HttpClient Client { get; }
 
+    /// <summary>The service's container, for reaching past the API where a test must (e.g. to submit a run directly).</summary>
+    public IServiceProvider Services => _app.Services;
+
     public string RunnerId { get; }
 
     public static async Task<ServiceHost> StartAsync(string standInUrl, IDictionary<string, string?>? settings = null)
