@@ -12,7 +12,6 @@ namespace Scheduler.Jobs.Cleanup;
 /// batches), view counts refreshed and trending recalculated (discovery service). Each step's
 /// outcome is in <c>details.steps</c>; the run fails when any step failed, naming each failure.
 /// </summary>
-[DisallowConcurrentExecution]
 public sealed class CleanupOldDataJob(
     UserClient users,
     DiscoveryClient discovery,

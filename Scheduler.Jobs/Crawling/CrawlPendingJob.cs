@@ -12,7 +12,6 @@ namespace Scheduler.Jobs.Crawling;
 /// endpoint one batch at a time until none are pending or the per-run cap is reached. The result
 /// counts what the crawler reports as crawled and failed, and the batches sent.
 /// </summary>
-[DisallowConcurrentExecution]
 public sealed class CrawlPendingJob(
     DiscoveryClient discovery,
     CrawlerClient crawler,

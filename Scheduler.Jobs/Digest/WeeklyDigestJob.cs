@@ -20,7 +20,6 @@ namespace Scheduler.Jobs.Digest;
 /// run that stops between sending and recording does not mail anyone twice when it runs again.
 /// </para>
 /// </summary>
-[DisallowConcurrentExecution]
 public sealed class WeeklyDigestJob(
     UserClient users,
     DiscoveryClient discovery,

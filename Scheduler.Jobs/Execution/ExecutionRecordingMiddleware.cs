@@ -8,6 +8,9 @@ namespace Scheduler.Jobs.Execution;
 
 /// <summary>
 /// Wraps every job: claims the execution's row before the job runs and writes how it ended after.
+/// It is also what keeps a job type from overlapping itself: the claim goes through a unique index that
+/// admits one pending-or-running execution per type across the cluster, so an overlapping firing is
+/// recorded rather than silently held back (which is why no job carries <c>[DisallowConcurrentExecution]</c>).
 /// <list type="bullet">
 /// <item>A manual run or a retry arrives with the id of its <c>pending</c> row and runs only if that
 /// row is still pending, so a run is never started twice and a cancelled one never starts.</item>

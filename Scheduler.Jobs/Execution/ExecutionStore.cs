@@ -134,7 +134,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == ActiveIndex)
         {
             var active = await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(ActiveOfTypeSql, new { jobType }, cancellationToken: cancellationToken));
-            var error = $"skipped: execution {active} of {jobType} was still running";
+            var error = $"skipped: execution {active} of {jobType} was still pending or running";
             await connection.ExecuteAsync(new CommandDefinition(SkipOccurrenceSql, new
             {
                 jobType, scheduledFor, runnerId, error, now,

@@ -12,7 +12,6 @@ namespace Scheduler.Jobs.HttpCalls;
 /// configuration declares): one call, <c>Method Path</c> on the configured service, with an
 /// idempotency key per execution. The answer's JSON is kept in the result (bounded).
 /// </summary>
-[DisallowConcurrentExecution]
 public sealed class HttpCallJob(JobCatalog catalog, HttpCallClient calls) : IJob
 {
     /// <summary>Answers larger than this are summarised rather than stored.</summary>
