@@ -9,7 +9,12 @@ require_dotnet
 
 pg_dir=""
 cleanup() {
-  if [ -n "$pg_dir" ]; then pg_stop "$pg_dir"; rm -rf "$pg_dir"; pg_dir=""; fi
+  if [ -n "$pg_dir" ]; then
+    pg_stop "$pg_dir"
+    # The server's log stays with the results (CI uploads them): deadlocks and refusals show there.
+    if [ -d TestResults ]; then cp "$pg_dir/postgres.log" TestResults/postgres.log 2>/dev/null || true; fi
+    rm -rf "$pg_dir"; pg_dir=""
+  fi
 }
 trap cleanup EXIT
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Quartz;
+using Scheduler.Jobs.Audit;
 using Scheduler.Jobs.Catalog;
 using Scheduler.Jobs.Cleanup;
 using Scheduler.Jobs.Clients;
@@ -63,6 +64,7 @@ public static class JobsServiceCollectionExtensions
 
         services.AddSingleton(catalog!);
         services.AddSingleton<ExecutionStore>();
+        services.AddSingleton<AuditLog>();
         services.AddSingleton<DigestDeliveryStore>();
         services.AddSingleton(RunnerIdentity.From(configuration));
         services.AddSingleton(TimeProvider.System);

@@ -28,6 +28,7 @@ public static class SchedulerApp
         app.UseServiceDefaults();
         app.MapHealthEndpoints();
         app.MapJobsApi();
+        app.MapAuditApi();
         return app;
     }
 }

@@ -2,6 +2,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Quartz;
 using Scheduler.Contracts;
+using Scheduler.Contracts.Api;
+using Scheduler.Jobs.Audit;
 using Scheduler.Jobs.Catalog;
 
 namespace Scheduler.Jobs.Execution;
@@ -30,6 +32,7 @@ public sealed partial class ExecutionRecordingMiddleware(
     RunningExecutions running,
     ExecutionSubmitter submitter,
     JobTypeHealthStore health,
+    AuditLog audit,
     RunnerIdentity runner,
     TimeProvider time,
     IOptions<RecoveryOptions> recovery,
@@ -199,6 +202,9 @@ public sealed partial class ExecutionRecordingMiddleware(
             {
                 var reason = $"paused after {failures} consecutive failed runs; last error: {error}";
                 await context.Scheduler.PauseTriggerWith(definition.CronTriggerKey, new PauseDetails { Reason = reason, RequestedBy = "scheduler" }, CancellationToken.None);
+                await audit.RecordAsync(new AuditRecord(
+                    AuditActions.SchedulePause, "scheduler", AuditTargetTypes.Schedule, definition.Name, definition.Name, null, AuditOutcomes.Accepted,
+                    new { reason, consecutiveFailures = failures, lastExecutionId = id }), CancellationToken.None);
                 LogAutoPaused(definition.Name, failures);
             }
         }, id);

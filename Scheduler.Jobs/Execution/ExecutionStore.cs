@@ -165,9 +165,9 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         return await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(FindOccurrenceSql, new { jobType, scheduledFor }, cancellationToken: cancellationToken));
     }
 
-    private const string LoseRunnerSql = """
+    private const string LoseRunnerSql = $"""
         UPDATE scheduled_jobs
-           SET status = 'failed', error = @error, result = @result::jsonb, completed_at = @now, updated_at = @now
+           SET {RunnerLostSet}
          WHERE id = @id AND status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < @staleBefore)
         """;
 
@@ -195,12 +195,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         Guid orphanId, string runnerId, string fireInstanceId, DateTimeOffset staleBefore, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        const string error = "runner lost: its node stopped before the run finished";
-        await connection.ExecuteAsync(new CommandDefinition(LoseRunnerSql, new
-        {
-            id = orphanId, error, now, staleBefore,
-            result = Serialize(JobResults.Failed(error, FailureKind.RunnerLost)),
-        }, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(LoseRunnerSql, new { id = orphanId, now, staleBefore }, cancellationToken: cancellationToken));
         try
         {
             return await connection.QuerySingleOrDefaultAsync<ClaimedRun>(new CommandDefinition(
@@ -288,14 +283,19 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         await connection.ExecuteAsync(new CommandDefinition(HeartbeatSql, new { ids = ids.ToArray(), now }, cancellationToken: cancellationToken));
     }
 
-    private const string SweepOrphansSql = """
+    /// <summary>The columns a row whose node is gone ends with: failed, "runner lost", naming the node.</summary>
+    private const string RunnerLostSet = """
+        status = 'failed',
+        error = 'runner lost: ' || COALESCE(runner_id, 'unknown node') || ' stopped before the run finished',
+        result = jsonb_build_object('success', false, 'itemsProcessed', 0,
+                   'errors', jsonb_build_array('runner lost: ' || COALESCE(runner_id, 'unknown node') || ' stopped before the run finished'),
+                   'details', jsonb_build_object('failure', 'runner_lost', 'lastHeartbeat', heartbeat_at)),
+        completed_at = @now, updated_at = @now
+        """;
+
+    private const string SweepOrphansSql = $"""
         UPDATE scheduled_jobs
-           SET status = 'failed',
-               error = 'runner lost: ' || COALESCE(runner_id, 'unknown node') || ' stopped before the run finished',
-               result = jsonb_build_object('success', false, 'itemsProcessed', 0,
-                          'errors', jsonb_build_array('runner lost: ' || COALESCE(runner_id, 'unknown node') || ' stopped before the run finished'),
-                          'details', jsonb_build_object('failure', 'runner_lost', 'lastHeartbeat', heartbeat_at)),
-               completed_at = @now, updated_at = @now
+           SET {RunnerLostSet}
          WHERE status = 'running'
            AND (heartbeat_at < @staleBefore OR (runner_id = ANY(@lostRunners) AND heartbeat_at < @lostStaleBefore))
         RETURNING id AS Id, job_type AS JobType, runner_id AS RunnerId

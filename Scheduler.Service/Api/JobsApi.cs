@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Quartz;
 using Scheduler.Contracts;
 using Scheduler.Contracts.Api;
+using Scheduler.Jobs.Audit;
 using Scheduler.Jobs.Catalog;
 using Scheduler.Jobs.Execution;
 
@@ -43,10 +44,12 @@ public static partial class JobsApi
     public static async Task<Results<Accepted<TriggerJobResponse>, Ok<TriggerJobResponse>, ValidationProblem, ProblemHttpResult>> TriggerJob(
         TriggerJobRequest request,
         [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
+        HttpContext http,
         JobCatalog catalog,
         ExecutionStore store,
         ExecutionSubmitter submitter,
         StartedByResolver startedBy,
+        AuditLog audit,
         TimeProvider time,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
@@ -77,8 +80,10 @@ public static partial class JobsApi
             return TypedResults.ValidationProblem(errors, title: "The trigger request is invalid");
         }
 
+        var actor = Actor(request.TriggeredBy);
         if (!definition.Enabled)
         {
+            await AuditAsync(audit, http, AuditActions.JobTrigger, actor, null, definition.Name, AuditOutcomes.Rejected, new { reason = "disabled" }, loggers);
             return TypedResults.Problem(
                 title: "The job type is disabled",
                 detail: $"{definition.Name} is disabled in configuration (Jobs:{definition.Name}:Enabled) and accepts no runs.",
@@ -98,33 +103,39 @@ public static partial class JobsApi
         switch (outcome)
         {
             case PendingOutcome.Replayed { SameRequest: true } replay:
+                await AuditAsync(audit, http, AuditActions.JobTrigger, actor, replay.Execution.Id, definition.Name, AuditOutcomes.Replayed, new { idempotencyKey }, loggers);
                 return TypedResults.Ok(ToResponse(replay.Execution));
             case PendingOutcome.Replayed replay:
+                await AuditAsync(audit, http, AuditActions.JobTrigger, actor, replay.Execution.Id, definition.Name, AuditOutcomes.Rejected,
+                    new { idempotencyKey, reason = "key reused with a different request" }, loggers);
                 return TypedResults.Problem(
                     title: "The Idempotency-Key was used with a different request",
                     detail: $"Key '{idempotencyKey}' already names execution {replay.Execution.Id}, triggered with a different body.",
                     statusCode: StatusCodes.Status422UnprocessableEntity,
                     extensions: new Dictionary<string, object?> { ["executionId"] = replay.Execution.Id });
             case PendingOutcome.Busy busy:
+                await AuditAsync(audit, http, AuditActions.JobTrigger, actor, null, definition.Name, AuditOutcomes.Conflict, new { activeExecutionId = busy.ActiveId }, loggers);
                 return Busy(definition.Name, busy.ActiveId);
         }
 
         var execution = ((PendingOutcome.Created)outcome).Execution;
         // From here the row exists: the hand-over to Quartz is not abandoned if the caller goes away.
-        if (!await SubmitAsync(submitter, store, definition, execution.Id, time, loggers))
-        {
-            return NotSubmitted(execution.Id);
-        }
-
-        return TypedResults.Accepted($"/api/jobs/{execution.Id}", ToResponse(execution));
+        var submitted = await SubmitAsync(submitter, store, definition, execution.Id, time, loggers);
+        await AuditAsync(audit, http, AuditActions.JobTrigger, actor, execution.Id, definition.Name,
+            submitted ? AuditOutcomes.Accepted : AuditOutcomes.Failed,
+            new { startedBy = execution.StartedBy, parameters = storedParameters, idempotencyKey }, loggers);
+        return submitted ? TypedResults.Accepted($"/api/jobs/{execution.Id}", ToResponse(execution)) : NotSubmitted(execution.Id);
     }
 
     public static async Task<Results<Ok<JobExecution>, Accepted<JobExecution>, ProblemHttpResult>> CancelJob(
         Guid id,
         [FromBody] ExecutionActionRequest? request,
+        HttpContext http,
         ExecutionStore store,
         ISchedulerFactory schedulers,
+        AuditLog audit,
         TimeProvider time,
+        ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
         var by = Actor(request?.RequestedBy);
@@ -132,18 +143,25 @@ public static partial class JobsApi
         if (cancel is null)
         {
             var current = await store.GetAsync(id, cancellationToken);
-            return current is null
-                ? NotFound(id)
-                : TypedResults.Problem(
-                    title: "The execution has already finished",
-                    detail: $"Execution {id} is {current.Status}; only a pending or running execution can be cancelled.",
-                    statusCode: StatusCodes.Status409Conflict,
-                    extensions: new Dictionary<string, object?> { ["status"] = current.Status });
+            if (current is null)
+            {
+                return NotFound(id);
+            }
+
+            await AuditAsync(audit, http, AuditActions.JobCancel, by, id, current.JobType, AuditOutcomes.Conflict, new { current.Status, request?.Reason }, loggers);
+            return TypedResults.Problem(
+                title: "The execution has already finished",
+                detail: $"Execution {id} is {current.Status}; only a pending or running execution can be cancelled.",
+                statusCode: StatusCodes.Status409Conflict,
+                extensions: new Dictionary<string, object?> { ["status"] = current.Status });
         }
 
+        var execution = (await store.GetAsync(id, cancellationToken))!;
+        await AuditAsync(audit, http, AuditActions.JobCancel, by, id, execution.JobType, AuditOutcomes.Accepted,
+            new { wasRunning = cancel.Status == ExecutionStatus.Running, cancel.RunnerId, request?.Reason }, loggers);
         if (cancel.Status == ExecutionStatus.Cancelled)
         {
-            return TypedResults.Ok((await store.GetAsync(id, cancellationToken))!);
+            return TypedResults.Ok(execution);
         }
 
         if (cancel.FireInstanceId is { } fireInstanceId)
@@ -153,15 +171,17 @@ public static partial class JobsApi
             await scheduler.InterruptFireInstance(fireInstanceId, CancellationToken.None);
         }
 
-        return TypedResults.Accepted($"/api/jobs/{id}", (await store.GetAsync(id, cancellationToken))!);
+        return TypedResults.Accepted($"/api/jobs/{id}", execution);
     }
 
     public static async Task<Results<Accepted<TriggerJobResponse>, ProblemHttpResult>> RetryJob(
         Guid id,
         [FromBody] ExecutionActionRequest? request,
+        HttpContext http,
         JobCatalog catalog,
         ExecutionStore store,
         ExecutionSubmitter submitter,
+        AuditLog audit,
         TimeProvider time,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
@@ -171,6 +191,43 @@ public static partial class JobsApi
         {
             return NotFound(id);
         }
+
+        var actor = Actor(request?.RequestedBy);
+        var refused = await RefuseRetryAsync(failed, catalog, store, cancellationToken);
+        if (refused is not null)
+        {
+            await AuditAsync(audit, http, AuditActions.JobRetry, actor, id, failed.JobType, AuditOutcomes.Conflict, new { refused.ProblemDetails.Detail, request?.Reason }, loggers);
+            return refused;
+        }
+
+        catalog.TryGet(failed.JobType, out var definition);
+        var outcome = await store.CreatePendingAsync(
+            new NewExecution(definition.Name, request?.RequestedBy ?? failed.StartedBy, failed.Parameters)
+            {
+                Trigger = ExecutionTrigger.Retry,
+                RetryOf = failed.Id,
+                RootId = failed.RootId,
+                Attempt = failed.Attempt + 1,
+            },
+            time.GetUtcNow(),
+            cancellationToken);
+        if (outcome is PendingOutcome.Busy busy)
+        {
+            await AuditAsync(audit, http, AuditActions.JobRetry, actor, id, failed.JobType, AuditOutcomes.Conflict, new { activeExecutionId = busy.ActiveId, request?.Reason }, loggers);
+            return Busy(definition.Name, busy.ActiveId);
+        }
+
+        var execution = ((PendingOutcome.Created)outcome).Execution;
+        var submitted = await SubmitAsync(submitter, store, definition, execution.Id, time, loggers);
+        await AuditAsync(audit, http, AuditActions.JobRetry, actor, id, failed.JobType, submitted ? AuditOutcomes.Accepted : AuditOutcomes.Failed,
+            new { retryExecutionId = execution.Id, attempt = execution.Attempt, request?.Reason }, loggers);
+        return submitted ? TypedResults.Accepted($"/api/jobs/{execution.Id}", ToResponse(execution)) : NotSubmitted(execution.Id);
+    }
+
+    /// <summary>Why <paramref name="failed"/> cannot be retried, or null when it can.</summary>
+    private static async Task<ProblemHttpResult?> RefuseRetryAsync(JobExecution failed, JobCatalog catalog, ExecutionStore store, CancellationToken cancellationToken)
+    {
+        var id = failed.Id;
 
         if (failed.Status is not (ExecutionStatus.Failed or ExecutionStatus.Cancelled))
         {
@@ -198,28 +255,22 @@ public static partial class JobsApi
                 statusCode: StatusCodes.Status409Conflict);
         }
 
-        var outcome = await store.CreatePendingAsync(
-            new NewExecution(definition.Name, request?.RequestedBy ?? failed.StartedBy, failed.Parameters)
-            {
-                Trigger = ExecutionTrigger.Retry,
-                RetryOf = failed.Id,
-                RootId = failed.RootId,
-                Attempt = failed.Attempt + 1,
-            },
-            time.GetUtcNow(),
-            cancellationToken);
-        if (outcome is PendingOutcome.Busy busy)
-        {
-            return Busy(definition.Name, busy.ActiveId);
-        }
+        return null;
+    }
 
-        var execution = ((PendingOutcome.Created)outcome).Execution;
-        if (!await SubmitAsync(submitter, store, definition, execution.Id, time, loggers))
+    private static async Task AuditAsync(
+        AuditLog audit, HttpContext http, string action, string actor, Guid? target, string? jobType, string outcome, object? details, ILoggerFactory loggers)
+    {
+        try
         {
-            return NotSubmitted(execution.Id);
+            await audit.RecordAsync(
+                new AuditRecord(action, actor, AuditTargetTypes.Execution, target?.ToString(), jobType, http.Connection.RemoteIpAddress?.ToString(), outcome, details),
+                CancellationToken.None);
         }
-
-        return TypedResults.Accepted($"/api/jobs/{execution.Id}", ToResponse(execution));
+        catch (Exception ex)
+        {
+            LogAuditFailed(loggers.CreateLogger(typeof(JobsApi)), ex, action, target);
+        }
     }
 
     private static async Task<bool> SubmitAsync(
@@ -284,6 +335,9 @@ public static partial class JobsApi
         var (page, total) = await store.ListAsync(query.Filter, query.Page, query.Limit, cancellationToken);
         return TypedResults.Ok(new JobExecutionPage(page, total, query.Page, query.Limit));
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not write the audit row for {Action} on {Target}")]
+    private static partial void LogAuditFailed(ILogger logger, Exception exception, string action, Guid? target);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Execution {ExecutionId} of {JobType} could not be handed to Quartz")]
     private static partial void LogSubmitFailed(ILogger logger, Exception exception, Guid executionId, string jobType);

@@ -61,6 +61,10 @@ public sealed class AutomaticRetryTests : ServiceFixture
         var reason = await connection.ExecuteScalarAsync<string>(
             "SELECT row_to_json(t)::text FROM qrtz_triggers t WHERE trigger_name = 'export_dlq_replay' AND trigger_group = 'cron'");
         reason.Should().Contain("paused after 2 consecutive failed runs");
+        var audit = await connection.QuerySingleAsync<(string Actor, string Details)>(
+            "SELECT actor, details::text FROM audit_log WHERE action = 'schedule.pause' AND target_id = 'export_dlq_replay'");
+        audit.Actor.Should().Be("scheduler");
+        audit.Details.Should().Contain("paused after 2 consecutive failed runs");
     }
 
     private static async Task<string> TriggerStateAsync()

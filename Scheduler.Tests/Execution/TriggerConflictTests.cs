@@ -28,6 +28,9 @@ public sealed class TriggerConflictTests : ServiceFixture
         var answers = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ =>
             Service.Client.PostAsJsonAsync("/api/jobs/trigger", new { jobType = JobTypes.CrawlPending })));
 
+        var unexpected = await Task.WhenAll(answers.Where(a => a.StatusCode is not (HttpStatusCode.Accepted or HttpStatusCode.Conflict))
+            .Select(async a => $"{(int)a.StatusCode}: {await a.Content.ReadAsStringAsync()}"));
+        unexpected.Should().BeEmpty();
         answers.Count(a => a.StatusCode == HttpStatusCode.Accepted).Should().Be(1);
         answers.Count(a => a.StatusCode == HttpStatusCode.Conflict).Should().Be(99);
         var winner = (await answers.Single(a => a.StatusCode == HttpStatusCode.Accepted).Content.ReadFromJsonAsync<TriggerJobResponse>())!.Id;

@@ -112,6 +112,13 @@ public sealed class ServiceProcess : IAsyncDisposable
         return process;
     }
 
+    /// <summary>SIGKILL (kill -9): the node dies mid-whatever, with no chance to record anything.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
     /// <summary>SIGTERM, as Kubernetes stops a pod, then waits for the process to exit.</summary>
     public async Task StopAsync()
     {

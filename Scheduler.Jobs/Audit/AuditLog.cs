@@ -1,0 +1,140 @@
+using System.Text.Json;
+using Dapper;
+using Npgsql;
+using Scheduler.Contracts.Api;
+
+namespace Scheduler.Jobs.Audit;
+
+/// <summary>Every read and write of <c>audit_log</c>: who did what to which execution or schedule, and how it was answered.</summary>
+public sealed class AuditLog(NpgsqlDataSource dataSource, TimeProvider time)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private const string Columns = """
+        id AS Id, at AS At, actor AS Actor, action AS Action, target_type AS TargetType, target_id AS TargetId,
+        job_type AS JobType, remote_address AS RemoteAddress, outcome AS Outcome, details::text AS Details
+        """;
+
+    private const string InsertSql = """
+        INSERT INTO audit_log (at, actor, action, target_type, target_id, job_type, remote_address, outcome, details)
+        VALUES (@At, @Actor, @Action, @TargetType, @TargetId, @JobType, @RemoteAddress, @Outcome, @Details::jsonb)
+        """;
+
+    /// <summary>Records one action on a connection of its own.</summary>
+    public async Task RecordAsync(AuditRecord record, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await RecordAsync(connection, null, record, cancellationToken);
+    }
+
+    /// <summary>
+    /// Records one action on the caller's connection, inside <paramref name="transaction"/> when given,
+    /// so the row commits or rolls back with the change it describes.
+    /// </summary>
+    public async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, AuditRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(record);
+        await connection.ExecuteAsync(new CommandDefinition(InsertSql, new
+        {
+            At = time.GetUtcNow(),
+            record.Actor,
+            record.Action,
+            record.TargetType,
+            record.TargetId,
+            record.JobType,
+            record.RemoteAddress,
+            record.Outcome,
+            Details = record.Details is null ? null : JsonSerializer.Serialize(record.Details, Json),
+        }, transaction, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>One page of entries matching <paramref name="filter"/>, newest first, and how many match in all.</summary>
+    public async Task<(IReadOnlyList<AuditEntry> Page, long Total)> ListAsync(
+        AuditFilter filter, int page, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var where = new List<string>();
+        var parameters = new DynamicParameters();
+        void Add(string condition, string name, object value)
+        {
+            where.Add(condition);
+            parameters.Add(name, value);
+        }
+
+        if (filter.Action is { } action)
+        {
+            Add("action = @action", "action", action);
+        }
+
+        if (filter.Actor is { } actor)
+        {
+            Add("actor = @actor", "actor", actor);
+        }
+
+        if (filter.JobType is { } jobType)
+        {
+            Add("job_type = @jobType", "jobType", jobType);
+        }
+
+        if (filter.TargetId is { } targetId)
+        {
+            Add("target_id = @targetId", "targetId", targetId);
+        }
+
+        if (filter.From is { } from)
+        {
+            Add("at >= @from", "from", from.ToUniversalTime());
+        }
+
+        if (filter.To is { } to)
+        {
+            Add("at < @to", "to", to.ToUniversalTime());
+        }
+
+        var whereClause = where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where);
+        parameters.Add("limit", limit);
+        parameters.Add("offset", (long)(page - 1) * limit);
+
+        var sql = $"""
+            SELECT count(*) FROM audit_log {whereClause};
+            SELECT {Columns} FROM audit_log {whereClause}
+             ORDER BY at DESC, id DESC
+             LIMIT @limit OFFSET @offset;
+            """;
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+        var total = await results.ReadSingleAsync<long>();
+        var rows = await results.ReadAsync<AuditRow>();
+        return ([.. rows.Select(r => r.ToContract())], total);
+    }
+
+    private sealed class AuditRow
+    {
+        public long Id { get; init; }
+        public DateTime At { get; init; }
+        public string Actor { get; init; } = "";
+        public string Action { get; init; } = "";
+        public string TargetType { get; init; } = "";
+        public string? TargetId { get; init; }
+        public string? JobType { get; init; }
+        public string? RemoteAddress { get; init; }
+        public string Outcome { get; init; } = "";
+        public string? Details { get; init; }
+
+        public AuditEntry ToContract() => new()
+        {
+            Id = Id,
+            At = new DateTimeOffset(DateTime.SpecifyKind(At, DateTimeKind.Utc)),
+            Actor = Actor,
+            Action = Action,
+            TargetType = TargetType,
+            TargetId = TargetId,
+            JobType = JobType,
+            RemoteAddress = RemoteAddress,
+            Outcome = Outcome,
+            Details = Details is null ? null : JsonSerializer.Deserialize<JsonElement>(Details),
+        };
+    }
+}

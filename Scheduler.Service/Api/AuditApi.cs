@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Scheduler.Contracts.Api;
+using Scheduler.Jobs.Audit;
+
+namespace Scheduler.Service.Api;
+
+/// <summary><c>/api/audit</c>: the trail of operator actions.</summary>
+public static class AuditApi
+{
+    public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
+    {
+        var audit = app.MapGroup("/api/audit").WithTags("Audit");
+
+        audit.MapGet("", ListAudit)
+            .WithName("ListAudit")
+            .WithSummary("Operator actions (trigger, cancel, retry, pause, resume, schedule change), newest first, filtered by action, actor, jobType, targetId and from/to, paged.");
+        return app;
+    }
+
+    public static async Task<Results<Ok<AuditPage>, ValidationProblem>> ListAudit(
+        HttpRequest request, AuditLog audit, CancellationToken cancellationToken)
+    {
+        if (!AuditQuery.TryParse(request.Query, out var query, out var errors))
+        {
+            return TypedResults.ValidationProblem(errors, title: "The query is invalid");
+        }
+
+        var (page, total) = await audit.ListAsync(query.Filter, query.Page, query.Limit, cancellationToken);
+        return TypedResults.Ok(new AuditPage(page, total, query.Page, query.Limit));
+    }
+}
