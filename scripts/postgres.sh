@@ -69,7 +69,7 @@ pg_start() {
   fi
   local opts="-c listen_addresses=127.0.0.1 -p $port -k $dir"
   if [ "$mode" = fast ]; then
-    opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
   fi
   log "starting PostgreSQL on 127.0.0.1:$port"
   pg_as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 -o "$opts" start >/dev/null \
