@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dapper;
 using Npgsql;
 using Scheduler.Contracts.Api;
+using Scheduler.Jobs.Data;
 
 namespace Scheduler.Jobs.Audit;
 
@@ -54,59 +55,14 @@ public sealed class AuditLog(NpgsqlDataSource dataSource, TimeProvider time)
         AuditFilter filter, int page, int limit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        var where = new List<string>();
-        var parameters = new DynamicParameters();
-        void Add(string condition, string name, object value)
-        {
-            where.Add(condition);
-            parameters.Add(name, value);
-        }
-
-        if (filter.Action is { } action)
-        {
-            Add("action = @action", "action", action);
-        }
-
-        if (filter.Actor is { } actor)
-        {
-            Add("actor = @actor", "actor", actor);
-        }
-
-        if (filter.JobType is { } jobType)
-        {
-            Add("job_type = @jobType", "jobType", jobType);
-        }
-
-        if (filter.TargetId is { } targetId)
-        {
-            Add("target_id = @targetId", "targetId", targetId);
-        }
-
-        if (filter.From is { } from)
-        {
-            Add("at >= @from", "from", from.ToUniversalTime());
-        }
-
-        if (filter.To is { } to)
-        {
-            Add("at < @to", "to", to.ToUniversalTime());
-        }
-
-        var whereClause = where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where);
-        parameters.Add("limit", limit);
-        parameters.Add("offset", (long)(page - 1) * limit);
-
-        var sql = $"""
-            SELECT count(*) FROM audit_log {whereClause};
-            SELECT {Columns} FROM audit_log {whereClause}
-             ORDER BY at DESC, id DESC
-             LIMIT @limit OFFSET @offset;
-            """;
-
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
-        var total = await results.ReadSingleAsync<long>();
-        var rows = await results.ReadAsync<AuditRow>();
+        var (rows, total) = await new PagedQuery("audit_log", Columns, "at DESC, id DESC")
+            .Where("action = @action", "action", filter.Action)
+            .Where("actor = @actor", "actor", filter.Actor)
+            .Where("job_type = @jobType", "jobType", filter.JobType)
+            .Where("target_id = @targetId", "targetId", filter.TargetId)
+            .Where("at >= @from", "from", filter.From?.ToUniversalTime())
+            .Where("at < @to", "to", filter.To?.ToUniversalTime())
+            .RunAsync<AuditRow>(dataSource, page, limit, cancellationToken);
         return ([.. rows.Select(r => r.ToContract())], total);
     }
 

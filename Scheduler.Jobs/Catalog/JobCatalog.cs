@@ -32,6 +32,7 @@ public sealed partial class JobCatalog
     {
         _byName = definitions.ToDictionary(d => d.Name, StringComparer.Ordinal);
         All = [.. _byName.Values.OrderBy(d => d.Name, StringComparer.Ordinal)];
+        Names = [.. All.Select(d => d.Name)];
     }
 
     /// <summary>The built-in types with their defaults (schedules in UTC), before configuration.</summary>
@@ -98,7 +99,7 @@ public sealed partial class JobCatalog
 
     public IReadOnlyList<JobDefinition> All { get; }
 
-    public IEnumerable<string> Names => All.Select(d => d.Name);
+    public IReadOnlyList<string> Names { get; }
 
     public bool TryGet(string? name, out JobDefinition definition)
     {

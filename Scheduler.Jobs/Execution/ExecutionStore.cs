@@ -3,6 +3,7 @@ using Dapper;
 using Npgsql;
 using Scheduler.Contracts;
 using Scheduler.Contracts.Api;
+using Scheduler.Jobs.Data;
 
 namespace Scheduler.Jobs.Execution;
 
@@ -400,54 +401,13 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
     public async Task<(IReadOnlyList<JobExecution> Page, long Total)> ListAsync(
         ExecutionFilter filter, int page, int limit, CancellationToken cancellationToken)
     {
-        var where = new List<string>();
-        var parameters = new DynamicParameters();
-        void Add(string condition, string name, object value)
-        {
-            where.Add(condition);
-            parameters.Add(name, value);
-        }
-
-        if (filter.JobType is { } jobType)
-        {
-            Add("job_type = @jobType", "jobType", jobType);
-        }
-
-        if (filter.Status is { } status)
-        {
-            Add("status = @status", "status", status);
-        }
-
-        if (filter.StartedBy is { } startedBy)
-        {
-            Add("started_by = @startedBy", "startedBy", startedBy);
-        }
-
-        if (filter.From is { } from)
-        {
-            Add("created_at >= @from", "from", from);
-        }
-
-        if (filter.To is { } to)
-        {
-            Add("created_at < @to", "to", to);
-        }
-
-        var whereClause = where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where);
-        parameters.Add("limit", limit);
-        parameters.Add("offset", (long)(page - 1) * limit);
-
-        var sql = $"""
-            SELECT count(*) FROM scheduled_jobs {whereClause};
-            SELECT {Columns} FROM scheduled_jobs {whereClause}
-             ORDER BY created_at DESC, id DESC
-             LIMIT @limit OFFSET @offset;
-            """;
-
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
-        var total = await results.ReadSingleAsync<long>();
-        var rows = await results.ReadAsync<ExecutionRow>();
+        var (rows, total) = await new PagedQuery("scheduled_jobs", Columns, "created_at DESC, id DESC")
+            .Where("job_type = @jobType", "jobType", filter.JobType)
+            .Where("status = @status", "status", filter.Status)
+            .Where("started_by = @startedBy", "startedBy", filter.StartedBy)
+            .Where("created_at >= @from", "from", filter.From)
+            .Where("created_at < @to", "to", filter.To)
+            .RunAsync<ExecutionRow>(dataSource, page, limit, cancellationToken);
         return ([.. rows.Select(r => r.ToContract())], total);
     }
 

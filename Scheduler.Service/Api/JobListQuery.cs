@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Scheduler.Contracts;
 using Scheduler.Jobs.Catalog;
 using Scheduler.Jobs.Execution;
@@ -7,101 +5,19 @@ using Scheduler.Jobs.Execution;
 namespace Scheduler.Service.Api;
 
 /// <summary>The query string of <c>GET /api/jobs</c>, parsed strictly: every bad value is reported by name.</summary>
-internal sealed partial record JobListQuery(ExecutionFilter Filter, int Page, int Limit)
+internal sealed record JobListQuery(ExecutionFilter Filter, int Page, int Limit)
 {
-    public const int DefaultLimit = 50;
-    public const int MaxLimit = 200;
-    private const int MaxPage = 1_000_000;
-    private const int MaxTextLength = 200;
-
     public static bool TryParse(IQueryCollection query, JobCatalog catalog, out JobListQuery result, out Dictionary<string, string[]> errors)
     {
-        errors = [];
-        var type = Single(query, "type", errors);
-        if (type is not null && !catalog.TryGet(type, out _))
-        {
-            errors["type"] = [$"Unknown job type '{Shorten(type)}'. Valid types: {string.Join(", ", catalog.Names)}."];
-        }
-
-        var status = Single(query, "status", errors);
-        if (status is not null && !ExecutionStatus.All.Contains(status))
-        {
-            errors["status"] = [$"Unknown status '{Shorten(status)}'. Valid statuses: {string.Join(", ", ExecutionStatus.All)}."];
-        }
-
-        var startedBy = Single(query, "startedBy", errors);
-        if (startedBy is { Length: > MaxTextLength })
-        {
-            errors["startedBy"] = [$"At most {MaxTextLength} characters."];
-        }
-
-        var from = Timestamp(query, "from", errors);
-        var to = Timestamp(query, "to", errors);
-        if (from is not null && to is not null && from >= to)
-        {
-            errors["to"] = ["Must be later than 'from'."];
-        }
-
-        var page = Integer(query, "page", 1, 1, MaxPage, errors);
-        var limit = Integer(query, "limit", DefaultLimit, 1, MaxLimit, errors);
+        var reader = new QueryReader(query);
+        var type = reader.OneOf("type", catalog.Names, "job type", "types");
+        var status = reader.OneOf("status", ExecutionStatus.All, "status", "statuses");
+        var startedBy = reader.Text("startedBy");
+        var (from, to) = reader.Window();
+        var (page, limit) = reader.Paging();
 
         result = new JobListQuery(new ExecutionFilter(type, status, startedBy, from, to), page, limit);
+        errors = reader.Errors;
         return errors.Count == 0;
     }
-
-    private static string? Single(IQueryCollection query, string name, Dictionary<string, string[]> errors)
-    {
-        if (!query.TryGetValue(name, out var values) || values.Count == 0)
-        {
-            return null;
-        }
-
-        if (values.Count > 1)
-        {
-            errors[name] = ["Give this filter at most once."];
-            return null;
-        }
-
-        return string.IsNullOrEmpty(values[0]) ? null : values[0];
-    }
-
-    private static int Integer(IQueryCollection query, string name, int fallback, int min, int max, Dictionary<string, string[]> errors)
-    {
-        var text = Single(query, name, errors);
-        if (text is null)
-        {
-            return fallback;
-        }
-
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
-        {
-            errors[name] = [$"Must be a whole number from {min} to {max}."];
-            return fallback;
-        }
-
-        return value;
-    }
-
-    private static DateTimeOffset? Timestamp(IQueryCollection query, string name, Dictionary<string, string[]> errors)
-    {
-        var text = Single(query, name, errors);
-        if (text is null)
-        {
-            return null;
-        }
-
-        if (!Iso8601().IsMatch(text) ||
-            !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
-        {
-            errors[name] = ["Must be an ISO 8601 date or timestamp, e.g. 2025-10-09 or 2025-10-09T12:34:56Z."];
-            return null;
-        }
-
-        return value;
-    }
-
-    private static string Shorten(string value) => value.Length <= 40 ? value : value[..40] + "…";
-
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})?)?$")]
-    private static partial Regex Iso8601();
 }
