@@ -1,4 +1,5 @@
 using Scheduler.Jobs;
+using Scheduler.Service.Auth;
 using Scheduler.Service.Api;
 using Scheduler.Service.Data;
 using Scheduler.Service.Health;
@@ -19,13 +20,16 @@ public static class SchedulerApp
         configure?.Invoke(builder.Configuration);
 
         builder.AddServiceDefaults();
+        builder.AddApiAuth();
         builder.AddSchedulerStore();
         builder.Services.AddJobs(builder.Configuration);
+        builder.AddOutboundTokens();
         builder.AddScheduling();
         builder.AddHealth();
 
         var app = builder.Build();
         app.UseServiceDefaults();
+        app.UseApiAuth();
         app.MapHealthEndpoints();
         app.MapJobsApi();
         app.MapAuditApi();

@@ -24,7 +24,7 @@ public sealed class ConfigurationTests
         var settings = ServiceHost.BaseSettings(TestDatabase.ConnectionString, "http://127.0.0.1:9", "config-test");
         settings[key] = value;
 
-        var act = () => SchedulerApp.Create([], configuration => configuration.AddInMemoryCollection(settings));
+        var act = () => SchedulerApp.Create(ServiceHost.Args, configuration => configuration.AddInMemoryCollection(settings));
 
         var error = act.Should().Throw<OptionsValidationException>().Which.Message;
         error.Should().Contain(key.Split(':')[^1]).And.Contain(key[..key.LastIndexOf(':')]);
@@ -40,7 +40,7 @@ public sealed class ConfigurationTests
         var settings = ServiceHost.BaseSettings(TestDatabase.ConnectionString, "http://127.0.0.1:9", "config-test");
         settings[key] = "";
 
-        var act = () => SchedulerApp.Create([], configuration => configuration.AddInMemoryCollection(settings));
+        var act = () => SchedulerApp.Create(ServiceHost.Args, configuration => configuration.AddInMemoryCollection(settings));
 
         act.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle()
             .Which.Should().StartWith($"{key}: is required ({variable})");
@@ -52,7 +52,7 @@ public sealed class ConfigurationTests
         var settings = ServiceHost.BaseSettings(TestDatabase.ConnectionString, "http://127.0.0.1:9", "config-test");
         settings["Jobs:crawl_pendng:BatchSize"] = "10";
 
-        var act = () => SchedulerApp.Create([], configuration => configuration.AddInMemoryCollection(settings));
+        var act = () => SchedulerApp.Create(ServiceHost.Args, configuration => configuration.AddInMemoryCollection(settings));
 
         act.Should().Throw<OptionsValidationException>()
             .WithMessage("*Jobs:crawl_pendng: not a built-in job type; set Jobs:crawl_pendng:Kind to HttpCall*");
@@ -64,7 +64,7 @@ public sealed class ConfigurationTests
         var settings = ServiceHost.BaseSettings(TestDatabase.ConnectionString, "http://127.0.0.1:9", "config-test");
         settings["Jobs:Search-Reindex:Kind"] = "HttpCall";
 
-        var act = () => SchedulerApp.Create([], configuration => configuration.AddInMemoryCollection(settings));
+        var act = () => SchedulerApp.Create(ServiceHost.Args, configuration => configuration.AddInMemoryCollection(settings));
 
         act.Should().Throw<OptionsValidationException>().WithMessage("*Jobs:Search-Reindex: a job type name is 1 to 64 characters of a-z*");
     }
@@ -77,7 +77,7 @@ public sealed class ConfigurationTests
         settings["Jobs:crawl_pending:MaxBatchesPerRun"] = "0";
         settings["Services:User:BaseUrl"] = "user-service";
 
-        var act = () => SchedulerApp.Create([], configuration => configuration.AddInMemoryCollection(settings));
+        var act = () => SchedulerApp.Create(ServiceHost.Args, configuration => configuration.AddInMemoryCollection(settings));
 
         act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Contain(f => f.StartsWith("Jobs:weekly_digest:Cron", StringComparison.Ordinal))
             .And.Contain(f => f.StartsWith("Jobs:crawl_pending:MaxBatchesPerRun", StringComparison.Ordinal))
@@ -96,7 +96,7 @@ public sealed class ConfigurationTests
             settings[$"Jobs:{type}:Enabled"] = "false";
         }
 
-        var act = () => SchedulerApp.Create([], configuration => configuration.AddInMemoryCollection(settings));
+        var act = () => SchedulerApp.Create(ServiceHost.Args, configuration => configuration.AddInMemoryCollection(settings));
 
         act.Should().NotThrow();
     }
@@ -106,7 +106,7 @@ public sealed class ConfigurationTests
     {
         var settings = ServiceHost.BaseSettings("", "http://127.0.0.1:9", "config-test");
 
-        var act = () => SchedulerApp.Create([], configuration => configuration.AddInMemoryCollection(settings));
+        var act = () => SchedulerApp.Create(ServiceHost.Args, configuration => configuration.AddInMemoryCollection(settings));
 
         act.Should().Throw<OptionsValidationException>().WithMessage("*ConnectionStrings:Scheduler*");
     }

@@ -27,7 +27,7 @@ public sealed class CredentialHygieneTests
             ["Logging:LogLevel:System.Net.Http"] = "Trace",
             ["Logging:LogLevel:Polly"] = "Trace",
         });
-        using var http = new HttpClient { BaseAddress = new Uri(node.BaseUrl) };
+        using var http = node.CreateClient();
 
         var accepted = await RunAsync(http, JobTypes.AdminCleanup);
         standIns.State.AdminPassword = "rotated-elsewhere";

@@ -18,8 +18,8 @@ public sealed class StartedByTests : ServiceFixture
     {
         StandIns.State.MapExternalUser("user_2abcResolved", InternalId);
 
-        var first = await Service.WaitForStatusAsync(await Service.TriggerAsync(JobTypes.CrawlPending, triggeredBy: "user_2abcResolved"), ExecutionStatus.Completed);
-        var second = await Service.WaitForStatusAsync(await Service.TriggerAsync(JobTypes.CrawlPending, triggeredBy: "user_2abcResolved"), ExecutionStatus.Completed);
+        var first = await Service.WaitForStatusAsync(await Service.TriggerAsync(JobTypes.CrawlPending, asUser: "user_2abcResolved"), ExecutionStatus.Completed);
+        var second = await Service.WaitForStatusAsync(await Service.TriggerAsync(JobTypes.CrawlPending, asUser: "user_2abcResolved"), ExecutionStatus.Completed);
 
         first.StartedBy.Should().Be(InternalId);
         second.StartedBy.Should().Be(InternalId);
@@ -31,7 +31,7 @@ public sealed class StartedByTests : ServiceFixture
     {
         StandIns.State.SetFault("GET", "/api/users/user_2abcDown", new Fault(Status: 503));
 
-        var id = await Service.TriggerAsync(JobTypes.CrawlPending, triggeredBy: "user_2abcDown");
+        var id = await Service.TriggerAsync(JobTypes.CrawlPending, asUser: "user_2abcDown");
 
         (await Service.WaitForStatusAsync(id, ExecutionStatus.Completed)).StartedBy.Should().Be("user_2abcDown");
     }
@@ -39,8 +39,8 @@ public sealed class StartedByTests : ServiceFixture
     [Test]
     public async Task Trigger_WithAnIdTheUserServiceDoesNotKnow_KeepsItAsGiven()
     {
-        var first = await Service.WaitForStatusAsync(await Service.TriggerAsync(JobTypes.CrawlPending, triggeredBy: "user_2abcUnknown"), ExecutionStatus.Completed);
-        var second = await Service.WaitForStatusAsync(await Service.TriggerAsync(JobTypes.CrawlPending, triggeredBy: "user_2abcUnknown"), ExecutionStatus.Completed);
+        var first = await Service.WaitForStatusAsync(await Service.TriggerAsync(JobTypes.CrawlPending, asUser: "user_2abcUnknown"), ExecutionStatus.Completed);
+        var second = await Service.WaitForStatusAsync(await Service.TriggerAsync(JobTypes.CrawlPending, asUser: "user_2abcUnknown"), ExecutionStatus.Completed);
 
         first.StartedBy.Should().Be("user_2abcUnknown");
         second.StartedBy.Should().Be("user_2abcUnknown");

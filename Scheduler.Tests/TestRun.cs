@@ -10,5 +10,9 @@ public sealed class TestRun
     public Task CreateDatabase() => TestDatabase.CreateAndMigrateAsync();
 
     [OneTimeTearDown]
-    public Task DropDatabases() => TestDatabase.DropAllAsync();
+    public async Task DropDatabases()
+    {
+        await TestDatabase.DropAllAsync();
+        TestTokens.DeleteKeyFile();
+    }
 }

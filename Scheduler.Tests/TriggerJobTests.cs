@@ -22,7 +22,8 @@ public sealed class TriggerJobTests : ServiceFixture
         // Slow the first downstream call so the running state can be seen.
         StandIns.State.SetFault("GET", "/api/discoveries", new Fault(DelayMs: 1500, Times: 1));
 
-        var response = await Service.Client.PostAsJsonAsync("/api/jobs/trigger", new { jobType = "crawl_pending", triggeredBy = "test_user" });
+        using var testUser = Service.CreateClient(TestTokens.AdminAs("test_user"));
+        var response = await testUser.PostAsJsonAsync("/api/jobs/trigger", new { jobType = "crawl_pending", triggeredBy = "test_user" });
 
         response.StatusCode.Should().Be(HttpStatusCode.Accepted);
         var accepted = (await response.Content.ReadFromJsonAsync<TriggerJobResponse>())!;

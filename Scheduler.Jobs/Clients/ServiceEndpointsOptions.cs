@@ -13,6 +13,12 @@ public class ServiceEndpoint : IValidatableObject
     /// <summary>Absolute http(s) base URL, for example <c>http://crawler-service:7004</c>. Required when an enabled job type calls the service.</summary>
     public string BaseUrl { get; set; } = "";
 
+    /// <summary>
+    /// The service's Entra application id URI (e.g. <c>api://crawler-service</c>). When set, calls carry an app-only
+    /// token for <c>{AppIdUri}/.default</c> acquired with the scheduler's own credentials (not for the core API).
+    /// </summary>
+    public string? AppIdUri { get; set; }
+
     /// <summary>How long one attempt may take.</summary>
     [Range(typeof(TimeSpan), "00:00:00.1", "00:30:00")]
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -54,6 +60,11 @@ public class ServiceEndpoint : IValidatableObject
         if (BaseUrl.Length > 0 && BaseAddress is null)
         {
             yield return new ValidationResult("must be an absolute http or https URL.", [nameof(BaseUrl)]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(AppIdUri) && !Uri.TryCreate(AppIdUri, UriKind.Absolute, out _))
+        {
+            yield return new ValidationResult("must be an absolute URI, e.g. api://crawler-service.", [nameof(AppIdUri)]);
         }
 
         if (TotalTimeout <= AttemptTimeout)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Scheduler.Contracts.Api;
 using Scheduler.Jobs.Audit;
+using Scheduler.Service.Auth;
 
 namespace Scheduler.Service.Api;
 
@@ -9,7 +10,7 @@ public static class AuditApi
 {
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
-        var audit = app.MapGroup("/api/audit").WithTags("Audit");
+        var audit = app.MapGroup("/api/audit").WithTags("Audit").RequireAuthorization(Caller.ReaderPolicy);
 
         audit.MapGet("", ListAudit)
             .WithName("ListAudit")

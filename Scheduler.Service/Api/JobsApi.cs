@@ -9,6 +9,7 @@ using Scheduler.Contracts.Api;
 using Scheduler.Jobs.Audit;
 using Scheduler.Jobs.Catalog;
 using Scheduler.Jobs.Execution;
+using Scheduler.Service.Auth;
 
 namespace Scheduler.Service.Api;
 
@@ -18,18 +19,26 @@ public static partial class JobsApi
     private const int MaxTriggeredByLength = 200;
     private const int MaxIdempotencyKeyLength = 200;
     private const string IdempotencyKeyHeader = "Idempotency-Key";
+    private const int MaxParameterDepth = 5;
+    private const int MaxParameterBytes = 8 * 1024;
 
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
     {
-        var jobs = app.MapGroup("/api/jobs").WithTags("Jobs");
+        var jobs = app.MapGroup("/api/jobs").WithTags("Jobs").RequireAuthorization(Caller.ReaderPolicy);
 
         jobs.MapPost("/trigger", TriggerJob)
+            .RequireAuthorization(Caller.AdminPolicy)
+            .RequireRateLimiting(MutationRateLimit.Policy)
             .WithName("TriggerJob")
             .WithSummary("Records a run as pending and hands it to the cluster; 202 with its id. One pending or running run per type; an Idempotency-Key makes the call repeatable.");
         jobs.MapPost("/{id:guid}/cancel", CancelJob)
+            .RequireAuthorization(Caller.AdminPolicy)
+            .RequireRateLimiting(MutationRateLimit.Policy)
             .WithName("CancelJob")
             .WithSummary("Cancels a pending run (it never starts) or interrupts a running one on whichever node runs it.");
         jobs.MapPost("/{id:guid}/retry", RetryJob)
+            .RequireAuthorization(Caller.AdminPolicy)
+            .RequireRateLimiting(MutationRateLimit.Policy)
             .WithName("RetryJob")
             .WithSummary("Runs a failed or cancelled execution again as a new execution linked to it.");
         jobs.MapGet("/{id:guid}", GetJob)
@@ -65,9 +74,9 @@ public static partial class JobsApi
             errors["triggeredBy"] = [$"At most {MaxTriggeredByLength} characters."];
         }
 
-        if (request.Parameters is { } parameters && parameters.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
+        if (request.Parameters is { } parameters && ParametersProblem(parameters) is { } problem)
         {
-            errors["parameters"] = ["Must be a JSON object."];
+            errors["parameters"] = [problem];
         }
 
         if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > MaxIdempotencyKeyLength || idempotencyKey.Any(c => c is < '!' or > '~')))
@@ -80,7 +89,9 @@ public static partial class JobsApi
             return TypedResults.ValidationProblem(errors, title: "The trigger request is invalid");
         }
 
-        var actor = Actor(request.TriggeredBy);
+        var actor = Actor(http);
+        // The token says who asks; a different triggeredBy in the body is ignored, and the audit row says so.
+        var ignoredTriggeredBy = Ignored(request.TriggeredBy, actor);
         if (!definition.Enabled)
         {
             await AuditAsync(audit, http, AuditActions.JobTrigger, actor, null, definition.Name, AuditOutcomes.Rejected, new { reason = "disabled" }, loggers);
@@ -92,10 +103,10 @@ public static partial class JobsApi
 
         var storedParameters = request.Parameters is { ValueKind: JsonValueKind.Object } p ? p : (JsonElement?)null;
         var outcome = await store.CreatePendingAsync(
-            new NewExecution(definition.Name, await startedBy.ResolveAsync(request.TriggeredBy, cancellationToken), storedParameters)
+            new NewExecution(definition.Name, await startedBy.ResolveAsync(actor, cancellationToken), storedParameters)
             {
                 IdempotencyKey = idempotencyKey,
-                RequestHash = idempotencyKey is null ? null : RequestHash(definition.Name, request.TriggeredBy, storedParameters),
+                RequestHash = idempotencyKey is null ? null : RequestHash(definition.Name, actor, storedParameters),
             },
             time.GetUtcNow(),
             cancellationToken);
@@ -123,7 +134,7 @@ public static partial class JobsApi
         var submitted = await SubmitAsync(submitter, store, definition, execution.Id, time, loggers);
         await AuditAsync(audit, http, AuditActions.JobTrigger, actor, execution.Id, definition.Name,
             submitted ? AuditOutcomes.Accepted : AuditOutcomes.Failed,
-            new { startedBy = execution.StartedBy, parameters = storedParameters, idempotencyKey }, loggers);
+            new { startedBy = execution.StartedBy, parameters = storedParameters, idempotencyKey, ignoredTriggeredBy }, loggers);
         return submitted ? TypedResults.Accepted($"/api/jobs/{execution.Id}", ToResponse(execution)) : NotSubmitted(execution.Id);
     }
 
@@ -138,7 +149,7 @@ public static partial class JobsApi
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
-        var by = Actor(request?.RequestedBy);
+        var by = Actor(http);
         var cancel = await store.RequestCancelAsync(id, by, time.GetUtcNow(), cancellationToken);
         if (cancel is null)
         {
@@ -158,7 +169,7 @@ public static partial class JobsApi
 
         var execution = (await store.GetAsync(id, cancellationToken))!;
         await AuditAsync(audit, http, AuditActions.JobCancel, by, id, execution.JobType, AuditOutcomes.Accepted,
-            new { wasRunning = cancel.Status == ExecutionStatus.Running, cancel.RunnerId, request?.Reason }, loggers);
+            new { wasRunning = cancel.Status == ExecutionStatus.Running, cancel.RunnerId, request?.Reason, ignoredRequestedBy = Ignored(request?.RequestedBy, by) }, loggers);
         if (cancel.Status == ExecutionStatus.Cancelled)
         {
             return TypedResults.Ok(execution);
@@ -181,6 +192,7 @@ public static partial class JobsApi
         JobCatalog catalog,
         ExecutionStore store,
         ExecutionSubmitter submitter,
+        StartedByResolver startedBy,
         AuditLog audit,
         TimeProvider time,
         ILoggerFactory loggers,
@@ -192,7 +204,7 @@ public static partial class JobsApi
             return NotFound(id);
         }
 
-        var actor = Actor(request?.RequestedBy);
+        var actor = Actor(http);
         var refused = await RefuseRetryAsync(failed, catalog, store, cancellationToken);
         if (refused is not null)
         {
@@ -202,7 +214,7 @@ public static partial class JobsApi
 
         catalog.TryGet(failed.JobType, out var definition);
         var outcome = await store.CreatePendingAsync(
-            new NewExecution(definition.Name, request?.RequestedBy ?? failed.StartedBy, failed.Parameters)
+            new NewExecution(definition.Name, await startedBy.ResolveAsync(actor, cancellationToken), failed.Parameters)
             {
                 Trigger = ExecutionTrigger.Retry,
                 RetryOf = failed.Id,
@@ -220,7 +232,7 @@ public static partial class JobsApi
         var execution = ((PendingOutcome.Created)outcome).Execution;
         var submitted = await SubmitAsync(submitter, store, definition, execution.Id, time, loggers);
         await AuditAsync(audit, http, AuditActions.JobRetry, actor, id, failed.JobType, submitted ? AuditOutcomes.Accepted : AuditOutcomes.Failed,
-            new { retryExecutionId = execution.Id, attempt = execution.Attempt, request?.Reason }, loggers);
+            new { retryExecutionId = execution.Id, attempt = execution.Attempt, request?.Reason, ignoredRequestedBy = Ignored(request?.RequestedBy, actor) }, loggers);
         return submitted ? TypedResults.Accepted($"/api/jobs/{execution.Id}", ToResponse(execution)) : NotSubmitted(execution.Id);
     }
 
@@ -307,13 +319,46 @@ public static partial class JobsApi
     private static TriggerJobResponse ToResponse(JobExecution execution) =>
         new(execution.Id, execution.Id, execution.JobType, execution.Status, execution.StartedAt, execution.CreatedAt);
 
-    /// <summary>Who is acting. Until the API takes tokens, the caller says; the token decides once it does.</summary>
-    private static string Actor(string? claimed) =>
-        string.IsNullOrWhiteSpace(claimed) ? "anonymous" : claimed.Length > MaxTriggeredByLength ? claimed[..MaxTriggeredByLength] : claimed;
+    /// <summary>Who is acting: the validated token's subject (or object id), never what the body claims.</summary>
+    private static string Actor(HttpContext http) => http.User.Id() is { } id
+        ? id.Length > MaxTriggeredByLength ? id[..MaxTriggeredByLength] : id
+        : throw new InvalidOperationException("an authorized request without a caller id");
 
-    private static string RequestHash(string jobType, string? triggeredBy, JsonElement? parameters)
+    /// <summary>A name the body gave for the caller that the token contradicts; kept in the audit row, never used.</summary>
+    private static string? Ignored(string? claimed, string actor) =>
+        string.IsNullOrWhiteSpace(claimed) || claimed == actor ? null : claimed;
+
+    /// <summary>Why <paramref name="parameters"/> is refused: not an object, nested too deep, or too large.</summary>
+    private static string? ParametersProblem(JsonElement parameters)
     {
-        var canonical = JsonSerializer.Serialize(new { jobType, triggeredBy, parameters = parameters?.GetRawText() });
+        if (parameters.ValueKind is JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (parameters.ValueKind is not JsonValueKind.Object)
+        {
+            return "Must be a JSON object.";
+        }
+
+        if (Depth(parameters) > MaxParameterDepth)
+        {
+            return $"Nested at most {MaxParameterDepth} levels deep.";
+        }
+
+        return Encoding.UTF8.GetByteCount(parameters.GetRawText()) > MaxParameterBytes ? $"At most {MaxParameterBytes} bytes of JSON." : null;
+
+        static int Depth(JsonElement element) => element.ValueKind switch
+        {
+            JsonValueKind.Object => 1 + element.EnumerateObject().Select(p => Depth(p.Value)).DefaultIfEmpty(0).Max(),
+            JsonValueKind.Array => 1 + element.EnumerateArray().Select(Depth).DefaultIfEmpty(0).Max(),
+            _ => 0,
+        };
+    }
+
+    private static string RequestHash(string jobType, string caller, JsonElement? parameters)
+    {
+        var canonical = JsonSerializer.Serialize(new { jobType, caller, parameters = parameters?.GetRawText() });
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
     }
 

@@ -17,12 +17,15 @@ public sealed class AuditTrailTests : ServiceFixture
         StandIns.State.SetFault("POST", "/api/crawl/batch", new Fault(DelayMs: 30_000, Times: 1));
         var started = DateTimeOffset.UtcNow;
 
-        var id = await Service.TriggerAsync(JobTypes.CrawlPending, triggeredBy: "ops_anna");
+        using var anna = Service.CreateClient(TestTokens.AdminAs("ops_anna"));
+        using var ben = Service.CreateClient(TestTokens.AdminAs("ops_ben"));
+        var id = await Service.TriggerAsync(JobTypes.CrawlPending, asUser: "ops_anna");
         await Service.WaitForStatusAsync(id, ExecutionStatus.Running);
-        using var conflict = await Service.Client.PostAsJsonAsync("/api/jobs/trigger", new { jobType = JobTypes.CrawlPending, triggeredBy = "ops_ben" });
-        using var cancel = await Service.Client.PostAsJsonAsync($"/api/jobs/{id}/cancel", new { requestedBy = "ops_anna", reason = "wrong day" });
+        // The body's triggeredBy names someone else: the token decides, and the audit row keeps what was claimed.
+        using var conflict = await ben.PostAsJsonAsync("/api/jobs/trigger", new { jobType = JobTypes.CrawlPending, triggeredBy = "ops_anna" });
+        using var cancel = await anna.PostAsJsonAsync($"/api/jobs/{id}/cancel", new { reason = "wrong day" });
         await Service.WaitForStatusAsync(id, ExecutionStatus.Cancelled);
-        using var retry = await Service.Client.PostAsJsonAsync($"/api/jobs/{id}/retry", new { requestedBy = "ops_ben" });
+        using var retry = await ben.PostAsJsonAsync($"/api/jobs/{id}/retry", new { requestedBy = "ops_anna" });
         var retryId = (await retry.Content.ReadFromJsonAsync<TriggerJobResponse>())!.Id;
         await Service.WaitForStatusAsync(retryId, ExecutionStatus.Completed);
 
@@ -36,6 +39,7 @@ public sealed class AuditTrailTests : ServiceFixture
         page.Entries.Should().OnlyContain(e => e.RemoteAddress == "127.0.0.1" && e.TargetType == AuditTargetTypes.Execution);
         page.Entries.Single(e => e.Action == AuditActions.JobCancel).Details!.Value.GetProperty("reason").GetString().Should().Be("wrong day");
         page.Entries.Single(e => e.Action == AuditActions.JobRetry).Details!.Value.GetProperty("retryExecutionId").GetGuid().Should().Be(retryId);
+        page.Entries.Single(e => e.Action == AuditActions.JobRetry).Details!.Value.GetProperty("ignoredRequestedBy").GetString().Should().Be("ops_anna");
         page.Entries.Single(e => e.Outcome == AuditOutcomes.Conflict).Details!.Value.GetProperty("activeExecutionId").GetGuid().Should().Be(id);
     }
 }

@@ -22,7 +22,8 @@ public sealed class CancelAndRetryTests : ServiceFixture
     {
         var id = await InsertPendingAsync(JobTypes.CrawlPending);
 
-        using var response = await Service.Client.PostAsJsonAsync($"/api/jobs/{id}/cancel", new { requestedBy = "ops_anna" });
+        using var anna = Service.CreateClient(TestTokens.AdminAs("ops_anna"));
+        using var response = await anna.PostAsJsonAsync($"/api/jobs/{id}/cancel", new { reason = "not today" });
         await SubmitDirectlyAsync(JobTypes.CrawlPending, id);
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
@@ -48,7 +49,8 @@ public sealed class CancelAndRetryTests : ServiceFixture
         await Eventually.Until(() => Task.FromResult(StandIns.State.RequestsTo("POST", "/api/crawl/batch").Count), n => n == 1,
             TimeSpan.FromSeconds(20), "the crawl call to be in flight");
 
-        using var response = await Service.Client.PostAsJsonAsync($"/api/jobs/{id}/cancel", new { requestedBy = "ops_anna" });
+        using var anna = Service.CreateClient(TestTokens.AdminAs("ops_anna"));
+        using var response = await anna.PostAsync($"/api/jobs/{id}/cancel", null);
         var cancelled = await Service.WaitForStatusAsync(id, ExecutionStatus.Cancelled);
 
         response.StatusCode.Should().Be(HttpStatusCode.Accepted);
@@ -81,7 +83,8 @@ public sealed class CancelAndRetryTests : ServiceFixture
         var failed = await Service.RunAsync(JobTypes.CrawlPending);
         StandIns.State.ClearFault("GET", "/api/discoveries");
 
-        using var response = await Service.Client.PostAsJsonAsync($"/api/jobs/{failed.Id}/retry", new { requestedBy = "ops_ben" });
+        using var ben = Service.CreateClient(TestTokens.AdminAs("ops_ben"));
+        using var response = await ben.PostAsync($"/api/jobs/{failed.Id}/retry", null);
         var retryId = (await response.Content.ReadFromJsonAsync<TriggerJobResponse>())!.Id;
         var retried = await Service.WaitForStatusAsync(retryId, ExecutionStatus.Completed);
 

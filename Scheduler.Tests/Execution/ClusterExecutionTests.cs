@@ -55,8 +55,8 @@ public sealed class ClusterExecutionTests
         var other = running.RunnerId == nodeA.RunnerId ? nodeB : nodeA;
 
         var clock = Stopwatch.StartNew();
-        using var http = new HttpClient();
-        using var response = await http.PostAsJsonAsync($"{other.BaseUrl}/api/jobs/{id}/cancel", new { requestedBy = "ops_anna" });
+        using var http = other.CreateClient(TestTokens.AdminAs("ops_anna"));
+        using var response = await http.PostAsync($"/api/jobs/{id}/cancel", null);
         var cancelled = await WaitForAsync(other, id, e => e.Status == ExecutionStatus.Cancelled);
         var took = clock.Elapsed;
 
@@ -143,16 +143,16 @@ public sealed class ClusterExecutionTests
 
     private static async Task<Guid> TriggerAsync(ServiceProcess node, string jobType)
     {
-        using var http = new HttpClient();
-        using var response = await http.PostAsJsonAsync($"{node.BaseUrl}/api/jobs/trigger", new { jobType });
+        using var http = node.CreateClient();
+        using var response = await http.PostAsJsonAsync("/api/jobs/trigger", new { jobType });
         response.StatusCode.Should().Be(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<TriggerJobResponse>())!.Id;
     }
 
     private static async Task<JobExecution> WaitForAsync(ServiceProcess node, Guid id, Func<JobExecution, bool> done)
     {
-        using var http = new HttpClient();
-        return await Eventually.Until(async () => (await http.GetFromJsonAsync<JobExecution>($"{node.BaseUrl}/api/jobs/{id}"))!,
+        using var http = node.CreateClient(TestTokens.Reader);
+        return await Eventually.Until(async () => (await http.GetFromJsonAsync<JobExecution>($"/api/jobs/{id}"))!,
             done, TimeSpan.FromSeconds(30), $"execution {id} on {node.RunnerId}");
     }
 

@@ -21,10 +21,26 @@ public sealed class ServiceHost : IAsyncDisposable
     {
         _app = app;
         RunnerId = runnerId;
-        Client = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
+        Client = CreateClient(TestTokens.Admin);
     }
 
+    /// <summary>Command-line arguments every test host starts with: not Production, so the local issuer is allowed.</summary>
+    public static string[] Args { get; } = ["--environment", "Testing"];
+
+    /// <summary>A client carrying an admin token.</summary>
     public HttpClient Client { get; }
+
+    /// <summary>A client carrying <paramref name="token"/>, or none.</summary>
+    public HttpClient CreateClient(string? token)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(_app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = TestTokens.Bearer(token);
+        }
+
+        return client;
+    }
 
     /// <summary>The service's container, for reaching past the API where a test must (e.g. to submit a run directly).</summary>
     public IServiceProvider Services => _app.Services;
@@ -40,7 +56,7 @@ public sealed class ServiceHost : IAsyncDisposable
             values[key] = value;
         }
 
-        var app = SchedulerApp.Create([], configuration => configuration.AddInMemoryCollection(values));
+        var app = SchedulerApp.Create(Args, configuration => configuration.AddInMemoryCollection(values));
         app.Urls.Add("http://127.0.0.1:0");
         await app.StartAsync();
         return new ServiceHost(app, runnerId);
@@ -57,6 +73,9 @@ public sealed class ServiceHost : IAsyncDisposable
             ["Services:CoreApi:Password"] = StandInState.DefaultAdminPassword,
             ["Scheduler:IdleWaitTime"] = "00:00:01",
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Auth:Local:SigningKeyFile"] = TestTokens.KeyFile,
+            // Tests that fire many triggers from one caller are not about the rate limit; the one that is sets its own.
+            ["RateLimiting:MutationsPerWindow"] = "100000",
         };
         foreach (var service in ServiceNames.All)
         {
@@ -78,10 +97,14 @@ public sealed class ServiceHost : IAsyncDisposable
         return values;
     }
 
-    /// <summary>Triggers <paramref name="jobType"/> through the API and returns the execution's id (the answer must be 202).</summary>
-    public async Task<Guid> TriggerAsync(string jobType, string? triggeredBy = null)
+    /// <summary>
+    /// Triggers <paramref name="jobType"/> through the API, as <paramref name="asUser"/> (an admin token with that subject)
+    /// or as the default admin, and returns the execution's id (the answer must be 202).
+    /// </summary>
+    public async Task<Guid> TriggerAsync(string jobType, string? asUser = null)
     {
-        using var response = await Client.PostAsJsonAsync("/api/jobs/trigger", new { jobType, triggeredBy });
+        using var client = asUser is null ? null : CreateClient(TestTokens.AdminAs(asUser));
+        using var response = await (client ?? Client).PostAsJsonAsync("/api/jobs/trigger", new { jobType });
         if (response.StatusCode != System.Net.HttpStatusCode.Accepted)
         {
             throw new InvalidOperationException($"trigger {jobType} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");

@@ -24,6 +24,14 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public string RunnerId { get; }
 
+    /// <summary>A client for this node carrying <paramref name="token"/> (an admin token unless another is given).</summary>
+    public HttpClient CreateClient(string? token = null)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(BaseUrl) };
+        client.DefaultRequestHeaders.Authorization = TestTokens.Bearer(token ?? TestTokens.Admin);
+        return client;
+    }
+
     public string Output
     {
         get
@@ -86,6 +94,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         environment["HOST"] = "127.0.0.1";
         environment["Logging__LogLevel__Default"] = "Information";
+        environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
         foreach (var (key, value) in settings)
         {
             environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;

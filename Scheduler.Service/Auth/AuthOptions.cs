@@ -1,0 +1,82 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Scheduler.Service.Auth;
+
+/// <summary>
+/// Token issuers the API trusts besides Entra ID (which Microsoft.Identity.Web reads from <c>AzureAd</c>), from <c>Auth</c>.
+/// </summary>
+public sealed class AuthOptions
+{
+    public const string Section = "Auth";
+
+    /// <summary>Any other OpenID Connect issuer (Clerk, Auth0, Keycloak): standard JWT bearer settings.</summary>
+    public OidcIssuerOptions Oidc { get; set; } = new();
+
+    /// <summary>The development issuer <c>./run.sh</c> and the tests sign tokens with. Refused in Production.</summary>
+    public LocalIssuerOptions Local { get; set; } = new();
+}
+
+/// <summary>
+/// A generic OpenID Connect issuer. Its keys come from <see cref="Authority"/> (or <see cref="MetadataAddress"/>)
+/// discovery, or from a JWKS file when the issuer publishes none.
+/// </summary>
+public sealed class OidcIssuerOptions
+{
+    /// <summary>The issuer's base URL; its <c>/.well-known/openid-configuration</c> names the signing keys.</summary>
+    [Url]
+    public string? Authority { get; set; }
+
+    /// <summary>The discovery document's URL, when it is not under <see cref="Authority"/>.</summary>
+    [Url]
+    public string? MetadataAddress { get; set; }
+
+    /// <summary>A JSON Web Key Set file with the issuer's public keys, instead of discovery.</summary>
+    public string? SigningKeysFile { get; set; }
+
+    /// <summary>The <c>iss</c> tokens must carry; required with <see cref="SigningKeysFile"/>, else taken from discovery.</summary>
+    public string? Issuer { get; set; }
+
+    /// <summary>The <c>aud</c> tokens must carry.</summary>
+    public string? Audience { get; set; }
+
+    /// <summary>When set, a token's <c>tid</c> must equal it.</summary>
+    public string? TenantId { get; set; }
+
+    /// <summary>The claim that carries the caller's roles (Clerk templates often use <c>role</c> or <c>org_role</c>).</summary>
+    [Required]
+    public string RoleClaim { get; set; } = "roles";
+
+    /// <summary>Role values that grant <c>Scheduler.Admin</c> (default: <c>Scheduler.Admin</c>).</summary>
+    public List<string>? AdminRoles { get; set; }
+
+    /// <summary>Role values that grant <c>Scheduler.Reader</c> (default: <c>Scheduler.Reader</c>).</summary>
+    public List<string>? ReaderRoles { get; set; }
+
+    /// <summary>Whether discovery must be fetched over HTTPS (on except for a loopback issuer in tests).</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
+
+    public bool Enabled =>
+        !string.IsNullOrWhiteSpace(Authority) || !string.IsNullOrWhiteSpace(MetadataAddress) || !string.IsNullOrWhiteSpace(SigningKeysFile);
+}
+
+/// <summary>
+/// The local development issuer: an RSA key pair kept beside the checkout (<c>.local/</c>), whose public half the
+/// service trusts. Tokens signed with it are real RS256 tokens, validated like any other.
+/// </summary>
+public sealed class LocalIssuerOptions
+{
+    /// <summary>PEM file with the RSA public key (or the key pair); set to enable the local issuer.</summary>
+    public string? SigningKeyFile { get; set; }
+
+    [Required]
+    public string Issuer { get; set; } = "scheduler-local";
+
+    [Required]
+    public string Audience { get; set; } = "scheduler-service";
+
+    /// <summary>The tenant (<c>tid</c>) tokens must be for, as Entra ID would check.</summary>
+    [Required]
+    public string TenantId { get; set; } = "local";
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(SigningKeyFile);
+}
