@@ -11,7 +11,8 @@ namespace Scheduler.StandIns;
 /// <item>crawler: <c>POST /api/crawl/batch</c>;</item>
 /// <item>user service: <c>GET /api/users</c>, <c>GET /api/users/{externalId}</c>, <c>POST /api/interactions/cleanup</c>;</item>
 /// <item>email service: <c>POST /api/send</c>;</item>
-/// <item>core API admin endpoints: <c>POST /v1/admin/…</c>, behind HTTP Basic.</item>
+/// <item>core API admin endpoints: <c>POST /v1/admin/…</c>, behind HTTP Basic;</item>
+/// <item>an OpenID Connect issuer's discovery document and keys under <c>/oidc</c>.</item>
 /// </list>
 /// </summary>
 public sealed class StandInApp : IAsyncDisposable
@@ -106,6 +107,7 @@ public sealed class StandInApp : IAsyncDisposable
         app.MapUserEndpoints();
         app.MapEmailEndpoints();
         app.MapCoreApiEndpoints();
+        app.MapOidcEndpoints();
         app.MapControlEndpoints();
 
         await app.StartAsync();

@@ -35,6 +35,9 @@ public sealed partial class StandInState
 
     public IReadOnlyList<ReceivedRequest> Requests => [.. _requests];
 
+    /// <summary>The JSON Web Key Set the stand-in OIDC issuer publishes at <c>/oidc/jwks</c>.</summary>
+    public string? OidcSigningKeys { get; set; }
+
     public IReadOnlyList<ReceivedRequest> RequestsTo(string method, string path) =>
         [.. _requests.Where(r => r.Method == method && r.Path == path)];
 
