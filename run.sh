@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/postgres.sh
+. scripts/dev-tokens.sh
 require_dotnet
 
 root=$(pwd)
@@ -55,6 +56,12 @@ else
   psql_hint="psql \"<your database>\""
 fi
 
+# Real tokens from a local issuer: the service trusts its public key; admin and reader tokens for curl.
+dev_signing_key "$root/.local"
+(umask 077
+ dev_token "$root/.local" local-admin Scheduler.Admin > "$root/.local/admin.jwt"
+ dev_token "$root/.local" local-reader Scheduler.Reader > "$root/.local/reader.jwt")
+
 log "building"
 dotnet build Scheduler.sln -c Debug -nologo -v quiet >/dev/null
 
@@ -75,6 +82,7 @@ log "starting the scheduler service on http://127.0.0.1:$service_port"
   EMAIL_SERVICE_URL=${EMAIL_SERVICE_URL:-$standin_url} USER_SERVICE_URL=${USER_SERVICE_URL:-$standin_url} \
   API_BASE=${API_BASE:-$standin_url} \
   ADMIN_BASIC_USERNAME="$admin_username" ADMIN_BASIC_PASSWORD="$admin_password" \
+  Auth__Local__SigningKeyFile="$root/.local/signing-key.pub.pem" \
   exec dotnet Scheduler.Service.dll) &
 pids+=($!)
 unset admin_password
@@ -99,12 +107,18 @@ Scheduler service is up.
              $standin_url/_standin/deliveries   (the emails actually delivered)
   Database   $psql_hint
 
+Tokens (RS256, local issuer, valid 12 h; everything under /api needs one):
+  admin   .local/admin.jwt    (Scheduler.Admin: trigger, cancel, retry)
+  reader  .local/reader.jwt   (Scheduler.Reader: every GET)
+  admin token:  $(cat "$root/.local/admin.jwt")
+  reader token: $(cat "$root/.local/reader.jwt")
+
 Trigger a job (crawl_pending, weekly_digest, cleanup_old_data, export_dlq_replay, outbox_dlq_replay,
 email_scan, retention_cleanup, admin_cleanup), then look it up by the "id" it answers with:
-  curl -s -X POST 127.0.0.1:$service_port/api/jobs/trigger -H 'content-type: application/json' \\
-       -d '{"jobType":"weekly_digest","triggeredBy":"test_user"}'
-  curl -s 127.0.0.1:$service_port/api/jobs/<id>
-  curl -s '127.0.0.1:$service_port/api/jobs?type=weekly_digest&limit=5'
+  curl -s -X POST 127.0.0.1:$service_port/api/jobs/trigger -H "Authorization: Bearer \$(cat .local/admin.jwt)" \\
+       -H 'content-type: application/json' -d '{"jobType":"weekly_digest"}'
+  curl -s 127.0.0.1:$service_port/api/jobs/<id> -H "Authorization: Bearer \$(cat .local/reader.jwt)"
+  curl -s '127.0.0.1:$service_port/api/jobs?type=weekly_digest&limit=5' -H "Authorization: Bearer \$(cat .local/reader.jwt)"
 
 Ctrl-C stops the service, the stand-ins and PostgreSQL.
 TXT

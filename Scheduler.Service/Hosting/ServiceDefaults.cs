@@ -12,7 +12,16 @@ public static class ServiceDefaults
     {
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
 
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
+        {
+            // The bare 401 and 403 the auth middleware answers with say what would have worked.
+            context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+            {
+                StatusCodes.Status401Unauthorized => "Send a valid bearer token (Authorization: Bearer <token>) from a trusted issuer.",
+                StatusCodes.Status403Forbidden => "The token is valid but lacks the role this needs: Scheduler.Reader to read, Scheduler.Admin to change.",
+                _ => null,
+            };
+        });
         builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
 
         // A body that cannot be read becomes an exception the handler above turns into a 400 naming the field.
