@@ -4,7 +4,7 @@ namespace Scheduler.Contracts.Api;
 
 /// <summary>Body of <c>POST /api/jobs/trigger</c>.</summary>
 /// <param name="JobType">One of the catalog's job types, for example <c>crawl_pending</c>.</param>
-/// <param name="TriggeredBy">Who asked for the run, recorded as <c>startedBy</c>.</param>
+/// <param name="TriggeredBy">Who the caller says asked for the run. The token decides <c>startedBy</c>; a different value here is ignored and kept in the audit row.</param>
 /// <param name="Parameters">Optional parameters for this run, stored with the execution.</param>
 public sealed record TriggerJobRequest(string? JobType = null, string? TriggeredBy = null, JsonElement? Parameters = null);
 
@@ -24,6 +24,6 @@ public sealed record TriggerJobResponse(
     DateTimeOffset CreatedAt);
 
 /// <summary>Optional body of <c>POST /api/jobs/{id}/cancel</c> and <c>POST /api/jobs/{id}/retry</c>.</summary>
-/// <param name="RequestedBy">Who asks, recorded with the execution and in the audit trail (taken from the caller's token once the API requires one).</param>
+/// <param name="RequestedBy">Who the caller says asks. The token decides; a different value here is ignored and kept in the audit row.</param>
 /// <param name="Reason">Why, for the audit trail.</param>
 public sealed record ExecutionActionRequest(string? RequestedBy = null, string? Reason = null);
