@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/postgres.sh
 require_dotnet
+# The observability tests run the runbook's jq filter and promtool (check metrics, check and test rules).
+ensure_tools jq:jq promtool:prometheus
 
 pg_dir=""
 cleanup() {
@@ -21,8 +23,13 @@ trap cleanup EXIT
 if [ -z "${ConnectionStrings__Scheduler:-}" ]; then
   pg_ensure_installed
   pg_dir=$(mktemp -d /tmp/scheduler-test-pg.XXXXXX)
-  port=$(free_port 55433)
-  pg_start "$pg_dir" "$port" fast
+  # A random start and a few tries: two test runs on one machine must not race for one port.
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port $((55433 + RANDOM % 2000)))
+    if (pg_start "$pg_dir" "$port" fast); then break; fi
+    [ "$attempt" = 5 ] && die "PostgreSQL did not start after $attempt tries"
+    log "port $port was taken meanwhile; trying another"
+  done
   export ConnectionStrings__Scheduler="$(pg_connection_string "$pg_dir" "$port" postgres)"
 else
   log "using the database in ConnectionStrings__Scheduler"

@@ -10,6 +10,7 @@ using Scheduler.Jobs.Configuration;
 using Scheduler.Jobs.Crawling;
 using Scheduler.Jobs.Digest;
 using Scheduler.Jobs.Execution;
+using Scheduler.Jobs.Telemetry;
 
 namespace Scheduler.Jobs;
 
@@ -40,6 +41,7 @@ public static class JobsServiceCollectionExtensions
         Collect(() => services.AddValidatedOptions<CrawlPendingOptions>(configuration, CrawlPendingOptions.Section));
         Collect(() => services.AddValidatedOptions<WeeklyDigestOptions>(configuration, WeeklyDigestOptions.Section));
         Collect(() => services.AddValidatedOptions<CleanupOptions>(configuration, CleanupOptions.Section));
+        Collect(() => services.AddValidatedOptions<HeartbeatOptions>(configuration, HeartbeatOptions.Section));
 
         var endpoints = new Dictionary<string, ServiceEndpoint>(StringComparer.Ordinal);
         foreach (var service in ServiceNames.All)
@@ -68,6 +70,8 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<DigestDeliveryStore>();
         services.AddSingleton(RunnerIdentity.From(configuration));
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<JobHealthSnapshot>();
+        services.AddSingleton<SchedulerTelemetry>();
         services.AddMemoryCache();
         services.AddTransient<StartedByResolver>();
         services.AddDownstreamClients(endpoints);

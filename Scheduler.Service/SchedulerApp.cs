@@ -20,6 +20,7 @@ public static class SchedulerApp
         configure?.Invoke(builder.Configuration);
 
         builder.AddServiceDefaults();
+        builder.AddTelemetry();
         builder.AddApiAuth();
         builder.AddSchedulerStore();
         builder.Services.AddJobs(builder.Configuration);
@@ -31,6 +32,7 @@ public static class SchedulerApp
         app.UseServiceDefaults();
         app.UseApiAuth();
         app.MapHealthEndpoints();
+        app.MapMetrics();
         app.MapJobsApi();
         app.MapAuditApi();
         return app;

@@ -111,6 +111,8 @@ public sealed class JobsApiTests : ServiceFixture
     [TestCase("{\"jobType\":42}", "jobType", "wrong type", TestName = "Trigger_NumberForJobType_Returns400NamingTheField")]
     [TestCase("{\"jobType\":\"crawl_pending\",\"triggeredBy\":[1]}", "triggeredBy", "wrong type", TestName = "Trigger_ArrayForTriggeredBy_Returns400NamingTheField")]
     [TestCase("{\"jobType\":\"crawl_pending\",\"parameters\":[1,2]}", "parameters", "JSON object", TestName = "Trigger_ParametersNotAnObject_Returns400")]
+    [TestCase("{\"jobType\":\"crawl_pending\",\"jobTyp\":\"weekly_digest\"}", "jobTyp", "not a field", TestName = "Trigger_UnknownField_Returns400NamingIt")]
+    [TestCase("{\"jobType\":\"weekly_digest\",\"jobType\":\"crawl_pending\"}", "jobType", "more than once", TestName = "Trigger_RepeatedField_Returns400NamingIt")]
     [TestCase("{\"jobType\": \"crawl_pending\"", "", "", TestName = "Trigger_MalformedJson_Returns400")]
     [TestCase("not json at all", "", "", TestName = "Trigger_NotJson_Returns400")]
     public async Task Trigger_BadInput_Returns400ProblemDetails_AndRecordsNothing(string body, string field, string mentions)
@@ -204,7 +206,7 @@ public sealed class JobsApiTests : ServiceFixture
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         json.RootElement.GetProperty("checks").EnumerateArray()
             .Select(c => (c.GetProperty("name").GetString(), c.GetProperty("status").GetString()))
-            .Should().BeEquivalentTo([("database", "ok"), ("scheduler", "ok")]);
+            .Should().BeEquivalentTo([("database", "ok"), ("scheduler", "ok"), ("jobs", "ok")]);
     }
 
     private async Task<JobExecutionPage> ListAsync(string path)

@@ -32,6 +32,17 @@ pg_ensure_installed() {
   pg_bin_dir >/dev/null || die "PostgreSQL installed but initdb not found"
 }
 
+# ensure_tools CMD:PACKAGE …: installs Debian's PACKAGE for each CMD that is missing (the tests call jq and promtool).
+ensure_tools() {
+  local missing=() pair
+  for pair in "$@"; do command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}"); done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  log "installing Debian's ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+    && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || die "could not install ${missing[*]} (needs root or passwordless sudo): apt-get install ${missing[*]}"
+}
+
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # First free loopback port at or above $1.

@@ -11,6 +11,9 @@ public static class ExecutionData
     /// <summary>The first attempt of the run being executed (itself on a first attempt).</summary>
     public const string RootIdKey = "rootId";
 
+    /// <summary>The W3C trace context of the request that submitted the run, so its trace continues into the job.</summary>
+    public const string TraceParentKey = "traceparent";
+
     /// <summary>The id of the execution this firing records, once the middleware has claimed it.</summary>
     public static Guid? GetExecutionId(this IJobExecutionContext context) =>
         context.MergedJobDataMap.TryGetString(ExecutionIdKey, out var value) && Guid.TryParse(value, out var id) ? id : null;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Quartz;
@@ -5,6 +6,7 @@ using Scheduler.Contracts;
 using Scheduler.Contracts.Api;
 using Scheduler.Jobs.Audit;
 using Scheduler.Jobs.Catalog;
+using Scheduler.Jobs.Telemetry;
 
 namespace Scheduler.Jobs.Execution;
 
@@ -33,6 +35,7 @@ public sealed partial class ExecutionRecordingMiddleware(
     ExecutionSubmitter submitter,
     JobTypeHealthStore health,
     AuditLog audit,
+    SchedulerTelemetry telemetry,
     RunnerIdentity runner,
     TimeProvider time,
     IOptions<RecoveryOptions> recovery,
@@ -52,8 +55,15 @@ public sealed partial class ExecutionRecordingMiddleware(
         context.MergedJobDataMap[ExecutionData.ExecutionIdKey] = id.ToString();
         context.MergedJobDataMap[ExecutionData.RootIdKey] = claimed.Root.ToString();
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["ExecutionId"] = id, ["JobType"] = jobType });
+        using var activity = StartActivity(context, jobType, id, claimed.Trigger);
         running.Add(id, jobType);
         var started = time.GetTimestamp();
+        if (claimed.Trigger == ExecutionTrigger.Cron && context.ScheduledFireTimeUtc is { } scheduled)
+        {
+            telemetry.Started(jobType, time.GetUtcNow() - scheduled);
+        }
+
+        var outcome = new RunOutcome(jobType, claimed.Trigger, started);
         var budget = definition?.Timeout;
         using var deadline = budget is { } limit ? new CancellationTokenSource(limit, time) : null;
         // Past its budget the run is interrupted the way an operator's interrupt does it: Quartz cancels the job's own token.
@@ -66,6 +76,7 @@ public sealed partial class ExecutionRecordingMiddleware(
         {
             var error = $"timed out after {JobResults.FormatDuration(budget!.Value)}";
             await FailedAsync(context, definition, id, claimed.Root, error, FailureKind.Timeout, started);
+            Ended(outcome, ExecutionStatus.Failed, FailureKind.Timeout, activity, error);
             throw new JobExecutionException($"{jobType} {error}");
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && running.ShuttingDown)
@@ -73,6 +84,7 @@ public sealed partial class ExecutionRecordingMiddleware(
             // Rethrown: Quartz hands a recoverable job's firing back for recovery on another node.
             const string error = "cancelled: its node shut down before the run finished";
             await FinishAsync(id, ExecutionStatus.Cancelled, error, Ended(context, error, FailureKind.Shutdown, started));
+            Ended(outcome, ExecutionStatus.Cancelled, FailureKind.Shutdown, activity, error);
             throw;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -80,11 +92,13 @@ public sealed partial class ExecutionRecordingMiddleware(
             var by = await CancelledByAsync(id);
             var error = by is null ? "cancelled while running" : $"cancelled by {by} while running";
             await FinishAsync(id, ExecutionStatus.Cancelled, error, Ended(context, error, FailureKind.Cancelled, started));
+            Ended(outcome, ExecutionStatus.Cancelled, FailureKind.Cancelled, activity, error);
             throw;
         }
         catch (Exception ex)
         {
             await FailedAsync(context, definition, id, claimed.Root, ex.Message, FailureKind.Error, started);
+            Ended(outcome, ExecutionStatus.Failed, FailureKind.Error, activity, ex.Message, context.Result as JobResult);
             throw;
         }
         finally
@@ -98,14 +112,39 @@ public sealed partial class ExecutionRecordingMiddleware(
         if (result.Success)
         {
             await FinishAsync(id, ExecutionStatus.Completed, null, result);
+            Ended(outcome, ExecutionStatus.Completed, null, activity, null, result);
             await Quietly(() => health.SucceededAsync(jobType, runner.Id, time.GetUtcNow(), CancellationToken.None), id);
         }
         else
         {
             var error = result.Errors.Count > 0 ? result.Errors[0] : "the job reported failure";
             await FailedAsync(context, definition, id, claimed.Root, error, FailureKind.Error, started, result);
+            Ended(outcome, ExecutionStatus.Failed, FailureKind.Error, activity, error, result);
         }
     }
+
+    /// <summary>A span for the run, continuing the trace of the request that triggered it (kept in the job data as <c>traceparent</c>).</summary>
+    private static Activity? StartActivity(IJobExecutionContext context, string jobType, Guid id, string trigger)
+    {
+        ActivityContext.TryParse(context.MergedJobDataMap.TryGetString(ExecutionData.TraceParentKey, out var parent) ? parent : null, null, out var parentContext);
+        var activity = SchedulerTelemetry.Activities.StartActivity($"job {jobType}", ActivityKind.Internal, parentContext);
+        activity?.SetTag("scheduler.job_type", jobType);
+        activity?.SetTag("scheduler.execution_id", id.ToString());
+        activity?.SetTag("scheduler.trigger", trigger);
+        return activity;
+    }
+
+    private void Ended(RunOutcome run, string status, string? failureKind, Activity? activity, string? error, JobResult? result = null)
+    {
+        telemetry.Ended(run.JobType, status, run.Trigger, time.GetElapsedTime(run.Started), result?.ItemsProcessed ?? 0, failureKind);
+        activity?.SetTag("scheduler.status", status);
+        if (error is not null)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, error);
+        }
+    }
+
+    private sealed record RunOutcome(string JobType, string Trigger, long Started);
 
     private async Task<ClaimedRun?> ClaimAsync(IJobExecutionContext context, string jobType, JobDefinition? definition, CancellationToken cancellationToken)
     {
@@ -154,6 +193,7 @@ public sealed partial class ExecutionRecordingMiddleware(
                 var late = JobResults.FormatDuration(now - scheduledFor);
                 var why = $"skipped: fired {late} late, past its misfire grace of {JobResults.FormatDuration(grace)}";
                 await store.SkipOccurrenceAsync(jobType, scheduledFor, runner.Id, why, FailureKind.Misfire, now, cancellationToken);
+                telemetry.Skipped(jobType, FailureKind.Misfire);
                 LogSkipped(jobType, scheduledFor, why);
                 return null;
             }
@@ -161,8 +201,9 @@ public sealed partial class ExecutionRecordingMiddleware(
             switch (await store.ClaimOccurrenceAsync(jobType, scheduledFor, runner.Id, fire, now, cancellationToken))
             {
                 case OccurrenceOutcome.Claimed claimed:
-                    return new ClaimedRun(claimed.Id, null);
+                    return new ClaimedRun(claimed.Id, null, ExecutionTrigger.Cron);
                 case OccurrenceOutcome.Skipped skipped:
+                    telemetry.Skipped(jobType, FailureKind.Overlap);
                     LogSkipped(jobType, scheduledFor, skipped.Reason);
                     return null;
                 default:
@@ -172,7 +213,7 @@ public sealed partial class ExecutionRecordingMiddleware(
         }
 
         return await store.StartUnrecordedAsync(jobType, runner.Id, fire, now, cancellationToken) is { } unrecorded
-            ? new ClaimedRun(unrecorded, null)
+            ? new ClaimedRun(unrecorded, null, ExecutionTrigger.Manual)
             : null;
     }
 

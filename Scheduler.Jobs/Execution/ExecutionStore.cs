@@ -92,7 +92,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
            SET status = 'running', started_at = @now, runner_id = @runnerId, fire_instance_id = @fireInstanceId,
                heartbeat_at = @now, updated_at = @now
          WHERE id = @id AND status = 'pending'
-        RETURNING id AS Id, root_id AS RootId
+        RETURNING id AS Id, root_id AS RootId, trigger AS Trigger
         """;
 
     /// <summary>Moves a pending run to <c>running</c> on this node. Null when it is no longer pending (cancelled, or claimed elsewhere).</summary>
@@ -182,7 +182,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
            AND status IN ('failed', 'cancelled')
            AND result->'details'->>'failure' IN ('runner_lost', 'shutdown')
         ON CONFLICT (retry_of) WHERE trigger = 'recovery' DO NOTHING
-        RETURNING id AS Id, root_id AS RootId
+        RETURNING id AS Id, root_id AS RootId, trigger AS Trigger
         """;
 
     /// <summary>
@@ -411,6 +411,44 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         return ([.. rows.Select(r => r.ToContract())], total);
     }
 
+    private const string RunningSql = """
+        SELECT job_type AS JobType, id AS Id, started_at AS StartedAt, runner_id AS RunnerId
+          FROM scheduled_jobs WHERE status = 'running'
+        """;
+
+    /// <summary>Every execution running now, across the cluster.</summary>
+    public async Task<IReadOnlyList<RunningRow>> RunningAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return [.. await connection.QueryAsync<RunningRow>(new CommandDefinition(RunningSql, cancellationToken: cancellationToken))];
+    }
+
+    private const string TypicalDurationsSql = """
+        SELECT t.job_type AS JobType,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY recent.seconds) AS P50,
+               percentile_cont(0.95) WITHIN GROUP (ORDER BY recent.seconds) AS P95,
+               count(*)::int AS Samples
+          FROM unnest(@types) AS t(job_type)
+         CROSS JOIN LATERAL (
+               SELECT extract(epoch FROM completed_at - started_at)::float8 AS seconds
+                 FROM scheduled_jobs s
+                WHERE s.job_type = t.job_type AND s.status = 'completed' AND s.completed_at >= @since AND s.started_at IS NOT NULL
+                ORDER BY s.completed_at DESC
+                LIMIT @samples) recent
+         GROUP BY t.job_type
+        """;
+
+    /// <summary>
+    /// Median and 95th percentile duration of the last <paramref name="samples"/> successful runs of each of
+    /// <paramref name="types"/> since <paramref name="since"/> (one index range per type).
+    /// </summary>
+    public async Task<IReadOnlyList<DurationRow>> TypicalDurationsAsync(IReadOnlyList<string> types, DateTimeOffset since, int samples, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return [.. await connection.QueryAsync<DurationRow>(new CommandDefinition(
+            TypicalDurationsSql, new { types = types.ToArray(), since, samples }, cancellationToken: cancellationToken))];
+    }
+
     private sealed class ExecutionRow
     {
         public Guid Id { get; init; }
@@ -510,7 +548,8 @@ public abstract record OccurrenceOutcome
 }
 
 /// <summary>An execution this node now runs, and the first attempt of its run (for idempotency keys).</summary>
-public sealed record ClaimedRun(Guid Id, Guid? RootId)
+/// <summary>An execution this node has moved to <c>running</c>; <paramref name="Trigger"/> says how it was started.</summary>
+public sealed record ClaimedRun(Guid Id, Guid? RootId, string Trigger)
 {
     public Guid Root => RootId ?? Id;
 }
@@ -523,3 +562,9 @@ public sealed record LostExecution(Guid Id, string JobType, string? RunnerId);
 
 /// <summary>A pending execution, for the stranded-pending sweep.</summary>
 public sealed record PendingExecution(Guid Id, string JobType, DateTime CreatedAt);
+
+/// <summary>An execution running now.</summary>
+public sealed record RunningRow(string JobType, Guid Id, DateTime StartedAt, string? RunnerId);
+
+/// <summary>A job type's typical duration in seconds.</summary>
+public sealed record DurationRow(string JobType, double P50, double P95, int Samples);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Quartz;
 using Scheduler.Jobs.Catalog;
 
@@ -17,10 +18,16 @@ public sealed class ExecutionSubmitter(ISchedulerFactory schedulers)
     public async Task SubmitAsync(JobDefinition definition, Guid executionId, DateTimeOffset? startAt, CancellationToken cancellationToken)
     {
         var scheduler = await schedulers.GetScheduler(cancellationToken);
-        var trigger = TriggerBuilder.Create()
+        var builder = TriggerBuilder.Create()
             .WithIdentity(TriggerKeyOf(executionId))
             .ForJob(definition.JobKey)
-            .UsingJobData(ExecutionData.ExecutionIdKey, executionId.ToString())
+            .UsingJobData(ExecutionData.ExecutionIdKey, executionId.ToString());
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } traceParent })
+        {
+            builder = builder.UsingJobData(ExecutionData.TraceParentKey, traceParent);
+        }
+
+        var trigger = builder
             .StartAt(startAt ?? DateTimeOffset.UtcNow)
             .WithDescription($"execution {executionId} of {definition.Name}")
             .Build();

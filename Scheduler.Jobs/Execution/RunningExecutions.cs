@@ -17,6 +17,9 @@ public sealed class RunningExecutions
 
     public int Count => _running.Count;
 
+    /// <summary>How many executions of <paramref name="jobType"/> run on this node now.</summary>
+    public int CountOf(string jobType) => _running.Values.Count(type => type == jobType);
+
     internal void Add(Guid executionId, string jobType) => _running[executionId] = jobType;
 
     internal void Remove(Guid executionId) => _running.TryRemove(executionId, out _);

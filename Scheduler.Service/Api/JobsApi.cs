@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -41,6 +42,7 @@ public static partial class JobsApi
             .RequireRateLimiting(MutationRateLimit.Policy)
             .WithName("RetryJob")
             .WithSummary("Runs a failed or cancelled execution again as a new execution linked to it.");
+        jobs.MapJobStatus();
         jobs.MapGet("/{id:guid}", GetJob)
             .WithName("GetJob")
             .WithSummary("One execution.");
@@ -72,6 +74,10 @@ public static partial class JobsApi
         if (request.TriggeredBy is { Length: > MaxTriggeredByLength })
         {
             errors["triggeredBy"] = [$"At most {MaxTriggeredByLength} characters."];
+        }
+        else if (HoldsNul(request.TriggeredBy))
+        {
+            errors["triggeredBy"] = ["Must not contain U+0000."];
         }
 
         if (request.Parameters is { } parameters && ParametersProblem(parameters) is { } problem)
@@ -138,7 +144,7 @@ public static partial class JobsApi
         return submitted ? TypedResults.Accepted($"/api/jobs/{execution.Id}", ToResponse(execution)) : NotSubmitted(execution.Id);
     }
 
-    public static async Task<Results<Ok<JobExecution>, Accepted<JobExecution>, ProblemHttpResult>> CancelJob(
+    public static async Task<Results<Ok<JobExecution>, Accepted<JobExecution>, ValidationProblem, ProblemHttpResult>> CancelJob(
         Guid id,
         [FromBody] ExecutionActionRequest? request,
         HttpContext http,
@@ -149,6 +155,11 @@ public static partial class JobsApi
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
+        if (ActionRequestProblem(request) is { } invalid)
+        {
+            return invalid;
+        }
+
         var by = Actor(http);
         var cancel = await store.RequestCancelAsync(id, by, time.GetUtcNow(), cancellationToken);
         if (cancel is null)
@@ -185,7 +196,7 @@ public static partial class JobsApi
         return TypedResults.Accepted($"/api/jobs/{id}", execution);
     }
 
-    public static async Task<Results<Accepted<TriggerJobResponse>, ProblemHttpResult>> RetryJob(
+    public static async Task<Results<Accepted<TriggerJobResponse>, ValidationProblem, ProblemHttpResult>> RetryJob(
         Guid id,
         [FromBody] ExecutionActionRequest? request,
         HttpContext http,
@@ -198,6 +209,11 @@ public static partial class JobsApi
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
+        if (ActionRequestProblem(request) is { } invalid)
+        {
+            return invalid;
+        }
+
         var failed = await store.GetAsync(id, cancellationToken);
         if (failed is null)
         {
@@ -235,6 +251,25 @@ public static partial class JobsApi
             new { retryExecutionId = execution.Id, attempt = execution.Attempt, request?.Reason, ignoredRequestedBy = Ignored(request?.RequestedBy, actor) }, loggers);
         return submitted ? TypedResults.Accepted($"/api/jobs/{execution.Id}", ToResponse(execution)) : NotSubmitted(execution.Id);
     }
+
+    /// <summary>A cancel or retry body the audit row could not hold (PostgreSQL's jsonb refuses U+0000), or null.</summary>
+    private static ValidationProblem? ActionRequestProblem(ExecutionActionRequest? request)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (HoldsNul(request?.RequestedBy))
+        {
+            errors["requestedBy"] = ["Must not contain U+0000."];
+        }
+
+        if (HoldsNul(request?.Reason))
+        {
+            errors["reason"] = ["Must not contain U+0000."];
+        }
+
+        return errors.Count == 0 ? null : TypedResults.ValidationProblem(errors, title: "The request is invalid");
+    }
+
+    private static bool HoldsNul(string? text) => text is not null && text.Contains('\0', StringComparison.Ordinal);
 
     /// <summary>Why <paramref name="failed"/> cannot be retried, or null when it can.</summary>
     private static async Task<ProblemHttpResult?> RefuseRetryAsync(JobExecution failed, JobCatalog catalog, ExecutionStore store, CancellationToken cancellationToken)
@@ -346,7 +381,39 @@ public static partial class JobsApi
             return $"Nested at most {MaxParameterDepth} levels deep.";
         }
 
+        if (!Storable(parameters))
+        {
+            return "Names and strings must be valid Unicode without U+0000; number exponents within ±1000.";
+        }
+
         return Encoding.UTF8.GetByteCount(parameters.GetRawText()) > MaxParameterBytes ? $"At most {MaxParameterBytes} bytes of JSON." : null;
+
+        // What PostgreSQL's jsonb accepts. GetString throws on invalid UTF-8 and on escapes that are not valid UTF-16.
+        static bool Storable(JsonElement element)
+        {
+            try
+            {
+                return element.ValueKind switch
+                {
+                    JsonValueKind.Object => element.EnumerateObject().All(p => !HoldsNul(p.Name) && Storable(p.Value)),
+                    JsonValueKind.Array => element.EnumerateArray().All(Storable),
+                    JsonValueKind.String => !HoldsNul(element.GetString()),
+                    JsonValueKind.Number => ExponentWithinPostgresRange(element.GetRawText()),
+                    _ => true,
+                };
+            }
+            catch (InvalidOperationException)
+            {
+                return false;
+            }
+        }
+
+        static bool ExponentWithinPostgresRange(string number)
+        {
+            var at = number.AsSpan().IndexOfAny('e', 'E');
+            return at < 0 || (int.TryParse(number.AsSpan(at + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var exponent)
+                && exponent is >= -1000 and <= 1000);
+        }
 
         static int Depth(JsonElement element) => element.ValueKind switch
         {

@@ -39,6 +39,13 @@ internal sealed partial class QueryReader(IQueryCollection query)
             return null;
         }
 
+        if (values[0] is { } value && value.Any(char.IsControl))
+        {
+            // PostgreSQL refuses U+0000 in text; no filter value needs a control character.
+            Errors[name] = ["Must not contain control characters."];
+            return null;
+        }
+
         return string.IsNullOrEmpty(values[0]) ? null : values[0];
     }
 

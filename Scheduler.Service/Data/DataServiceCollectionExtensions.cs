@@ -50,7 +50,8 @@ public static class DataServiceCollectionExtensions
             csb.MaxPoolSize = DefaultMaxPoolSize;
         }
 
-        return NpgsqlDataSource.Create(csb.ConnectionString);
+        // Named, so the pool's metrics are labelled "scheduler" rather than with the connection string.
+        return new NpgsqlDataSourceBuilder(csb.ConnectionString) { Name = "scheduler" }.Build();
     }
 
     private sealed class MigrateOnStartup(DatabaseMigrator migrator) : IHostedService

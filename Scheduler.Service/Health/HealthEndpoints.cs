@@ -3,7 +3,10 @@ using Dapper;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
+using Microsoft.Extensions.Options;
 using Quartz;
+using Scheduler.Jobs.Execution;
+using Scheduler.Jobs.Telemetry;
 
 namespace Scheduler.Service.Health;
 
@@ -15,7 +18,9 @@ public static class HealthEndpoints
     {
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag])
-            .AddCheck<SchedulerHealthCheck>("scheduler", tags: [ReadyTag]);
+            .AddCheck<SchedulerHealthCheck>("scheduler", tags: [ReadyTag])
+            .AddCheck<JobsHeartbeatHealthCheck>("jobs", tags: [ReadyTag]);
+        builder.Services.AddHostedService<HeartbeatService>();
         return builder;
     }
 
@@ -77,6 +82,48 @@ public static class HealthEndpoints
             {
                 return HealthCheckResult.Unhealthy("unreachable");
             }
+        }
+    }
+
+    /// <summary>
+    /// The runbooks' <c>jobs</c> check: this node's heartbeat as the database has it, with <c>age_seconds</c>,
+    /// <c>runner_id</c> and <c>threshold</c>. Stale fails readiness only where <c>JOBS_ENABLED</c> or
+    /// <c>JOB_HEARTBEAT_REQUIRED</c> says jobs must run.
+    /// </summary>
+    private sealed class JobsHeartbeatHealthCheck(
+        JobTypeHealthStore heartbeats, JobHealthSnapshot snapshot, RunnerIdentity runner, TimeProvider time, IOptions<HeartbeatOptions> options) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            var settings = options.Value;
+            var now = time.GetUtcNow();
+            DateTimeOffset? last;
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(TimeSpan.FromSeconds(3));
+                last = await heartbeats.LastBeatAsync(runner.Id, timeout.Token);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException)
+            {
+                // The database check reports the outage; the age is what this node last managed to write.
+                last = snapshot.LastHeartbeat;
+            }
+
+            var age = now - (last ?? snapshot.StartedAt);
+            // A node that has not beaten yet is as old as its uptime: fresh at start-up, stale if it never beats.
+            var stale = age > settings.Ttl;
+            var data = new Dictionary<string, object>
+            {
+                ["age_seconds"] = Math.Round(Math.Max(0, age.TotalSeconds), 1),
+                ["runner_id"] = runner.Id,
+                ["threshold"] = settings.TtlSeconds,
+                ["required"] = settings.Enforced,
+                ["last_heartbeat"] = last?.ToString("o", System.Globalization.CultureInfo.InvariantCulture) ?? "never",
+            };
+            return !stale ? HealthCheckResult.Healthy("fresh", data)
+                : settings.Enforced ? HealthCheckResult.Unhealthy("stale", data: data)
+                : HealthCheckResult.Healthy("stale, not required (JOBS_ENABLED and JOB_HEARTBEAT_REQUIRED are off)", data);
         }
     }
 

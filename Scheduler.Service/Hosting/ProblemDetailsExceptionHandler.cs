@@ -69,8 +69,9 @@ internal sealed partial class ProblemDetailsExceptionHandler(
             var field = FieldOf(json.Path);
             return new HttpValidationProblemDetails(new Dictionary<string, string[]>
             {
-                [field] = [field == "body"
-                    ? "The request body is not valid JSON."
+                [field] = [field == "body" ? "The request body is not valid JSON."
+                    : json.Message.Contains("could not be mapped", StringComparison.Ordinal) ? $"'{field}' is not a field of this request."
+                    : json.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase) ? $"'{field}' is given more than once."
                     : $"'{field}' has a value of the wrong type or is malformed."],
             })
             {

@@ -32,6 +32,9 @@ public static class ServiceDefaults
             o.SerializerOptions.RespectRequiredConstructorParameters = true;
             o.SerializerOptions.AllowTrailingCommas = false;
             o.SerializerOptions.ReadCommentHandling = JsonCommentHandling.Disallow;
+            // A misspelt or repeated field is an error, not silently dropped or overwritten.
+            o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+            o.SerializerOptions.AllowDuplicateProperties = false;
         });
         return builder;
     }

@@ -3,6 +3,7 @@ using Quartz;
 using Scheduler.Contracts;
 using Scheduler.Jobs.Catalog;
 using Scheduler.Jobs.Execution;
+using Scheduler.Jobs.Telemetry;
 
 namespace Scheduler.Service.Scheduling;
 
@@ -22,6 +23,7 @@ internal sealed partial class ExecutionSupervisor(
     ExecutionSubmitter submitter,
     RunningExecutions running,
     JobCatalog catalog,
+    SchedulerTelemetry telemetry,
     TimeProvider time,
     IOptions<RecoveryOptions> options,
     ILogger<ExecutionSupervisor> logger) : BackgroundService
@@ -55,6 +57,7 @@ internal sealed partial class ExecutionSupervisor(
         var lost = await store.SweepOrphansAsync(now - settings.StaleAfter, failed, now - settings.HeartbeatInterval * 2, now, cancellationToken);
         foreach (var execution in lost)
         {
+            telemetry.Lost(execution.JobType);
             LogRunnerLost(execution.Id, execution.JobType, execution.RunnerId);
         }
 

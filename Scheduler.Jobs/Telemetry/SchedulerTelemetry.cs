@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
+using Scheduler.Contracts;
+using Scheduler.Jobs.Catalog;
+using Scheduler.Jobs.Execution;
+
+namespace Scheduler.Jobs.Telemetry;
+
+/// <summary>
+/// The service's own meter and activity source, both named <c>Scheduler</c>. Every series an alert reads exists
+/// from start-up: counters are seeded with zero for each job type, and gauges are observed from the
+/// <see cref="JobHealthSnapshot"/>. Metric names as Prometheus shows them are in the README.
+/// </summary>
+public sealed class SchedulerTelemetry
+{
+    public const string Name = "Scheduler";
+
+    /// <summary>Traces of job executions, continuing the trace of the request that triggered them.</summary>
+    public static readonly ActivitySource Activities = new(Name);
+
+    /// <summary>Seconds; from a tenth of a second to two hours, for jobs that take minutes.</summary>
+    public static readonly double[] DurationBuckets = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200];
+
+    /// <summary>Seconds of lateness: a good cron fires within tens of milliseconds, a bad one minutes late.</summary>
+    public static readonly double[] LatenessBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+    private readonly Counter<long> _executions;
+    private readonly Counter<long> _failures;
+    private readonly Histogram<double> _duration;
+    private readonly Counter<long> _items;
+    private readonly Histogram<double> _lateness;
+    private readonly Counter<long> _skipped;
+
+    public SchedulerTelemetry(IMeterFactory meters, JobCatalog catalog, RunningExecutions running, JobHealthSnapshot snapshot, TimeProvider time, IOptions<HeartbeatOptions> heartbeat)
+    {
+        ArgumentNullException.ThrowIfNull(meters);
+        ArgumentNullException.ThrowIfNull(catalog);
+        var meter = meters.Create(Name);
+        _executions = meter.CreateCounter<long>("scheduler.job.executions", "{execution}", "Executions that ended, by job type, status and trigger.");
+        _failures = meter.CreateCounter<long>("scheduler.job.failures", "{execution}", "Executions that failed or were cancelled, by why.");
+        _duration = meter.CreateHistogram("scheduler.job.duration", "s", "How long executions ran.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+        _items = meter.CreateCounter<long>("scheduler.job.items_processed", "{item}", "Items the jobs reported processing.");
+        _lateness = meter.CreateHistogram("scheduler.job.lateness", "s", "How late cron executions started after their scheduled fire time.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatenessBuckets });
+        _skipped = meter.CreateCounter<long>("scheduler.job.skipped", "{occurrence}", "Cron occurrences recorded skipped instead of run, by reason.");
+
+        meter.CreateObservableGauge("scheduler.job.running", () => catalog.Names.Select(type =>
+            new Measurement<int>(running.CountOf(type), new KeyValuePair<string, object?>("job_type", type))), "{execution}", "Executions running on this node.");
+        meter.CreateObservableGauge("scheduler.job.last_success_timestamp", () => PerType(catalog, snapshot,
+            health => health?.LastSuccessAt?.ToUnixTimeMilliseconds() / 1000.0 ?? 0), "s", "Unix time of the type's last success across the cluster; 0 if never.");
+        meter.CreateObservableGauge("scheduler.job.consecutive_failures", () => PerType(catalog, snapshot,
+            health => health?.ConsecutiveFailures ?? 0), "{execution}", "Failed runs in a row, across the cluster.");
+        meter.CreateObservableGauge("scheduler.job.expected_interval", () => PerType(catalog, snapshot,
+            health => health?.ExpectedInterval?.TotalSeconds ?? 0), "s", "Seconds between the type's scheduled fires; 0 when it has no schedule.");
+        meter.CreateObservableGauge("scheduler.job.paused", () => PerType(catalog, snapshot,
+            health => health?.Paused == true ? 1 : 0), description: "1 while the type's schedule is paused.");
+
+        // The previous service's names, kept exactly for its dashboards and alerts.
+        var ttl = heartbeat.Value.Ttl;
+        meter.CreateObservableGauge("job_runner_up", () =>
+            snapshot.SchedulerRunning && snapshot.HeartbeatAge(time.GetUtcNow()) <= ttl ? 1 : 0,
+            description: "1 while this node's scheduler runs and its heartbeat is fresh.");
+        meter.CreateObservableGauge("job_heartbeat_age_seconds", () => new Measurement<double>(
+            // Before the first heartbeat, its age is the node's: a node that never beats goes stale too.
+            snapshot.HeartbeatAge(time.GetUtcNow()).TotalSeconds,
+            new KeyValuePair<string, object?>("job", "jobs-runner")), description: "Seconds since this node last wrote its jobs-runner heartbeat.");
+
+        foreach (var type in catalog.Names)
+        {
+            // Zero from start-up, so "no failures yet" is a series, not a gap.
+            foreach (var trigger in (string[])[ExecutionTrigger.Manual, ExecutionTrigger.Cron])
+            {
+                foreach (var status in (string[])[ExecutionStatus.Completed, ExecutionStatus.Failed])
+                {
+                    _executions.Add(0, Tag("job_type", type), Tag("status", status), Tag("trigger", trigger));
+                }
+            }
+
+            _skipped.Add(0, Tag("job_type", type), Tag("reason", FailureKind.Overlap));
+            _skipped.Add(0, Tag("job_type", type), Tag("reason", FailureKind.Misfire));
+            _failures.Add(0, Tag("job_type", type), Tag("reason", FailureKind.Error));
+            _failures.Add(0, Tag("job_type", type), Tag("reason", FailureKind.Timeout));
+            _items.Add(0, Tag("job_type", type));
+        }
+    }
+
+    /// <summary>An execution ended: its status, how long it ran, what it processed and, if it did not succeed, why.</summary>
+    public void Ended(string jobType, string status, string trigger, TimeSpan duration, int itemsProcessed, string? failureKind)
+    {
+        _executions.Add(1, Tag("job_type", jobType), Tag("status", status), Tag("trigger", trigger));
+        _duration.Record(duration.TotalSeconds, Tag("job_type", jobType), Tag("status", status));
+        if (itemsProcessed > 0)
+        {
+            _items.Add(itemsProcessed, Tag("job_type", jobType));
+        }
+
+        if (failureKind is not null)
+        {
+            _failures.Add(1, Tag("job_type", jobType), Tag("reason", failureKind));
+        }
+    }
+
+    /// <summary>A running execution was ended "runner lost" by this node's sweep.</summary>
+    public void Lost(string jobType) => _failures.Add(1, Tag("job_type", jobType), Tag("reason", FailureKind.RunnerLost));
+
+    /// <summary>A cron execution started <paramref name="lateness"/> after its scheduled fire time.</summary>
+    public void Started(string jobType, TimeSpan lateness) =>
+        _lateness.Record(Math.Max(0, lateness.TotalSeconds), Tag("job_type", jobType));
+
+    /// <summary>A cron occurrence was recorded skipped (<see cref="FailureKind.Overlap"/> or <see cref="FailureKind.Misfire"/>).</summary>
+    public void Skipped(string jobType, string reason)
+    {
+        _skipped.Add(1, Tag("job_type", jobType), Tag("reason", reason));
+        _executions.Add(1, Tag("job_type", jobType), Tag("status", ExecutionStatus.Skipped), Tag("trigger", ExecutionTrigger.Cron));
+    }
+
+    private static IEnumerable<Measurement<double>> PerType(JobCatalog catalog, JobHealthSnapshot snapshot, Func<JobTypeHealth?, double> value) =>
+        catalog.Names.Select(type => new Measurement<double>(
+            value(snapshot.Types.GetValueOrDefault(type)), new KeyValuePair<string, object?>("job_type", type)));
+
+    private static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);
+}

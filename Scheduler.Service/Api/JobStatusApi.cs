@@ -1,0 +1,83 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Quartz;
+using Scheduler.Contracts.Api;
+using Scheduler.Jobs.Catalog;
+using Scheduler.Jobs.Execution;
+using Scheduler.Jobs.Telemetry;
+
+namespace Scheduler.Service.Api;
+
+/// <summary><c>GET /api/jobs/status</c>: per job type, the runbooks' heartbeat fields, its schedule, what runs now and how long runs take.</summary>
+public static class JobStatusApi
+{
+    /// <summary>How many recent successful runs the typical duration is taken over, and how far back.</summary>
+    private const int DurationSamples = 50;
+    private static readonly TimeSpan DurationWindow = TimeSpan.FromDays(30);
+
+    public static RouteGroupBuilder MapJobStatus(this RouteGroupBuilder jobs)
+    {
+        jobs.MapGet("/status", GetStatus)
+            .WithName("GetJobStatus")
+            .WithSummary("Per job type: last heartbeat, runner, last success, consecutive failures, last error, next fire time, paused, running now with an estimated completion, typical duration; and each node's heartbeat.");
+        return jobs;
+    }
+
+    public static async Task<Ok<JobStatusReport>> GetStatus(
+        JobCatalog catalog,
+        JobTypeHealthStore heartbeats,
+        ExecutionStore store,
+        ISchedulerFactory schedulers,
+        TimeProvider time,
+        IOptions<HeartbeatOptions> heartbeat,
+        CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var rows = await heartbeats.ListAsync(cancellationToken);
+        var byType = rows.Where(r => r.Name != JobTypeHealthStore.RunnerRow).ToDictionary(r => r.Name);
+        var running = (await store.RunningAsync(cancellationToken)).ToLookup(r => r.JobType);
+        var durations = (await store.TypicalDurationsAsync(catalog.Names, now - DurationWindow, DurationSamples, cancellationToken)).ToDictionary(d => d.JobType);
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+
+        var jobs = new List<JobTypeStatus>();
+        foreach (var definition in catalog.All)
+        {
+            var trigger = await scheduler.GetTrigger(definition.CronTriggerKey, cancellationToken);
+            var paused = trigger is not null && await scheduler.GetTriggerState(definition.CronTriggerKey, cancellationToken) == TriggerState.Paused;
+            byType.TryGetValue(definition.Name, out var row);
+            var typical = durations.TryGetValue(definition.Name, out var d) ? new TypicalDuration(Math.Round(d.P50, 3), Math.Round(d.P95, 3), d.Samples) : null;
+            var current = running[definition.Name].OrderBy(r => r.StartedAt).FirstOrDefault();
+            jobs.Add(new JobTypeStatus
+            {
+                Name = definition.Name,
+                Enabled = definition.Enabled,
+                LastHeartbeat = Utc(row?.LastHeartbeat),
+                RunnerId = row?.RunnerId,
+                LastSuccessAt = Utc(row?.LastSuccessAt),
+                ConsecutiveFailures = row?.ConsecutiveFailures ?? 0,
+                LastError = row?.LastError,
+                LastErrorAt = Utc(row?.LastErrorAt),
+                NextFireTime = trigger?.NextFireTimeUtc,
+                PreviousFireTime = trigger?.PreviousFireTimeUtc,
+                Paused = paused,
+                Running = current is null ? null : new RunningExecution(
+                    current.Id,
+                    Utc(current.StartedAt)!.Value,
+                    current.RunnerId,
+                    typical is null ? null : Utc(current.StartedAt)!.Value.AddSeconds(typical.P50Seconds)),
+                TypicalDuration = typical,
+            });
+        }
+
+        var ttl = heartbeat.Value.Ttl;
+        var runners = rows.Where(r => r.Name == JobTypeHealthStore.RunnerRow).Select(r =>
+        {
+            var age = now - Utc(r.LastHeartbeat)!.Value;
+            return new RunnerStatus(r.Name, r.RunnerId, Utc(r.LastHeartbeat)!.Value, Math.Round(age.TotalSeconds, 1), age > ttl);
+        }).ToList();
+        return TypedResults.Ok(new JobStatusReport(jobs, runners, now));
+    }
+
+    private static DateTimeOffset? Utc(DateTime? value) =>
+        value is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;
+}
