@@ -136,7 +136,9 @@ public sealed partial class ExecutionRecordingMiddleware(
 
     private void Ended(RunOutcome run, string status, string? failureKind, Activity? activity, string? error, JobResult? result = null)
     {
-        telemetry.Ended(run.JobType, status, run.Trigger, time.GetElapsedTime(run.Started), result?.ItemsProcessed ?? 0, failureKind);
+        var duration = time.GetElapsedTime(run.Started);
+        telemetry.Ended(run.JobType, status, run.Trigger, duration, result?.ItemsProcessed ?? 0, failureKind);
+        LogEnded(run.JobType, status, duration.TotalSeconds, error);
         activity?.SetTag("scheduler.status", status);
         if (error is not null)
         {
@@ -352,6 +354,9 @@ public sealed partial class ExecutionRecordingMiddleware(
             LogBookkeepingFailed(ex, executionId);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{JobType} ended {Status} after {DurationSeconds:0.###} s {Error}")]
+    private partial void LogEnded(string jobType, string status, double durationSeconds, string? error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Execution {ExecutionId} of {JobType} is no longer pending; not running it")]
     private partial void LogNotPending(string jobType, Guid executionId);
