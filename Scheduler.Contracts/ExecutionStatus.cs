@@ -39,6 +39,9 @@ public static class ExecutionTrigger
 
     /// <summary>A re-run of an execution whose node was lost or shut down; <c>retryOf</c> links it.</summary>
     public const string Recovery = "recovery";
+
+    /// <summary>A missed occurrence run later on request (<c>POST /api/schedules/{jobType}/backfill</c>); <c>scheduledFor</c> is the occurrence.</summary>
+    public const string Backfill = "backfill";
 }
 
 /// <summary>Why an execution ended <c>failed</c>, <c>cancelled</c> or <c>skipped</c>: <c>result.details.failure</c>.</summary>

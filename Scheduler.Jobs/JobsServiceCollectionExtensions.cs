@@ -10,6 +10,7 @@ using Scheduler.Jobs.Configuration;
 using Scheduler.Jobs.Crawling;
 using Scheduler.Jobs.Digest;
 using Scheduler.Jobs.Execution;
+using Scheduler.Jobs.Scheduling;
 using Scheduler.Jobs.Telemetry;
 
 namespace Scheduler.Jobs;
@@ -67,6 +68,7 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton(catalog!);
         services.AddSingleton<ExecutionStore>();
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<ScheduleStore>();
         services.AddSingleton<DigestDeliveryStore>();
         services.AddSingleton(RunnerIdentity.From(configuration));
         services.AddSingleton(TimeProvider.System);

@@ -34,6 +34,7 @@ public static class SchedulerApp
         app.MapHealthEndpoints();
         app.MapMetrics();
         app.MapJobsApi();
+        app.MapSchedulesApi();
         app.MapAuditApi();
         return app;
     }

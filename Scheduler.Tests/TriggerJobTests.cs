@@ -86,12 +86,12 @@ public sealed class TriggerJobTests : ServiceFixture
     public async Task Trigger_WithParameters_StoresThemWithTheExecution()
     {
         var response = await Service.Client.PostAsJsonAsync("/api/jobs/trigger",
-            new { jobType = "crawl_pending", parameters = new { reason = "backlog" } });
+            new { jobType = "crawl_pending", parameters = new { batchSize = 25 } });
         var id = (await response.Content.ReadFromJsonAsync<TriggerJobResponse>())!.Id;
 
         await using var connection = await TestDatabase.OpenAsync();
-        var stored = await connection.ExecuteScalarAsync<string>("SELECT parameters->>'reason' FROM scheduled_jobs WHERE id = @id", new { id });
-        stored.Should().Be("backlog");
+        var stored = await connection.ExecuteScalarAsync<string>("SELECT parameters->>'batchSize' FROM scheduled_jobs WHERE id = @id", new { id });
+        stored.Should().Be("25");
         await Service.WaitForStatusAsync(id, ExecutionStatus.Completed);
     }
 

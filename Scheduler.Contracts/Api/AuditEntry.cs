@@ -64,8 +64,14 @@ public static class AuditActions
     /// <summary>An operator changed a job type's schedule (cron expression or time zone).</summary>
     public const string ScheduleChange = "schedule.change";
 
+    /// <summary>An operator returned a job type's schedule to configuration (deleted its override).</summary>
+    public const string ScheduleReset = "schedule.reset";
+
+    /// <summary>An operator asked for missed occurrences to be run (or listed them, with <c>dryRun</c>).</summary>
+    public const string ScheduleBackfill = "schedule.backfill";
+
     /// <summary>Every action, jobs first, then schedules.</summary>
-    public static IReadOnlyList<string> All { get; } = [JobTrigger, JobCancel, JobRetry, SchedulePause, ScheduleResume, ScheduleChange];
+    public static IReadOnlyList<string> All { get; } = [JobTrigger, JobCancel, JobRetry, SchedulePause, ScheduleResume, ScheduleChange, ScheduleReset, ScheduleBackfill];
 }
 
 /// <summary>What an audited action was done to (<c>audit_log.target_type</c>).</summary>

@@ -61,6 +61,17 @@ public sealed record JobTypeStatus
     [JsonPropertyName("paused")]
     public bool Paused { get; init; }
 
+    /// <summary>
+    /// The dead-man's switch: true when an occurrence that was due has no row at all (not even <c>skipped</c>),
+    /// or the type has not succeeded for twice its interval. Paused and unscheduled types are never overdue.
+    /// </summary>
+    [JsonPropertyName("overdue")]
+    public bool Overdue { get; init; }
+
+    /// <summary>Why it is overdue, or null.</summary>
+    [JsonPropertyName("overdue_reason")]
+    public string? OverdueReason { get; init; }
+
     /// <summary>The execution running now, if any.</summary>
     [JsonPropertyName("running")]
     public RunningExecution? Running { get; init; }

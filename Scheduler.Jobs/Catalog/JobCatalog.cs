@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -6,6 +7,7 @@ using Scheduler.Contracts;
 using Scheduler.Jobs.Cleanup;
 using Scheduler.Jobs.Clients;
 using Scheduler.Jobs.Configuration;
+using Scheduler.Jobs.Scheduling;
 using Scheduler.Jobs.Crawling;
 using Scheduler.Jobs.Digest;
 using Scheduler.Jobs.HttpCalls;
@@ -48,6 +50,11 @@ public sealed partial class JobCatalog
             Timeout = TimeSpan.FromMinutes(30),
             Retry = DefaultRetry,
             Services = [ServiceNames.Discovery, ServiceNames.Crawler],
+            Parameters =
+            [
+                new("batchSize", "Discoveries sent to the crawler per batch.", nameof(CrawlPendingOptions.BatchSize), 100, 1, 1000),
+                new("maxBatches", "Batches at most in this run.", nameof(CrawlPendingOptions.MaxBatchesPerRun), 50, 1, 10_000),
+            ],
         },
         new()
         {
@@ -61,6 +68,10 @@ public sealed partial class JobCatalog
             // A digest that could not go out by mid-afternoon waits for next week rather than arriving at night.
             MisfireGrace = TimeSpan.FromHours(6),
             Services = [ServiceNames.User, ServiceNames.Discovery, ServiceNames.Email],
+            Parameters =
+            [
+                new("recommendationsPerUser", "Recommendations in each digest.", nameof(WeeklyDigestOptions.RecommendationsPerUser), 5, 1, 50),
+            ],
         },
         new()
         {
@@ -72,6 +83,11 @@ public sealed partial class JobCatalog
             Timeout = TimeSpan.FromHours(1),
             Retry = DefaultRetry,
             Services = [ServiceNames.User, ServiceNames.Discovery],
+            Parameters =
+            [
+                new("interactionRetentionDays", "User interactions older than this many days are deleted.", nameof(CleanupOptions.InteractionRetentionDays), 730, 1, 36_500),
+                new("executionRetentionDays", "Executions finished longer ago than this many days are archived.", nameof(CleanupOptions.ExecutionRetentionDays), 90, 1, 36_500),
+            ],
         },
         HttpCall(JobTypes.ExportDlqReplay, "Replays failed exports (core API export dead letters).",
             "0 0/15 * * * ?", ServiceNames.CoreApi, "/v1/admin/export-dead-letter"),
@@ -128,7 +144,7 @@ public sealed partial class JobCatalog
             var path = $"{Section}:{definition.Name}";
             if (TryBind(configuration.GetSection(path), path, failures) is { } options)
             {
-                definitions.Add(Apply(definition, options, path, failures));
+                definitions.Add(Apply(definition, options, path, failures, configuration));
             }
         }
 
@@ -176,7 +192,7 @@ public sealed partial class JobCatalog
                 }
             }
 
-            definitions.Add(Apply(declared, options, path, failures));
+            definitions.Add(Apply(declared, options, path, failures, configuration));
         }
 
         if (failures.Count > 0)
@@ -203,7 +219,7 @@ public sealed partial class JobCatalog
         }
     }
 
-    private static JobDefinition Apply(JobDefinition definition, JobTypeOptions options, string path, List<string> failures)
+    private static JobDefinition Apply(JobDefinition definition, JobTypeOptions options, string path, List<string> failures, IConfiguration configuration)
     {
         if (options.Kind is { } kind && kind != definition.Kind)
         {
@@ -234,12 +250,17 @@ public sealed partial class JobCatalog
 
         return definition with
         {
+            // A parameter's default is the job's configured setting, so the trigger form shows what a cron run would use.
+            Parameters = [.. definition.Parameters.Select(p => p with { Default = ConfiguredDefault(configuration, definition.Name, p) })],
             Retry = retries == 0 ? RetryPolicy.None : RetryPolicy.Exponential(retries, retryDelay, 2.0, retryMaxDelay),
             PauseAfterFailures = options.PauseAfterFailures ?? definition.PauseAfterFailures,
             Recoverable = options.Recoverable ?? definition.Recoverable,
             MisfireGrace = options.MisfireGrace ?? definition.MisfireGrace,
             Description = options.Description ?? definition.Description,
-            Cron = string.IsNullOrWhiteSpace(options.Cron) ? definition.Cron : options.Cron,
+            // In Quartz's canonical spelling, so start-up compares like with like and 5-field Unix cron works here too.
+            Cron = CronSyntax.TryNormalize(string.IsNullOrWhiteSpace(options.Cron) ? definition.Cron : options.Cron, out var cron, out _)
+                ? cron
+                : definition.Cron,
             TimeZone = string.IsNullOrWhiteSpace(options.TimeZone) ? definition.TimeZone : options.TimeZone,
             Enabled = options.Enabled ?? definition.Enabled,
             Scheduled = options.Scheduled ?? definition.Scheduled,
@@ -248,6 +269,11 @@ public sealed partial class JobCatalog
             Services = call is null ? definition.Services : [call.Service],
         };
     }
+
+    private static int ConfiguredDefault(IConfiguration configuration, string jobType, JobParameter parameter) =>
+        int.TryParse(configuration[$"{Section}:{jobType}:{parameter.Setting}"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : parameter.Default;
 
     private static JobDefinition HttpCall(string name, string description, string cron, string service, string path, bool enabled = true) => new()
     {

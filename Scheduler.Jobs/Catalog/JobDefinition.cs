@@ -59,6 +59,9 @@ public sealed record JobDefinition
     /// <summary>The services (<see cref="Clients.ServiceNames"/>) the type calls.</summary>
     public required IReadOnlyList<string> Services { get; init; }
 
+    /// <summary>What a manual trigger may pass for one run, with defaults from configuration.</summary>
+    public IReadOnlyList<JobParameter> Parameters { get; init; } = [];
+
     /// <summary>The call an <see cref="JobKind.HttpCall"/> type makes; null for workflows.</summary>
     public HttpCallTarget? Call { get; init; }
 

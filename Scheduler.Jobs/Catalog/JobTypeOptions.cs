@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
-using Quartz;
 using Scheduler.Jobs.Clients;
+using Scheduler.Jobs.Scheduling;
+
 
 namespace Scheduler.Jobs.Catalog;
 
@@ -66,12 +67,13 @@ public sealed class JobTypeOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (!string.IsNullOrWhiteSpace(Cron) && !CronExpression.TryParse(Cron, out _))
+        // The value is not echoed: settings are reported by key only.
+        if (!string.IsNullOrWhiteSpace(Cron) && !CronSyntax.TryNormalize(Cron, out _, out _))
         {
-            yield return new ValidationResult("is not a valid Quartz cron expression (seconds first, e.g. '0 0/15 * * * ?').", [nameof(Cron)]);
+            yield return new ValidationResult("is not a valid cron expression (Quartz, seconds first, e.g. '0 0/15 * * * ?', or 5-field Unix, e.g. '*/15 * * * *').", [nameof(Cron)]);
         }
 
-        if (!string.IsNullOrWhiteSpace(TimeZone) && !TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out _))
+        if (!string.IsNullOrWhiteSpace(TimeZone) && !ScheduleProjection.TryGetTimeZone(TimeZone, out _, out _))
         {
             yield return new ValidationResult("is not a known IANA time zone.", [nameof(TimeZone)]);
         }

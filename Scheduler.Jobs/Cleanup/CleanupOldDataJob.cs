@@ -22,6 +22,8 @@ public sealed class CleanupOldDataJob(
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
         var settings = options.CurrentValue;
+        var interactionRetentionDays = context.Parameter("interactionRetentionDays", settings.InteractionRetentionDays);
+        var executionRetentionDays = context.Parameter("executionRetentionDays", settings.ExecutionRetentionDays);
         var now = time.GetUtcNow();
         var steps = new Dictionary<string, object?>();
         var errors = new List<string>();
@@ -48,14 +50,14 @@ public sealed class CleanupOldDataJob(
 
         await StepAsync("interactions", async () =>
         {
-            var olderThan = now.AddDays(-settings.InteractionRetentionDays);
+            var olderThan = now.AddDays(-interactionRetentionDays);
             var deleted = (await users.CleanupInteractionsAsync(olderThan, context.IdempotencyKey("interactions"), cancellationToken)).Deleted;
             return (deleted, new() { ["deleted"] = deleted, ["olderThan"] = olderThan });
         });
 
         await StepAsync("archive", async () =>
         {
-            var cutoff = now.AddDays(-settings.ExecutionRetentionDays);
+            var cutoff = now.AddDays(-executionRetentionDays);
             int archived = 0, batches = 0, moved;
             do
             {

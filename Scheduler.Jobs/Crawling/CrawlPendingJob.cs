@@ -20,20 +20,22 @@ public sealed class CrawlPendingJob(
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
         var settings = options.CurrentValue;
+        var batchSize = context.Parameter("batchSize", settings.BatchSize);
+        var maxBatches = context.Parameter("maxBatches", settings.MaxBatchesPerRun);
         var tally = new Tally();
         var sent = new HashSet<string>(StringComparer.Ordinal);
         string? stoppedBecause = null;
 
         while (true)
         {
-            if (tally.Batches == settings.MaxBatchesPerRun)
+            if (tally.Batches == maxBatches)
             {
-                stoppedBecause = $"per-run cap of {settings.MaxBatchesPerRun} batches reached; the rest waits for the next run";
+                stoppedBecause = $"per-run cap of {maxBatches} batches reached; the rest waits for the next run";
                 break;
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            var pending = await discovery.GetPendingAsync(settings.BatchSize, cancellationToken);
+            var pending = await discovery.GetPendingAsync(batchSize, cancellationToken);
             var batch = pending.Discoveries.Where(d => !sent.Contains(d.Id)).ToList();
             if (batch.Count == 0)
             {

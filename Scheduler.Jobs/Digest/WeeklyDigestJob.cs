@@ -32,6 +32,7 @@ public sealed class WeeklyDigestJob(
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
         var settings = options.CurrentValue;
+        var recommendationsPerUser = context.Parameter("recommendationsPerUser", settings.RecommendationsPerUser);
         var week = IsoWeek(context.ScheduledFireTimeUtc ?? time.GetUtcNow());
         var executionId = context.GetExecutionId() ?? Guid.Empty;
         var tally = new Tally(week);
@@ -79,7 +80,7 @@ public sealed class WeeklyDigestJob(
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();
-                var content = await discovery.GetRecommendationsAsync(user.Id, settings.RecommendationsPerUser, cancellationToken);
+                var content = await discovery.GetRecommendationsAsync(user.Id, recommendationsPerUser, cancellationToken);
                 if (content.Recommendations.Count == 0)
                 {
                     tally.SkippedNoRecommendations++;
@@ -88,7 +89,7 @@ public sealed class WeeklyDigestJob(
 
                 outbox.Add((user, new EmailMessage(
                     MessageKey(week, user.Id), user.Email, user.Name, settings.Template, settings.Subject,
-                    [.. content.Recommendations.Take(settings.RecommendationsPerUser)])));
+                    [.. content.Recommendations.Take(recommendationsPerUser)])));
                 if (outbox.Count == settings.EmailBatchSize)
                 {
                     await FlushAsync();

@@ -11,6 +11,25 @@ public static class ExecutionData
     /// <summary>The first attempt of the run being executed (itself on a first attempt).</summary>
     public const string RootIdKey = "rootId";
 
+    /// <summary>The run's parameters as JSON, as the trigger request gave them (validated against the catalog).</summary>
+    public const string ParametersKey = "parameters";
+
+    /// <summary>The whole-number parameter <paramref name="name"/> this run was given, or <paramref name="fallback"/> (the configured setting).</summary>
+    public static int Parameter(this IJobExecutionContext context, string name, int fallback)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (!context.MergedJobDataMap.TryGetString(ParametersKey, out var json) || string.IsNullOrEmpty(json))
+        {
+            return fallback;
+        }
+
+        using var parameters = System.Text.Json.JsonDocument.Parse(json);
+        return parameters.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+            && parameters.RootElement.TryGetProperty(name, out var value) && value.TryGetInt32(out var number)
+            ? number
+            : fallback;
+    }
+
     /// <summary>The W3C trace context of the request that submitted the run, so its trace continues into the job.</summary>
     public const string TraceParentKey = "traceparent";
 

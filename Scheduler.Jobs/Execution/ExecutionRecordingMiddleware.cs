@@ -54,6 +54,10 @@ public sealed partial class ExecutionRecordingMiddleware(
         var id = claimed.Id;
         context.MergedJobDataMap[ExecutionData.ExecutionIdKey] = id.ToString();
         context.MergedJobDataMap[ExecutionData.RootIdKey] = claimed.Root.ToString();
+        if (claimed.Parameters is { } parameters)
+        {
+            context.MergedJobDataMap[ExecutionData.ParametersKey] = parameters;
+        }
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["ExecutionId"] = id, ["JobType"] = jobType });
         using var activity = StartActivity(context, jobType, id, claimed.Trigger);
         running.Add(id, jobType);
@@ -203,7 +207,7 @@ public sealed partial class ExecutionRecordingMiddleware(
             switch (await store.ClaimOccurrenceAsync(jobType, scheduledFor, runner.Id, fire, now, cancellationToken))
             {
                 case OccurrenceOutcome.Claimed claimed:
-                    return new ClaimedRun(claimed.Id, null, ExecutionTrigger.Cron);
+                    return new ClaimedRun(claimed.Id, null, ExecutionTrigger.Cron, null);
                 case OccurrenceOutcome.Skipped skipped:
                     telemetry.Skipped(jobType, FailureKind.Overlap);
                     LogSkipped(jobType, scheduledFor, skipped.Reason);
@@ -215,7 +219,7 @@ public sealed partial class ExecutionRecordingMiddleware(
         }
 
         return await store.StartUnrecordedAsync(jobType, runner.Id, fire, now, cancellationToken) is { } unrecorded
-            ? new ClaimedRun(unrecorded, null, ExecutionTrigger.Manual)
+            ? new ClaimedRun(unrecorded, null, ExecutionTrigger.Manual, null)
             : null;
     }
 

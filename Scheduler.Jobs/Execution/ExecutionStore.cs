@@ -27,9 +27,9 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
 
     private const string InsertPendingSql = $"""
         INSERT INTO scheduled_jobs (job_type, status, trigger, started_by, parameters, idempotency_key, request_hash,
-                                    retry_of, root_id, attempt, created_at, updated_at)
+                                    retry_of, root_id, attempt, scheduled_for, created_at, updated_at)
         VALUES (@JobType, 'pending', @Trigger, @StartedBy, @Parameters::jsonb, @IdempotencyKey, @RequestHash,
-                @RetryOf, @RootId, @Attempt, @Now, @Now)
+                @RetryOf, @RootId, @Attempt, @ScheduledFor, @Now, @Now)
         RETURNING {Columns}
         """;
 
@@ -61,6 +61,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
                     execution.RetryOf,
                     execution.RootId,
                     execution.Attempt,
+                    execution.ScheduledFor,
                     Now = now,
                 }, cancellationToken: cancellationToken));
                 return new PendingOutcome.Created(row.ToContract());
@@ -92,7 +93,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
            SET status = 'running', started_at = @now, runner_id = @runnerId, fire_instance_id = @fireInstanceId,
                heartbeat_at = @now, updated_at = @now
          WHERE id = @id AND status = 'pending'
-        RETURNING id AS Id, root_id AS RootId, trigger AS Trigger
+        RETURNING id AS Id, root_id AS RootId, trigger AS Trigger, parameters::text AS Parameters
         """;
 
     /// <summary>Moves a pending run to <c>running</c> on this node. Null when it is no longer pending (cancelled, or claimed elsewhere).</summary>
@@ -182,7 +183,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
            AND status IN ('failed', 'cancelled')
            AND result->'details'->>'failure' IN ('runner_lost', 'shutdown')
         ON CONFLICT (retry_of) WHERE trigger = 'recovery' DO NOTHING
-        RETURNING id AS Id, root_id AS RootId, trigger AS Trigger
+        RETURNING id AS Id, root_id AS RootId, trigger AS Trigger, parameters::text AS Parameters
         """;
 
     /// <summary>
@@ -519,6 +520,9 @@ public sealed record NewExecution(string JobType, string? StartedBy, System.Text
     public Guid? RootId { get; init; }
 
     public int Attempt { get; init; } = 1;
+
+    /// <summary>The occurrence a backfill run stands in for; null for other runs.</summary>
+    public DateTimeOffset? ScheduledFor { get; init; }
 }
 
 /// <summary>What <see cref="ExecutionStore.CreatePendingAsync"/> did.</summary>
@@ -548,8 +552,8 @@ public abstract record OccurrenceOutcome
 }
 
 /// <summary>An execution this node now runs, and the first attempt of its run (for idempotency keys).</summary>
-/// <summary>An execution this node has moved to <c>running</c>; <paramref name="Trigger"/> says how it was started.</summary>
-public sealed record ClaimedRun(Guid Id, Guid? RootId, string Trigger)
+/// <summary>An execution this node has moved to <c>running</c>; <paramref name="Trigger"/> says how it was started, <paramref name="Parameters"/> what it was given (JSON).</summary>
+public sealed record ClaimedRun(Guid Id, Guid? RootId, string Trigger, string? Parameters)
 {
     public Guid Root => RootId ?? Id;
 }

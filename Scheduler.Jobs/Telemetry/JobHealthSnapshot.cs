@@ -46,4 +46,5 @@ public sealed class JobHealthSnapshot(TimeProvider time)
 /// <param name="ConsecutiveFailures">From <c>job_heartbeats.consecutive_failures</c>.</param>
 /// <param name="Paused">Whether its cron trigger is paused.</param>
 /// <param name="ExpectedInterval">Time between its next two scheduled fires; null when it has no schedule.</param>
-public sealed record JobTypeHealth(DateTimeOffset? LastSuccessAt, int ConsecutiveFailures, bool Paused, TimeSpan? ExpectedInterval);
+/// <param name="Overdue">Why the type counts as overdue (a due occurrence has no row, or no success for twice its interval); null when it is not.</param>
+public sealed record JobTypeHealth(DateTimeOffset? LastSuccessAt, int ConsecutiveFailures, bool Paused, TimeSpan? ExpectedInterval, string? Overdue = null);

@@ -56,6 +56,8 @@ public sealed class SchedulerTelemetry
             health => health?.ExpectedInterval?.TotalSeconds ?? 0), "s", "Seconds between the type's scheduled fires; 0 when it has no schedule.");
         meter.CreateObservableGauge("scheduler.job.paused", () => PerType(catalog, snapshot,
             health => health?.Paused == true ? 1 : 0), description: "1 while the type's schedule is paused.");
+        meter.CreateObservableGauge("scheduler.job.overdue", () => PerType(catalog, snapshot,
+            health => health?.Overdue is null ? 0 : 1), description: "1 while a due occurrence of the type has no row, or it has not succeeded for twice its interval.");
 
         // The previous service's names, kept exactly for its dashboards and alerts.
         var ttl = heartbeat.Value.Ttl;

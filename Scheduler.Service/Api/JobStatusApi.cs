@@ -30,6 +30,7 @@ public static class JobStatusApi
         ISchedulerFactory schedulers,
         TimeProvider time,
         IOptions<HeartbeatOptions> heartbeat,
+        JobHealthSnapshot snapshot,
         CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -60,6 +61,8 @@ public static class JobStatusApi
                 NextFireTime = trigger?.NextFireTimeUtc,
                 PreviousFireTime = trigger?.PreviousFireTimeUtc,
                 Paused = paused,
+                Overdue = snapshot.Types.GetValueOrDefault(definition.Name)?.Overdue is not null,
+                OverdueReason = snapshot.Types.GetValueOrDefault(definition.Name)?.Overdue,
                 Running = current is null ? null : new RunningExecution(
                     current.Id,
                     Utc(current.StartedAt)!.Value,

@@ -43,6 +43,7 @@ public static partial class JobsApi
             .WithName("RetryJob")
             .WithSummary("Runs a failed or cancelled execution again as a new execution linked to it.");
         jobs.MapJobStatus();
+        jobs.MapJobTypes();
         jobs.MapGet("/{id:guid}", GetJob)
             .WithName("GetJob")
             .WithSummary("One execution.");
@@ -66,7 +67,8 @@ public static partial class JobsApi
         CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        if (!catalog.TryGet(request.JobType, out var definition))
+        var knownType = catalog.TryGet(request.JobType, out var definition);
+        if (!knownType)
         {
             errors["jobType"] = [$"{(string.IsNullOrWhiteSpace(request.JobType) ? "Required" : "Unknown job type")}. Valid types: {string.Join(", ", catalog.Names)}."];
         }
@@ -83,6 +85,23 @@ public static partial class JobsApi
         if (request.Parameters is { } parameters && ParametersProblem(parameters) is { } problem)
         {
             errors["parameters"] = [problem];
+        }
+        else if (knownType && request.Parameters is { ValueKind: JsonValueKind.Object } given)
+        {
+            // Checked against the catalog (GET /api/jobs/types), each parameter by its own name.
+            foreach (var parameter in given.EnumerateObject())
+            {
+                var declared = definition.Parameters.FirstOrDefault(p => p.Name == parameter.Name);
+                var error = declared is null
+                    ? definition.Parameters.Count == 0
+                        ? $"{definition.Name} takes no parameters."
+                        : $"Unknown parameter. {definition.Name} accepts: {string.Join(", ", definition.Parameters.Select(p => p.Name))}."
+                    : declared.Problem(parameter.Value);
+                if (error is not null)
+                {
+                    errors[$"parameters.{parameter.Name}"] = [error];
+                }
+            }
         }
 
         if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > MaxIdempotencyKeyLength || idempotencyKey.Any(c => c is < '!' or > '~')))

@@ -132,17 +132,30 @@ public static class HealthEndpoints
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             var scheduler = await schedulers.GetScheduler(cancellationToken);
-            var status = scheduler.Status;
+            var status = await scheduler.GetStatus(cancellationToken);
             var started = status == SchedulerStatus.Running;
             var data = new Dictionary<string, object>
             {
                 ["started"] = started,
                 ["state"] = status.ToString(),
-                ["instance_id"] = scheduler.SchedulerInstanceId,
+                ["instance_id"] = await scheduler.GetSchedulerInstanceId(cancellationToken),
             };
-            return started
-                ? HealthCheckResult.Healthy("started", data)
-                : HealthCheckResult.Unhealthy("not started", data: data);
+            if (!started)
+            {
+                return HealthCheckResult.Unhealthy("not started", data: data);
+            }
+
+            // The cluster's view of this node: a node whose check-ins the others see as failed has had its work taken over.
+            var self = (await scheduler.QueryClusterNodes(cancellationToken)).FirstOrDefault(n => n.IsCurrentNode);
+            if (self is not null)
+            {
+                data["cluster_state"] = self.State.ToString();
+                data["last_checkin"] = self.LastCheckInUtc?.ToString("o", System.Globalization.CultureInfo.InvariantCulture) ?? "none";
+            }
+
+            return self is { State: ClusterNodeState.Failed }
+                ? HealthCheckResult.Unhealthy("check-ins overdue: the cluster treats this node as failed", data: data)
+                : HealthCheckResult.Healthy("started", data);
         }
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Quartz;
-using Scheduler.Jobs.Catalog;
+using Scheduler.Jobs.Scheduling;
+using Scheduler.Service.Scheduling;
 using Scheduler.Jobs.Execution;
 using Scheduler.Jobs.Telemetry;
 
@@ -15,11 +16,13 @@ namespace Scheduler.Service.Health;
 internal sealed partial class HeartbeatService(
     ISchedulerFactory schedulers,
     JobTypeHealthStore heartbeats,
-    JobCatalog catalog,
+    ScheduleManager schedules,
+    ScheduleStore store,
     JobHealthSnapshot snapshot,
     RunnerIdentity runner,
     TimeProvider time,
     IOptions<HeartbeatOptions> options,
+    IOptions<SchedulerOptions> scheduling,
     ILogger<HeartbeatService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -47,9 +50,9 @@ internal sealed partial class HeartbeatService(
     {
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         var running = await scheduler.GetStatus(cancellationToken) == SchedulerStatus.Running;
+        var now = time.GetUtcNow();
         if (running)
         {
-            var now = time.GetUtcNow();
             await heartbeats.BeatAsync(runner.Id, now, cancellationToken);
             snapshot.HeartbeatWritten(now, schedulerRunning: true);
         }
@@ -60,25 +63,52 @@ internal sealed partial class HeartbeatService(
 
         var rows = (await heartbeats.ListAsync(cancellationToken)).Where(r => r.Name != JobTypeHealthStore.RunnerRow).ToDictionary(r => r.Name);
         var types = new Dictionary<string, JobTypeHealth>(StringComparer.Ordinal);
-        foreach (var definition in catalog.All)
+        foreach (var schedule in await schedules.EffectiveAsync(cancellationToken))
         {
-            var trigger = definition.RunsOnSchedule ? await scheduler.GetTrigger(definition.CronTriggerKey, cancellationToken) : null;
-            var paused = trigger is not null && await scheduler.GetTriggerState(definition.CronTriggerKey, cancellationToken) == TriggerState.Paused;
-            rows.TryGetValue(definition.Name, out var row);
-            types[definition.Name] = new JobTypeHealth(
-                row?.LastSuccessAt is { } success ? new DateTimeOffset(DateTime.SpecifyKind(success, DateTimeKind.Utc)) : null,
-                row?.ConsecutiveFailures ?? 0,
-                paused,
-                ExpectedInterval(trigger));
+            var name = schedule.Definition.Name;
+            var key = schedule.Definition.CronTriggerKey;
+            var paused = await scheduler.GetTriggerState(key, cancellationToken) == TriggerState.Paused;
+            rows.TryGetValue(name, out var row);
+            var lastSuccess = row?.LastSuccessAt is { } success ? new DateTimeOffset(DateTime.SpecifyKind(success, DateTimeKind.Utc)) : (DateTimeOffset?)null;
+            var interval = schedule.Runs ? ExpectedInterval(schedule, now) : null;
+            var overdue = schedule.Runs && !paused
+                ? await OverdueAsync(schedule, await scheduler.GetTrigger(key, cancellationToken), interval, lastSuccess, now, cancellationToken)
+                : null;
+            types[name] = new JobTypeHealth(lastSuccess, row?.ConsecutiveFailures ?? 0, paused, interval, overdue);
         }
 
         snapshot.Replace(types);
         return running;
     }
 
-    /// <summary>The time between the trigger's next two fires.</summary>
-    internal static TimeSpan? ExpectedInterval(ITrigger? trigger) =>
-        trigger?.NextFireTimeUtc is { } next && trigger.GetFireTimeAfter(next) is { } after ? after - next : null;
+    /// <summary>
+    /// The dead-man's switch: a type is overdue when its last occurrence due (a grace ago) has no row at all, not
+    /// even <c>skipped</c> (its trigger is gone, or no node fired it), or when it has not succeeded for twice its
+    /// interval. Occurrences before this node started or before the schedule last changed are not held against it.
+    /// </summary>
+    private async Task<string?> OverdueAsync(EffectiveSchedule schedule, ITrigger? trigger, TimeSpan? interval, DateTimeOffset? lastSuccess, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var name = schedule.Definition.Name;
+        // Occurrences from before this node watched, or before the trigger (re)started, are not held against the type.
+        var since = snapshot.StartedAt;
+        if (trigger?.StartTimeUtc is { } triggerStart && triggerStart > since)
+        {
+            since = triggerStart;
+        }
+        if (Occurrences.LastAtOrBefore(schedule.Cron, schedule.TimeZone, now - scheduling.Value.MissedRunGrace) is { } due && due >= since
+            && (await store.RecordedOccurrencesAsync(name, due, due.AddSeconds(1), cancellationToken)).Count == 0)
+        {
+            return $"the occurrence due at {due:o} was not recorded";
+        }
+
+        return interval is { } every && lastSuccess is { } success && now - success > 2 * every
+            ? $"no success since {success:o}, more than twice its interval of {every}"
+            : null;
+    }
+
+    /// <summary>The time between the schedule's next two fires.</summary>
+    private static TimeSpan? ExpectedInterval(EffectiveSchedule schedule, DateTimeOffset now) =>
+        ScheduleProjection.Compute(schedule.Cron, schedule.TimeZone, now, 2).ExpectedInterval;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write this node's heartbeat; trying again at the next beat")]
     private partial void LogBeatFailed(Exception exception);

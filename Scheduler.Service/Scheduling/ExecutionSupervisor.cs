@@ -2,7 +2,11 @@ using Microsoft.Extensions.Options;
 using Quartz;
 using Scheduler.Contracts;
 using Scheduler.Jobs.Catalog;
+using Npgsql;
+using Scheduler.Contracts.Api;
+using Scheduler.Jobs.Audit;
 using Scheduler.Jobs.Execution;
+using Scheduler.Jobs.Scheduling;
 using Scheduler.Jobs.Telemetry;
 
 namespace Scheduler.Service.Scheduling;
@@ -24,6 +28,8 @@ internal sealed partial class ExecutionSupervisor(
     RunningExecutions running,
     JobCatalog catalog,
     SchedulerTelemetry telemetry,
+    ScheduleStore schedules,
+    AuditLog audit,
     TimeProvider time,
     IOptions<RecoveryOptions> options,
     ILogger<ExecutionSupervisor> logger) : BackgroundService
@@ -61,6 +67,9 @@ internal sealed partial class ExecutionSupervisor(
             LogRunnerLost(execution.Id, execution.JobType, execution.RunnerId);
         }
 
+        await ResumeExpiredPausesAsync(scheduler, now, cancellationToken);
+        await DriveBackfillsAsync(now, cancellationToken);
+
         foreach (var pending in await store.PendingOlderThanAsync(now - settings.ResubmitPendingAfter, cancellationToken))
         {
             if (await submitter.IsSubmittedAsync(pending.Id, cancellationToken) || !catalog.TryGet(pending.JobType, out var definition))
@@ -81,6 +90,78 @@ internal sealed partial class ExecutionSupervisor(
             }
         }
     }
+
+    /// <summary>Pauses whose <c>until</c> has passed end here, each on exactly one node (the expiry row is taken once).</summary>
+    private async Task ResumeExpiredPausesAsync(IScheduler scheduler, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        foreach (var jobType in await schedules.TakeExpiredPausesAsync(now, cancellationToken))
+        {
+            if (!catalog.TryGet(jobType, out var definition)
+                || await scheduler.GetTriggerState(definition.CronTriggerKey, cancellationToken) != TriggerState.Paused)
+            {
+                continue;
+            }
+
+            var pause = await scheduler.GetTriggerPause(definition.CronTriggerKey, cancellationToken);
+            await scheduler.ResumeTrigger(definition.CronTriggerKey, cancellationToken);
+            await audit.RecordAsync(new AuditRecord(AuditActions.ScheduleResume, "scheduler", AuditTargetTypes.Schedule, jobType, jobType, null,
+                AuditOutcomes.Accepted, new { reason = "the pause reached its end", pausedBecause = pause?.Reason, pausedBy = pause?.RequestedBy }), cancellationToken);
+            LogPauseExpired(jobType);
+        }
+    }
+
+    /// <summary>
+    /// Each open backfill runs its next occurrence once the type has nothing pending or running: one at a time,
+    /// in order, each recorded with the occurrence as <c>scheduled_for</c>. Progress is the rows themselves, so
+    /// any node carries a backfill on.
+    /// </summary>
+    private async Task DriveBackfillsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        foreach (var backfill in await schedules.OpenBackfillsAsync(cancellationToken))
+        {
+            if (backfill.NextOccurrence is not { } next)
+            {
+                await schedules.FinishBackfillAsync(backfill.Id, now, cancellationToken);
+                LogBackfillFinished(backfill.JobType, backfill.Id);
+                continue;
+            }
+
+            if (!catalog.TryGet(backfill.JobType, out var definition) || !definition.Enabled)
+            {
+                await schedules.FinishBackfillAsync(backfill.Id, now, cancellationToken);
+                continue;
+            }
+
+            PendingOutcome outcome;
+            try
+            {
+                outcome = await store.CreatePendingAsync(new NewExecution(definition.Name, backfill.RequestedBy, null)
+                {
+                    Trigger = ExecutionTrigger.Backfill,
+                    ScheduledFor = new DateTimeOffset(DateTime.SpecifyKind(next, DateTimeKind.Utc)),
+                }, now, cancellationToken);
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                continue; // another node created this occurrence's run a moment ago
+            }
+
+            if (outcome is PendingOutcome.Created created)
+            {
+                await submitter.SubmitAsync(definition, created.Execution.Id, null, cancellationToken);
+                LogBackfillRun(definition.Name, next, created.Execution.Id);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The pause of {JobType} reached its end; resumed")]
+    private partial void LogPauseExpired(string jobType);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Backfill of {JobType}: running the occurrence of {Occurrence:o} as {ExecutionId}")]
+    private partial void LogBackfillRun(string jobType, DateTime occurrence, Guid executionId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Backfill {BackfillId} of {JobType} has run every occurrence")]
+    private partial void LogBackfillFinished(string jobType, Guid backfillId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId} of {JobType} ended 'runner lost': node {RunnerId} stopped before it finished")]
     private partial void LogRunnerLost(Guid executionId, string jobType, string? runnerId);

@@ -33,4 +33,8 @@ public sealed class SchedulerOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan IdleWaitTime { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long after an occurrence was due its row may still be missing before the type counts as overdue.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan MissedRunGrace { get; set; } = TimeSpan.FromMinutes(2);
 }

@@ -50,6 +50,7 @@ public static class SchedulingServiceCollectionExtensions
         builder.Services.AddSingleton<RunningExecutions>();
         builder.Services.AddSingleton<ExecutionSubmitter>();
         builder.Services.AddSingleton<JobTypeHealthStore>();
+        builder.Services.AddSingleton<ScheduleManager>();
         // Hosted services stop in reverse order: GracefulShutdown drains before Quartz shuts down.
         builder.Services.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
         builder.Services.AddHostedService<CronScheduleReconciler>();

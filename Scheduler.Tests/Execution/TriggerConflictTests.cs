@@ -65,12 +65,12 @@ public sealed class TriggerConflictTests : ServiceFixture
     public async Task IdempotencyKey_ReusedWithADifferentBody_Answers422_AndCreatesNothing()
     {
         var key = $"dashboard-{Guid.NewGuid():N}";
-        var first = await TriggerWithKeyAsync(key, new { jobType = JobTypes.CrawlPending, parameters = new { reason = "backlog" } });
+        var first = await TriggerWithKeyAsync(key, new { jobType = JobTypes.CrawlPending, parameters = new { batchSize = 25 } });
         var id = (await first.Content.ReadFromJsonAsync<TriggerJobResponse>())!.Id;
         await Service.WaitForStatusAsync(id, ExecutionStatus.Completed);
 
-        var replay = await TriggerWithKeyAsync(key, new { jobType = JobTypes.CrawlPending, parameters = new { reason = "backlog" } });
-        var changed = await TriggerWithKeyAsync(key, new { jobType = JobTypes.CrawlPending, parameters = new { reason = "something else" } });
+        var replay = await TriggerWithKeyAsync(key, new { jobType = JobTypes.CrawlPending, parameters = new { batchSize = 25 } });
+        var changed = await TriggerWithKeyAsync(key, new { jobType = JobTypes.CrawlPending, parameters = new { batchSize = 30 } });
 
         replay.StatusCode.Should().Be(HttpStatusCode.OK, "the same key and body name the same execution, even after it finished");
         (await replay.Content.ReadFromJsonAsync<TriggerJobResponse>())!.Should().Match<TriggerJobResponse>(r => r.Id == id && r.Status == ExecutionStatus.Completed);

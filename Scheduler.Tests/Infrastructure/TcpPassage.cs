@@ -45,10 +45,14 @@ public sealed class TcpPassage : IAsyncDisposable
             _listener = null;
             foreach (var client in _open)
             {
-                if (client.Client is { } socket)
+                try
                 {
                     // Reset, not a polite close: the peer sees the connection die as in an outage.
-                    socket.LingerState = new LingerOption(true, 0);
+                    client.Client.LingerState = new LingerOption(true, 0);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Its pump closed it already.
                 }
 
                 client.Dispose();

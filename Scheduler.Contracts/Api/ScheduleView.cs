@@ -1,0 +1,95 @@
+namespace Scheduler.Contracts.Api;
+
+/// <summary>A job type's schedule as <c>GET /api/schedules</c> shows it: what is in effect, where it comes from, when it fires next.</summary>
+public sealed record ScheduleView
+{
+    /// <summary>The job type.</summary>
+    public required string JobType { get; init; }
+
+    /// <summary>Quartz cron expression in effect (seconds first).</summary>
+    public required string Cron { get; init; }
+
+    /// <summary>IANA time zone the expression is read in.</summary>
+    public required string TimeZone { get; init; }
+
+    /// <summary>Whether the schedule is on.</summary>
+    public required bool Enabled { get; init; }
+
+    /// <summary>Whether the type fires on it now: the schedule is on and the type is enabled in configuration.</summary>
+    public required bool Runs { get; init; }
+
+    /// <summary><c>configuration</c>, or <c>override</c> when changed at run time.</summary>
+    public required string Source { get; init; }
+
+    /// <summary>Whether what is in effect differs from configuration.</summary>
+    public required bool Drift { get; init; }
+
+    /// <summary>The schedule configuration gives.</summary>
+    public required ScheduleDefinition Configured { get; init; }
+
+    /// <summary>Who changed it at run time and when, when <see cref="Source"/> is <c>override</c>.</summary>
+    public ScheduleOverrideInfo? Override { get; init; }
+
+    /// <summary>The next five fire times (none when it does not run).</summary>
+    public required IReadOnlyList<FireTime> NextFireTimes { get; init; }
+
+    /// <summary>Daylight-saving changes in the zone between now and the last of <see cref="NextFireTimes"/>.</summary>
+    public required IReadOnlyList<OffsetChange> DstTransitions { get; init; }
+
+    /// <summary>When its cron trigger last fired (UTC).</summary>
+    public DateTimeOffset? PreviousFireTime { get; init; }
+
+    /// <summary>Whether it is paused.</summary>
+    public required bool Paused { get; init; }
+
+    /// <summary>The pause: why, who, since, until; null when not paused.</summary>
+    public PauseView? Pause { get; init; }
+}
+
+/// <summary>A run-time change to a schedule.</summary>
+/// <param name="ChangedBy">Who made it.</param>
+/// <param name="ChangedAt">When.</param>
+public sealed record ScheduleOverrideInfo(string ChangedBy, DateTimeOffset ChangedAt);
+
+/// <summary>One fire time, in UTC and in the schedule's zone.</summary>
+/// <param name="Utc">The instant, UTC.</param>
+/// <param name="Local">The same instant with the zone's offset then.</param>
+/// <param name="DstTransition">True when the zone's offset changed since the fire time before it (or since now, for the first).</param>
+public sealed record FireTime(DateTimeOffset Utc, DateTimeOffset Local, bool DstTransition);
+
+/// <summary>A change of the zone's UTC offset.</summary>
+/// <param name="At">The instant it changes.</param>
+/// <param name="OffsetBefore">The offset before.</param>
+/// <param name="OffsetAfter">The offset after.</param>
+public sealed record OffsetChange(DateTimeOffset At, TimeSpan OffsetBefore, TimeSpan OffsetAfter);
+
+/// <summary>A pause.</summary>
+/// <param name="Reason">Why.</param>
+/// <param name="PausedBy">Who (a user id, or <c>scheduler</c> when it paused itself after failures).</param>
+/// <param name="Since">When it was paused.</param>
+/// <param name="Until">When it resumes by itself; null: until someone resumes it.</param>
+public sealed record PauseView(string? Reason, string? PausedBy, DateTimeOffset? Since, DateTimeOffset? Until);
+
+/// <summary>Body of <c>PUT /api/schedules/{jobType}</c>; what is left out stays as it is.</summary>
+/// <param name="Cron">Quartz cron (seconds first) or the classic 5-field Unix form, e.g. <c>*/15 * * * *</c>.</param>
+/// <param name="TimeZone">IANA time zone, e.g. <c>Europe/Berlin</c>.</param>
+/// <param name="Enabled">False turns the schedule off (manual runs still work).</param>
+public sealed record ScheduleChangeRequest(string? Cron = null, string? TimeZone = null, bool? Enabled = null);
+
+/// <summary>Body of <c>POST /api/schedules/{jobType}/pause</c>.</summary>
+/// <param name="Reason">Why; required, shown to everyone who looks.</param>
+/// <param name="Until">When it resumes by itself (ISO 8601, in the future); null: until resumed.</param>
+public sealed record PauseRequest(string? Reason = null, DateTimeOffset? Until = null);
+
+/// <summary>Body of <c>POST /api/schedules/{jobType}/backfill</c>.</summary>
+/// <param name="From">Start of the window (inclusive).</param>
+/// <param name="To">End of the window (exclusive), not in the future.</param>
+/// <param name="DryRun">True: only list the occurrences that have no row.</param>
+public sealed record BackfillRequest(DateTimeOffset? From = null, DateTimeOffset? To = null, bool DryRun = false);
+
+/// <summary>Answer to a backfill: the occurrences in the window with no row, and, unless a dry run, the backfill that runs them.</summary>
+/// <param name="JobType">The job type.</param>
+/// <param name="Occurrences">The missing occurrences, oldest first.</param>
+/// <param name="DryRun">Whether this only listed them.</param>
+/// <param name="BackfillId">The backfill running them one after another; null for a dry run or when none are missing.</param>
+public sealed record BackfillResponse(string JobType, IReadOnlyList<DateTimeOffset> Occurrences, bool DryRun, Guid? BackfillId);

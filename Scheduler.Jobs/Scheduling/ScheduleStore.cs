@@ -1,0 +1,121 @@
+using Dapper;
+using Npgsql;
+
+namespace Scheduler.Jobs.Scheduling;
+
+/// <summary>Every read and write of <c>schedule_overrides</c>, <c>schedule_pauses</c> and <c>schedule_backfills</c>.</summary>
+public sealed class ScheduleStore(NpgsqlDataSource dataSource)
+{
+    private const string OverridesSql = """
+        SELECT job_type AS JobType, cron AS Cron, time_zone AS TimeZone, enabled AS Enabled, changed_by AS ChangedBy, changed_at AS ChangedAt
+          FROM schedule_overrides
+        """;
+
+    public async Task<IReadOnlyDictionary<string, ScheduleOverride>> OverridesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<ScheduleOverride>(new CommandDefinition(OverridesSql, cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => r.JobType, StringComparer.Ordinal);
+    }
+
+    private const string SaveOverrideSql = """
+        INSERT INTO schedule_overrides (job_type, cron, time_zone, enabled, changed_by, changed_at)
+        VALUES (@JobType, @Cron, @TimeZone, @Enabled, @ChangedBy, @ChangedAt)
+        ON CONFLICT (job_type) DO UPDATE
+           SET cron = EXCLUDED.cron, time_zone = EXCLUDED.time_zone, enabled = EXCLUDED.enabled,
+               changed_by = EXCLUDED.changed_by, changed_at = EXCLUDED.changed_at
+        """;
+
+    public async Task SaveOverrideAsync(ScheduleOverride change, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(SaveOverrideSql, change, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Deletes the type's override; whether there was one.</summary>
+    public async Task<bool> DeleteOverrideAsync(string jobType, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM schedule_overrides WHERE job_type = @jobType", new { jobType }, cancellationToken: cancellationToken)) > 0;
+    }
+
+    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> PauseExpiriesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string JobType, DateTime Until)>(new CommandDefinition(
+            "SELECT job_type, paused_until FROM schedule_pauses", cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => r.JobType, r => new DateTimeOffset(DateTime.SpecifyKind(r.Until, DateTimeKind.Utc)), StringComparer.Ordinal);
+    }
+
+    /// <summary>Sets (or, with null, clears) when the type's pause ends by itself.</summary>
+    public async Task SetPauseExpiryAsync(string jobType, DateTimeOffset? until, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(until is null
+            ? "DELETE FROM schedule_pauses WHERE job_type = @jobType"
+            : """
+              INSERT INTO schedule_pauses (job_type, paused_until) VALUES (@jobType, @until)
+              ON CONFLICT (job_type) DO UPDATE SET paused_until = EXCLUDED.paused_until
+              """, new { jobType, until }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Claims the pauses that have expired by <paramref name="now"/>: each is returned to exactly one caller across the cluster.</summary>
+    public async Task<IReadOnlyList<string>> TakeExpiredPausesAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return [.. await connection.QueryAsync<string>(new CommandDefinition(
+            "DELETE FROM schedule_pauses WHERE paused_until <= @now RETURNING job_type", new { now }, cancellationToken: cancellationToken))];
+    }
+
+    private const string RecordedOccurrencesSql = """
+        SELECT scheduled_for FROM scheduled_jobs
+         WHERE job_type = @jobType AND scheduled_for >= @from AND scheduled_for < @to
+        """;
+
+    /// <summary>The occurrences of <paramref name="jobType"/> in [<paramref name="from"/>, <paramref name="to"/>) that have a row, whatever its status.</summary>
+    public async Task<IReadOnlySet<DateTimeOffset>> RecordedOccurrencesAsync(string jobType, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<DateTime>(new CommandDefinition(RecordedOccurrencesSql, new { jobType, from, to }, cancellationToken: cancellationToken));
+        return rows.Select(r => new DateTimeOffset(DateTime.SpecifyKind(r, DateTimeKind.Utc))).ToHashSet();
+    }
+
+    public async Task<Guid> CreateBackfillAsync(string jobType, IReadOnlyList<DateTimeOffset> occurrences, string requestedBy, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<Guid>(new CommandDefinition("""
+            INSERT INTO schedule_backfills (job_type, occurrences, requested_by, requested_at)
+            VALUES (@jobType, @occurrences, @requestedBy, @now) RETURNING id
+            """, new { jobType, occurrences = occurrences.Select(o => o.UtcDateTime).ToArray(), requestedBy, now }, cancellationToken: cancellationToken));
+    }
+
+    private const string OpenBackfillsSql = """
+        SELECT b.id AS Id, b.job_type AS JobType, b.requested_by AS RequestedBy,
+               (SELECT min(o) FROM unnest(b.occurrences) AS o
+                 WHERE NOT EXISTS (SELECT 1 FROM scheduled_jobs s WHERE s.job_type = b.job_type AND s.scheduled_for = o)) AS NextOccurrence
+          FROM schedule_backfills b
+         WHERE b.finished_at IS NULL
+         ORDER BY b.requested_at
+        """;
+
+    /// <summary>Unfinished backfills, each with its earliest occurrence that has no row yet (null when every one has).</summary>
+    public async Task<IReadOnlyList<OpenBackfill>> OpenBackfillsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return [.. await connection.QueryAsync<OpenBackfill>(new CommandDefinition(OpenBackfillsSql, cancellationToken: cancellationToken))];
+    }
+
+    public async Task FinishBackfillAsync(Guid id, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE schedule_backfills SET finished_at = @now WHERE id = @id AND finished_at IS NULL", new { id, now }, cancellationToken: cancellationToken));
+    }
+}
+
+/// <summary>A run-time schedule for a job type, in place of its configured one.</summary>
+public sealed record ScheduleOverride(string JobType, string Cron, string TimeZone, bool Enabled, string ChangedBy, DateTime ChangedAt);
+
+/// <summary>An unfinished backfill and the next occurrence it has to run.</summary>
+public sealed record OpenBackfill(Guid Id, string JobType, string RequestedBy, DateTime? NextOccurrence);

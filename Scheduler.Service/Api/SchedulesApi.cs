@@ -1,0 +1,330 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Quartz;
+using Scheduler.Contracts.Api;
+using Scheduler.Jobs.Audit;
+using Scheduler.Jobs.Catalog;
+using Scheduler.Jobs.Scheduling;
+using Scheduler.Service.Auth;
+using Scheduler.Service.Scheduling;
+
+namespace Scheduler.Service.Api;
+
+/// <summary>
+/// <c>/api/schedules</c>: read every type's schedule, change it at run time (an audited override configuration
+/// start-up keeps and reports as drift), return it to configuration, pause with a reason and an optional end,
+/// resume, and backfill missed occurrences.
+/// </summary>
+public static partial class SchedulesApi
+{
+    private const int UpcomingFireTimes = 5;
+    private const int MaxReasonLength = 500;
+    private static readonly TimeSpan MaxPause = TimeSpan.FromDays(90);
+
+    /// <summary>A backfill covers at most this window and this many occurrences.</summary>
+    public static readonly TimeSpan MaxBackfillWindow = TimeSpan.FromDays(31);
+
+    public const int MaxBackfillOccurrences = 100;
+
+    public static IEndpointRouteBuilder MapSchedulesApi(this IEndpointRouteBuilder app)
+    {
+        var schedules = app.MapGroup("/api/schedules").WithTags("Schedules").RequireAuthorization(Caller.ReaderPolicy);
+        schedules.MapGet("", List).WithName("ListSchedules")
+            .WithSummary("Every job type's schedule: cron, time zone, next five fire times in UTC and in the zone with DST changes flagged, previous fire, pause, source and drift.");
+        schedules.MapGet("/{jobType}", Get).WithName("GetSchedule").WithSummary("One job type's schedule.");
+
+        var changes = schedules.MapGroup("").RequireAuthorization(Caller.AdminPolicy).RequireRateLimiting(MutationRateLimit.Policy);
+        changes.MapPut("/{jobType}", Change).WithName("ChangeSchedule")
+            .WithSummary("Changes cron, time zone or enabled at run time (Quartz or 5-field Unix cron); takes effect across the cluster at once.");
+        changes.MapDelete("/{jobType}/override", Reset).WithName("ResetSchedule").WithSummary("Returns the schedule to configuration.");
+        changes.MapPost("/{jobType}/pause", Pause).WithName("PauseSchedule").WithSummary("Pauses the schedule with a reason, until resumed or until 'until'.");
+        changes.MapPost("/{jobType}/resume", Resume).WithName("ResumeSchedule").WithSummary("Resumes a paused schedule.");
+        changes.MapPost("/{jobType}/backfill", Backfill).WithName("BackfillSchedule")
+            .WithSummary("Lists the occurrences in [from, to) that have no row; without dryRun runs them one after another, each recorded with its occurrence.");
+        return app;
+    }
+
+    public static async Task<Ok<IReadOnlyList<ScheduleView>>> List(ScheduleManager manager, ISchedulerFactory schedulers, ScheduleStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var expiries = await store.PauseExpiriesAsync(cancellationToken);
+        var views = new List<ScheduleView>();
+        foreach (var schedule in await manager.EffectiveAsync(cancellationToken))
+        {
+            views.Add(await ViewAsync(schedule, scheduler, expiries, time.GetUtcNow(), cancellationToken));
+        }
+
+        return TypedResults.Ok<IReadOnlyList<ScheduleView>>(views);
+    }
+
+    public static async Task<Results<Ok<ScheduleView>, ProblemHttpResult>> Get(
+        string jobType, JobCatalog catalog, ScheduleManager manager, ISchedulerFactory schedulers, ScheduleStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (!catalog.TryGet(jobType, out var definition))
+        {
+            return UnknownType(jobType, catalog);
+        }
+
+        return TypedResults.Ok(await CurrentAsync(definition, manager, schedulers, store, time, cancellationToken));
+    }
+
+    public static async Task<Results<Ok<ScheduleView>, ValidationProblem, ProblemHttpResult>> Change(
+        string jobType, ScheduleChangeRequest request, HttpContext http, JobCatalog catalog, ScheduleManager manager, ISchedulerFactory schedulers,
+        ScheduleStore store, AuditLog audit, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        if (!catalog.TryGet(jobType, out var definition))
+        {
+            return UnknownType(jobType, catalog);
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        string? cron = null;
+        if (request.Cron is not null && !CronSyntax.TryNormalize(request.Cron, out cron, out var cronError))
+        {
+            errors["cron"] = [cronError ?? "Not a valid cron expression."];
+        }
+
+        if (request.TimeZone is not null && !ScheduleProjection.TryGetTimeZone(request.TimeZone, out _, out var zoneError))
+        {
+            errors["timeZone"] = [zoneError ?? "Not a known IANA time zone."];
+        }
+
+        if (request is { Cron: null, TimeZone: null, Enabled: null })
+        {
+            errors["body"] = ["Give at least one of cron, timeZone and enabled."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The schedule change is invalid");
+        }
+
+        if (!definition.Enabled)
+        {
+            return TypedResults.Problem(title: "The job type is disabled",
+                detail: $"{jobType} is disabled in configuration (Jobs:{jobType}:Enabled); enable it there first.", statusCode: StatusCodes.Status409Conflict);
+        }
+
+        var actor = Actor(http);
+        var before = await manager.EffectiveAsync(definition, cancellationToken);
+        var change = new ScheduleOverride(jobType, cron ?? before.Cron, request.TimeZone ?? before.TimeZone, request.Enabled ?? before.Enabled, actor, time.GetUtcNow().UtcDateTime);
+        await store.SaveOverrideAsync(change, cancellationToken);
+        await manager.ApplyAsync(ScheduleManager.Effective(definition, change), cancellationToken);
+        await AuditAsync(audit, http, AuditActions.ScheduleChange, actor, jobType, new
+        {
+            before = new { before.Cron, before.TimeZone, before.Enabled, before.Source },
+            after = new { change.Cron, change.TimeZone, change.Enabled },
+            requested = new { request.Cron, request.TimeZone, request.Enabled },
+        }, loggers);
+        return TypedResults.Ok(await CurrentAsync(definition, manager, schedulers, store, time, cancellationToken));
+    }
+
+    public static async Task<Results<Ok<ScheduleView>, ProblemHttpResult>> Reset(
+        string jobType, HttpContext http, JobCatalog catalog, ScheduleManager manager, ISchedulerFactory schedulers,
+        ScheduleStore store, AuditLog audit, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        if (!catalog.TryGet(jobType, out var definition))
+        {
+            return UnknownType(jobType, catalog);
+        }
+
+        var before = await manager.EffectiveAsync(definition, cancellationToken);
+        if (!await store.DeleteOverrideAsync(jobType, cancellationToken))
+        {
+            return TypedResults.Problem(title: "The schedule has no override", detail: $"{jobType} already runs on its configured schedule.",
+                statusCode: StatusCodes.Status404NotFound);
+        }
+
+        await manager.ApplyAsync(ScheduleManager.Effective(definition, null), cancellationToken);
+        await AuditAsync(audit, http, AuditActions.ScheduleReset, Actor(http), jobType, new
+        {
+            before = new { before.Cron, before.TimeZone, before.Enabled },
+            after = new { definition.Cron, definition.TimeZone, Enabled = definition.Scheduled },
+        }, loggers);
+        return TypedResults.Ok(await CurrentAsync(definition, manager, schedulers, store, time, cancellationToken));
+    }
+
+    public static async Task<Results<Ok<ScheduleView>, ValidationProblem, ProblemHttpResult>> Pause(
+        string jobType, PauseRequest request, HttpContext http, JobCatalog catalog, ScheduleManager manager, ISchedulerFactory schedulers,
+        ScheduleStore store, AuditLog audit, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        if (!catalog.TryGet(jobType, out var definition))
+        {
+            return UnknownType(jobType, catalog);
+        }
+
+        var now = time.GetUtcNow();
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.Reason))
+        {
+            errors["reason"] = ["Required: say why, for whoever looks next."];
+        }
+        else if (request.Reason.Length > MaxReasonLength || request.Reason.Any(char.IsControl))
+        {
+            errors["reason"] = [$"At most {MaxReasonLength} characters, no control characters."];
+        }
+
+        if (request.Until is { } until && (until <= now || until - now > MaxPause))
+        {
+            errors["until"] = [$"Must be in the future and at most {MaxPause.TotalDays:0} days ahead."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The pause request is invalid");
+        }
+
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        if (await scheduler.GetTrigger(definition.CronTriggerKey, cancellationToken) is null)
+        {
+            return TypedResults.Problem(title: "The job type has no schedule to pause",
+                detail: $"{jobType} does not run on a schedule now (disabled, or manual only).", statusCode: StatusCodes.Status409Conflict);
+        }
+
+        var actor = Actor(http);
+        await scheduler.PauseTriggerWith(definition.CronTriggerKey, new PauseDetails { Reason = request.Reason, RequestedBy = actor }, cancellationToken);
+        await store.SetPauseExpiryAsync(jobType, request.Until, cancellationToken);
+        await AuditAsync(audit, http, AuditActions.SchedulePause, actor, jobType, new { request.Reason, request.Until }, loggers);
+        return TypedResults.Ok(await CurrentAsync(definition, manager, schedulers, store, time, cancellationToken));
+    }
+
+    public static async Task<Results<Ok<ScheduleView>, ProblemHttpResult>> Resume(
+        string jobType, HttpContext http, JobCatalog catalog, ScheduleManager manager, ISchedulerFactory schedulers,
+        ScheduleStore store, AuditLog audit, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        if (!catalog.TryGet(jobType, out var definition))
+        {
+            return UnknownType(jobType, catalog);
+        }
+
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        if (await scheduler.GetTriggerState(definition.CronTriggerKey, cancellationToken) != TriggerState.Paused)
+        {
+            return TypedResults.Problem(title: "The schedule is not paused", detail: $"{jobType} is not paused.", statusCode: StatusCodes.Status409Conflict);
+        }
+
+        var pause = await scheduler.GetTriggerPause(definition.CronTriggerKey, cancellationToken);
+        await scheduler.ResumeTrigger(definition.CronTriggerKey, cancellationToken);
+        await store.SetPauseExpiryAsync(jobType, null, cancellationToken);
+        await AuditAsync(audit, http, AuditActions.ScheduleResume, Actor(http), jobType, new { pausedBecause = pause?.Reason, pausedBy = pause?.RequestedBy }, loggers);
+        return TypedResults.Ok(await CurrentAsync(definition, manager, schedulers, store, time, cancellationToken));
+    }
+
+    public static async Task<Results<Ok<BackfillResponse>, Accepted<BackfillResponse>, ValidationProblem, ProblemHttpResult>> Backfill(
+        string jobType, BackfillRequest request, HttpContext http, JobCatalog catalog, ScheduleManager manager,
+        ScheduleStore store, AuditLog audit, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        if (!catalog.TryGet(jobType, out var definition))
+        {
+            return UnknownType(jobType, catalog);
+        }
+
+        var now = time.GetUtcNow();
+        var errors = new Dictionary<string, string[]>();
+        if (request.From is null)
+        {
+            errors["from"] = ["Required (ISO 8601)."];
+        }
+
+        if (request.To is null)
+        {
+            errors["to"] = ["Required (ISO 8601)."];
+        }
+        else if (request.To > now)
+        {
+            errors["to"] = ["Must not be in the future: occurrences still to come run on their own."];
+        }
+
+        if (request is { From: { } from, To: { } to } && (from >= to || to - from > MaxBackfillWindow))
+        {
+            errors["to"] = [$"Must be later than 'from', and the window at most {MaxBackfillWindow.TotalDays:0} days."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The backfill request is invalid");
+        }
+
+        if (!definition.Enabled)
+        {
+            return TypedResults.Problem(title: "The job type is disabled", detail: $"{jobType} is disabled in configuration and accepts no runs.",
+                statusCode: StatusCodes.Status409Conflict);
+        }
+
+        var schedule = await manager.EffectiveAsync(definition, cancellationToken);
+        var window = Occurrences.Between(schedule.Cron, schedule.TimeZone, request.From!.Value, request.To!.Value, MaxBackfillOccurrences + 1);
+        if (window.Count > MaxBackfillOccurrences)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["to"] = [$"The window holds more than {MaxBackfillOccurrences} occurrences; backfill a shorter one."],
+            }, title: "The backfill request is invalid");
+        }
+
+        var recorded = await store.RecordedOccurrencesAsync(jobType, request.From.Value, request.To.Value, cancellationToken);
+        var missing = window.Where(o => !recorded.Contains(o)).ToList();
+        var actor = Actor(http);
+        Guid? backfillId = request.DryRun || missing.Count == 0 ? null : await store.CreateBackfillAsync(jobType, missing, actor, now, cancellationToken);
+        await AuditAsync(audit, http, AuditActions.ScheduleBackfill, actor, jobType,
+            new { request.From, request.To, request.DryRun, missing = missing.Count, backfillId }, loggers);
+        var answer = new BackfillResponse(jobType, missing, request.DryRun, backfillId);
+        return backfillId is null ? TypedResults.Ok(answer) : TypedResults.Accepted($"/api/jobs?type={jobType}", answer);
+    }
+
+    private static async Task<ScheduleView> CurrentAsync(
+        JobDefinition definition, ScheduleManager manager, ISchedulerFactory schedulers, ScheduleStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        return await ViewAsync(await manager.EffectiveAsync(definition, cancellationToken), scheduler, await store.PauseExpiriesAsync(cancellationToken), time.GetUtcNow(), cancellationToken);
+    }
+
+    private static async Task<ScheduleView> ViewAsync(
+        EffectiveSchedule schedule, IScheduler scheduler, IReadOnlyDictionary<string, DateTimeOffset> expiries, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var definition = schedule.Definition;
+        var trigger = await scheduler.GetTrigger(definition.CronTriggerKey, cancellationToken);
+        var paused = trigger is not null && await scheduler.GetTriggerState(definition.CronTriggerKey, cancellationToken) == TriggerState.Paused;
+        var pause = paused ? await scheduler.GetTriggerPause(definition.CronTriggerKey, cancellationToken) : null;
+        var projection = schedule.Runs ? ScheduleProjection.Compute(schedule.Cron, schedule.TimeZone, now, UpcomingFireTimes) : null;
+        return new ScheduleView
+        {
+            JobType = definition.Name,
+            Cron = schedule.Cron,
+            TimeZone = schedule.TimeZone,
+            Enabled = schedule.Enabled,
+            Runs = schedule.Runs,
+            Source = schedule.Source,
+            Drift = schedule.Drift,
+            Configured = new ScheduleDefinition(definition.Cron, definition.TimeZone, definition.Scheduled),
+            Override = schedule.Override is { } change ? new ScheduleOverrideInfo(change.ChangedBy, new DateTimeOffset(DateTime.SpecifyKind(change.ChangedAt, DateTimeKind.Utc))) : null,
+            NextFireTimes = projection is null ? [] : [.. projection.FireTimes.Select(f => new FireTime(f.Utc, f.Local, f.DstTransition))],
+            DstTransitions = projection is null ? [] : [.. projection.Transitions.Select(t => new OffsetChange(t.At, t.OffsetBefore, t.OffsetAfter))],
+            PreviousFireTime = trigger?.PreviousFireTimeUtc,
+            Paused = paused,
+            Pause = paused ? new PauseView(pause?.Reason, pause?.RequestedBy, pause?.PausedAtUtc, expiries.TryGetValue(definition.Name, out var until) ? until : null) : null,
+        };
+    }
+
+    private static string Actor(HttpContext http) =>
+        http.User.Id() ?? throw new InvalidOperationException("an authorized request without a caller id");
+
+    private static ProblemHttpResult UnknownType(string jobType, JobCatalog catalog) => TypedResults.Problem(
+        title: "Unknown job type",
+        detail: $"No job type is named '{(jobType.Length <= 64 ? jobType : jobType[..64] + "…")}'. Valid types: {string.Join(", ", catalog.Names)}.",
+        statusCode: StatusCodes.Status404NotFound);
+
+    private static async Task AuditAsync(AuditLog audit, HttpContext http, string action, string actor, string jobType, object details, ILoggerFactory loggers)
+    {
+        try
+        {
+            await audit.RecordAsync(new AuditRecord(action, actor, AuditTargetTypes.Schedule, jobType, jobType,
+                http.Connection.RemoteIpAddress?.ToString(), AuditOutcomes.Accepted, details), CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            LogAuditFailed(loggers.CreateLogger(typeof(SchedulesApi)), ex, action, jobType);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not write the audit row for {Action} on {JobType}")]
+    private static partial void LogAuditFailed(ILogger logger, Exception exception, string action, string jobType);
+}

@@ -1,0 +1,111 @@
+using Quartz;
+using Scheduler.Jobs.Catalog;
+using Scheduler.Jobs.Scheduling;
+
+namespace Scheduler.Service.Scheduling;
+
+/// <summary>
+/// A job type's cron trigger as it should be: its configured schedule, or the run-time override that replaces
+/// it. Every change goes through <see cref="ApplyAsync"/>, which writes the shared store (so the cluster sees it at
+/// once) and keeps a pause across a replaced trigger.
+/// </summary>
+public sealed partial class ScheduleManager(ISchedulerFactory schedulers, JobCatalog catalog, ScheduleStore store, ILogger<ScheduleManager> logger)
+{
+    /// <summary>The schedule each catalog type should have now, with where it comes from.</summary>
+    public async Task<IReadOnlyList<EffectiveSchedule>> EffectiveAsync(CancellationToken cancellationToken)
+    {
+        var overrides = await store.OverridesAsync(cancellationToken);
+        return [.. catalog.All.Select(d => Effective(d, overrides.GetValueOrDefault(d.Name)))];
+    }
+
+    public async Task<EffectiveSchedule> EffectiveAsync(JobDefinition definition, CancellationToken cancellationToken) =>
+        Effective(definition, (await store.OverridesAsync(cancellationToken)).GetValueOrDefault(definition.Name));
+
+    public static EffectiveSchedule Effective(JobDefinition definition, ScheduleOverride? change) => change is null
+        ? new EffectiveSchedule(definition, definition.Cron, definition.TimeZone, definition.Scheduled, null)
+        : new EffectiveSchedule(definition, change.Cron, change.TimeZone, change.Enabled, change);
+
+    /// <summary>
+    /// Makes the type's cron trigger match <paramref name="schedule"/>: created, replaced (a pause carried over),
+    /// removed, or left alone when it already matches, so its next fire time is not disturbed. What it did.
+    /// </summary>
+    public async Task<ScheduleChange> ApplyAsync(EffectiveSchedule schedule, CancellationToken cancellationToken)
+    {
+        var definition = schedule.Definition;
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var key = definition.CronTriggerKey;
+        var existing = await scheduler.GetTrigger(key, cancellationToken) as ICronTrigger;
+
+        if (!schedule.Runs)
+        {
+            if (existing is null)
+            {
+                return ScheduleChange.None;
+            }
+
+            await scheduler.UnscheduleJob(key, cancellationToken);
+            LogUnscheduled(definition.Name);
+            return ScheduleChange.Removed;
+        }
+
+        if (existing is not null && existing.CronExpressionString == schedule.Cron && existing.TimeZone.Id == schedule.TimeZone)
+        {
+            return ScheduleChange.None;
+        }
+
+        var pause = existing is null ? null : await scheduler.GetTriggerPause(key, cancellationToken);
+        var paused = existing is not null && await scheduler.GetTriggerState(key, cancellationToken) == TriggerState.Paused;
+        var trigger = TriggerBuilder.Create()
+            .WithIdentity(key)
+            .ForJob(definition.JobKey)
+            .WithDescription($"{definition.Name} on its {(schedule.Override is null ? "configured" : "run-time")} schedule")
+            .WithCronSchedule(schedule.Cron, c => c
+                .InTimeZone(TimeZoneInfo.FindSystemTimeZoneById(schedule.TimeZone))
+                .WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed))
+            .Build();
+
+        // Keep: a node starting at the same moment already wrote the same trigger.
+        await scheduler.ScheduleTrigger(trigger, existing is null ? TriggerConflict.Keep : TriggerConflict.Replace, cancellationToken);
+        if (paused)
+        {
+            await scheduler.PauseTriggerWith(key, new PauseDetails { Reason = pause?.Reason, RequestedBy = pause?.RequestedBy }, cancellationToken);
+        }
+
+        LogScheduled(definition.Name, schedule.Cron, schedule.TimeZone, schedule.Override is null ? "configuration" : "override");
+        return existing is null ? ScheduleChange.Created : ScheduleChange.Replaced;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scheduled {JobType}: '{Cron}' in {TimeZone} (from {Source})")]
+    private partial void LogScheduled(string jobType, string cron, string timeZone, string source);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Unscheduled {JobType}")]
+    private partial void LogUnscheduled(string jobType);
+}
+
+/// <summary>What <see cref="ScheduleManager.ApplyAsync"/> did to a trigger.</summary>
+public enum ScheduleChange
+{
+    None,
+    Created,
+    Replaced,
+    Removed,
+}
+
+/// <summary>The schedule a type should have: configuration's, or the override's when there is one.</summary>
+/// <param name="Definition">The type, with its configured schedule.</param>
+/// <param name="Cron">Quartz cron expression in effect.</param>
+/// <param name="TimeZone">IANA time zone in effect.</param>
+/// <param name="Enabled">Whether the schedule is on (a disabled type never runs whatever this says).</param>
+/// <param name="Override">The run-time override in effect, or null when configuration rules.</param>
+public sealed record EffectiveSchedule(JobDefinition Definition, string Cron, string TimeZone, bool Enabled, ScheduleOverride? Override)
+{
+    /// <summary>Whether a cron trigger should exist.</summary>
+    public bool Runs => Definition.Enabled && Enabled;
+
+    /// <summary>Where the schedule comes from: <c>configuration</c> or <c>override</c>.</summary>
+    public string Source => Override is null ? "configuration" : "override";
+
+    /// <summary>Whether the schedule in effect differs from configuration.</summary>
+    public bool Drift => Override is not null
+        && (Override.Cron != Definition.Cron || Override.TimeZone != Definition.TimeZone || Override.Enabled != Definition.Scheduled);
+}
