@@ -65,9 +65,6 @@ public sealed record JobDefinition
     /// <summary>The call an <see cref="JobKind.HttpCall"/> type makes; null for workflows.</summary>
     public HttpCallTarget? Call { get; init; }
 
-    /// <summary>Whether a cron trigger should exist for the type.</summary>
-    public bool RunsOnSchedule => Enabled && Scheduled;
-
     /// <summary>The durable Quartz job every trigger of this type fires.</summary>
     public JobKey JobKey => new(Name, JobCatalog.JobGroup);
 

@@ -245,7 +245,9 @@ public sealed partial class ExecutionRecordingMiddleware(
         await Quietly(async () =>
         {
             var failures = await health.FailedAsync(definition.Name, runner.Id, error, time.GetUtcNow(), CancellationToken.None);
-            if (definition.PauseAfterFailures > 0 && failures >= definition.PauseAfterFailures && definition.RunsOnSchedule)
+            // Whether the type has a schedule now is the store's to say: a run-time override may have given or taken one.
+            if (definition.PauseAfterFailures > 0 && failures >= definition.PauseAfterFailures
+                && await context.Scheduler.Exists(definition.CronTriggerKey, CancellationToken.None))
             {
                 var reason = $"paused after {failures} consecutive failed runs; last error: {error}";
                 await context.Scheduler.PauseTriggerWith(definition.CronTriggerKey, new PauseDetails { Reason = reason, RequestedBy = "scheduler" }, CancellationToken.None);

@@ -114,7 +114,7 @@ public static partial class JobsApi
             return TypedResults.ValidationProblem(errors, title: "The trigger request is invalid");
         }
 
-        var actor = Actor(http);
+        var actor = ApiAudit.Actor(http);
         // The token says who asks; a different triggeredBy in the body is ignored, and the audit row says so.
         var ignoredTriggeredBy = Ignored(request.TriggeredBy, actor);
         if (!definition.Enabled)
@@ -179,7 +179,7 @@ public static partial class JobsApi
             return invalid;
         }
 
-        var by = Actor(http);
+        var by = ApiAudit.Actor(http);
         var cancel = await store.RequestCancelAsync(id, by, time.GetUtcNow(), cancellationToken);
         if (cancel is null)
         {
@@ -239,7 +239,7 @@ public static partial class JobsApi
             return NotFound(id);
         }
 
-        var actor = Actor(http);
+        var actor = ApiAudit.Actor(http);
         var refused = await RefuseRetryAsync(failed, catalog, store, cancellationToken);
         if (refused is not null)
         {
@@ -324,20 +324,9 @@ public static partial class JobsApi
         return null;
     }
 
-    private static async Task AuditAsync(
-        AuditLog audit, HttpContext http, string action, string actor, Guid? target, string? jobType, string outcome, object? details, ILoggerFactory loggers)
-    {
-        try
-        {
-            await audit.RecordAsync(
-                new AuditRecord(action, actor, AuditTargetTypes.Execution, target?.ToString(), jobType, http.Connection.RemoteIpAddress?.ToString(), outcome, details),
-                CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            LogAuditFailed(loggers.CreateLogger(typeof(JobsApi)), ex, action, target);
-        }
-    }
+    private static Task AuditAsync(
+        AuditLog audit, HttpContext http, string action, string actor, Guid? target, string? jobType, string outcome, object? details, ILoggerFactory loggers) =>
+        ApiAudit.RecordAsync(audit, http, new AuditRecord(action, actor, AuditTargetTypes.Execution, target?.ToString(), jobType, null, outcome, details), loggers);
 
     private static async Task<bool> SubmitAsync(
         ExecutionSubmitter submitter, ExecutionStore store, JobDefinition definition, Guid executionId, TimeProvider time, ILoggerFactory loggers)
@@ -372,11 +361,6 @@ public static partial class JobsApi
 
     private static TriggerJobResponse ToResponse(JobExecution execution) =>
         new(execution.Id, execution.Id, execution.JobType, execution.Status, execution.StartedAt, execution.CreatedAt);
-
-    /// <summary>Who is acting: the validated token's subject (or object id), never what the body claims.</summary>
-    private static string Actor(HttpContext http) => http.User.Id() is { } id
-        ? id.Length > MaxTriggeredByLength ? id[..MaxTriggeredByLength] : id
-        : throw new InvalidOperationException("an authorized request without a caller id");
 
     /// <summary>A name the body gave for the caller that the token contradicts; kept in the audit row, never used.</summary>
     private static string? Ignored(string? claimed, string actor) =>
@@ -466,9 +450,6 @@ public static partial class JobsApi
         var (page, total) = await store.ListAsync(query.Filter, query.Page, query.Limit, cancellationToken);
         return TypedResults.Ok(new JobExecutionPage(page, total, query.Page, query.Limit));
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not write the audit row for {Action} on {Target}")]
-    private static partial void LogAuditFailed(ILogger logger, Exception exception, string action, Guid? target);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Execution {ExecutionId} of {JobType} could not be handed to Quartz")]
     private static partial void LogSubmitFailed(ILogger logger, Exception exception, Guid executionId, string jobType);

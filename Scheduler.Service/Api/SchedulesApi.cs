@@ -14,7 +14,7 @@ namespace Scheduler.Service.Api;
 /// start-up keeps and reports as drift), return it to configuration, pause with a reason and an optional end,
 /// resume, and backfill missed occurrences.
 /// </summary>
-public static partial class SchedulesApi
+public static class SchedulesApi
 {
     private const int UpcomingFireTimes = 5;
     private const int MaxReasonLength = 500;
@@ -104,7 +104,7 @@ public static partial class SchedulesApi
                 detail: $"{jobType} is disabled in configuration (Jobs:{jobType}:Enabled); enable it there first.", statusCode: StatusCodes.Status409Conflict);
         }
 
-        var actor = Actor(http);
+        var actor = ApiAudit.Actor(http);
         var before = await manager.EffectiveAsync(definition, cancellationToken);
         var change = new ScheduleOverride(jobType, cron ?? before.Cron, request.TimeZone ?? before.TimeZone, request.Enabled ?? before.Enabled, actor, time.GetUtcNow().UtcDateTime);
         await store.SaveOverrideAsync(change, cancellationToken);
@@ -135,7 +135,7 @@ public static partial class SchedulesApi
         }
 
         await manager.ApplyAsync(ScheduleManager.Effective(definition, null), cancellationToken);
-        await AuditAsync(audit, http, AuditActions.ScheduleReset, Actor(http), jobType, new
+        await AuditAsync(audit, http, AuditActions.ScheduleReset, ApiAudit.Actor(http), jobType, new
         {
             before = new { before.Cron, before.TimeZone, before.Enabled },
             after = new { definition.Cron, definition.TimeZone, Enabled = definition.Scheduled },
@@ -180,7 +180,7 @@ public static partial class SchedulesApi
                 detail: $"{jobType} does not run on a schedule now (disabled, or manual only).", statusCode: StatusCodes.Status409Conflict);
         }
 
-        var actor = Actor(http);
+        var actor = ApiAudit.Actor(http);
         await scheduler.PauseTriggerWith(definition.CronTriggerKey, new PauseDetails { Reason = request.Reason, RequestedBy = actor }, cancellationToken);
         await store.SetPauseExpiryAsync(jobType, request.Until, cancellationToken);
         await AuditAsync(audit, http, AuditActions.SchedulePause, actor, jobType, new { request.Reason, request.Until }, loggers);
@@ -205,7 +205,7 @@ public static partial class SchedulesApi
         var pause = await scheduler.GetTriggerPause(definition.CronTriggerKey, cancellationToken);
         await scheduler.ResumeTrigger(definition.CronTriggerKey, cancellationToken);
         await store.SetPauseExpiryAsync(jobType, null, cancellationToken);
-        await AuditAsync(audit, http, AuditActions.ScheduleResume, Actor(http), jobType, new { pausedBecause = pause?.Reason, pausedBy = pause?.RequestedBy }, loggers);
+        await AuditAsync(audit, http, AuditActions.ScheduleResume, ApiAudit.Actor(http), jobType, new { pausedBecause = pause?.Reason, pausedBy = pause?.RequestedBy }, loggers);
         return TypedResults.Ok(await CurrentAsync(definition, manager, schedulers, store, time, cancellationToken));
     }
 
@@ -262,7 +262,7 @@ public static partial class SchedulesApi
 
         var recorded = await store.RecordedOccurrencesAsync(jobType, request.From.Value, request.To.Value, cancellationToken);
         var missing = window.Where(o => !recorded.Contains(o)).ToList();
-        var actor = Actor(http);
+        var actor = ApiAudit.Actor(http);
         Guid? backfillId = request.DryRun || missing.Count == 0 ? null : await store.CreateBackfillAsync(jobType, missing, actor, now, cancellationToken);
         await AuditAsync(audit, http, AuditActions.ScheduleBackfill, actor, jobType,
             new { request.From, request.To, request.DryRun, missing = missing.Count, backfillId }, loggers);
@@ -304,27 +304,11 @@ public static partial class SchedulesApi
         };
     }
 
-    private static string Actor(HttpContext http) =>
-        http.User.Id() ?? throw new InvalidOperationException("an authorized request without a caller id");
-
     private static ProblemHttpResult UnknownType(string jobType, JobCatalog catalog) => TypedResults.Problem(
         title: "Unknown job type",
         detail: $"No job type is named '{(jobType.Length <= 64 ? jobType : jobType[..64] + "…")}'. Valid types: {string.Join(", ", catalog.Names)}.",
         statusCode: StatusCodes.Status404NotFound);
 
-    private static async Task AuditAsync(AuditLog audit, HttpContext http, string action, string actor, string jobType, object details, ILoggerFactory loggers)
-    {
-        try
-        {
-            await audit.RecordAsync(new AuditRecord(action, actor, AuditTargetTypes.Schedule, jobType, jobType,
-                http.Connection.RemoteIpAddress?.ToString(), AuditOutcomes.Accepted, details), CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            LogAuditFailed(loggers.CreateLogger(typeof(SchedulesApi)), ex, action, jobType);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not write the audit row for {Action} on {JobType}")]
-    private static partial void LogAuditFailed(ILogger logger, Exception exception, string action, string jobType);
+    private static Task AuditAsync(AuditLog audit, HttpContext http, string action, string actor, string jobType, object details, ILoggerFactory loggers) =>
+        ApiAudit.RecordAsync(audit, http, new AuditRecord(action, actor, AuditTargetTypes.Schedule, jobType, jobType, null, AuditOutcomes.Accepted, details), loggers);
 }

@@ -48,7 +48,10 @@ public sealed class TcpPassage : IAsyncDisposable
                 try
                 {
                     // Reset, not a polite close: the peer sees the connection die as in an outage.
-                    client.Client.LingerState = new LingerOption(true, 0);
+                    if (client.Client is { } socket)
+                    {
+                        socket.LingerState = new LingerOption(true, 0);
+                    }
                 }
                 catch (ObjectDisposedException)
                 {
