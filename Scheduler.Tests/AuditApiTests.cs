@@ -94,7 +94,7 @@ public sealed class AuditApiTests : ServiceFixture
     {
         using var json = JsonDocument.Parse(await Service.Client.GetStringAsync("/api/audit?limit=1"));
 
-        json.RootElement.EnumerateObject().Select(p => p.Name).Should().Equal("entries", "total", "page", "limit");
+        json.RootElement.EnumerateObject().Select(p => p.Name).Should().Equal("entries", "total", "page", "limit", "nextCursor");
         json.RootElement.GetProperty("entries")[0].EnumerateObject().Select(p => p.Name).Should().Equal(
             "id", "at", "actor", "action", "targetType", "targetId", "jobType", "remoteAddress", "outcome", "details");
     }

@@ -41,7 +41,8 @@ public sealed record AuditEntry
 /// <param name="Total">How many entries match the filters, over all pages.</param>
 /// <param name="Page">The 1-based page number.</param>
 /// <param name="Limit">The page size.</param>
-public sealed record AuditPage(IReadOnlyList<AuditEntry> Entries, long Total, int Page, int Limit);
+/// <param name="NextCursor">Pass as <c>cursor</c> for the page after this one (null on the last page).</param>
+public sealed record AuditPage(IReadOnlyList<AuditEntry> Entries, long Total, int Page, int Limit, string? NextCursor = null);
 
 /// <summary>The actions the audit trail records (<c>audit_log.action</c>), <c>area.verb</c>.</summary>
 public static class AuditActions

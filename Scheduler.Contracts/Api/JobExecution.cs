@@ -71,4 +71,5 @@ public sealed record JobExecution
 /// <param name="Total">How many executions match the filters, over all pages.</param>
 /// <param name="Page">The 1-based page number.</param>
 /// <param name="Limit">The page size.</param>
-public sealed record JobExecutionPage(IReadOnlyList<JobExecution> Jobs, long Total, int Page, int Limit);
+/// <param name="NextCursor">Pass as <c>cursor</c> for the page after this one, however deep (null on the last page).</param>
+public sealed record JobExecutionPage(IReadOnlyList<JobExecution> Jobs, long Total, int Page, int Limit, string? NextCursor = null);

@@ -51,19 +51,19 @@ public sealed class AuditLog(NpgsqlDataSource dataSource, TimeProvider time)
     }
 
     /// <summary>One page of entries matching <paramref name="filter"/>, newest first, and how many match in all.</summary>
-    public async Task<(IReadOnlyList<AuditEntry> Page, long Total)> ListAsync(
-        AuditFilter filter, int page, int limit, CancellationToken cancellationToken)
+    public async Task<(IReadOnlyList<AuditEntry> Page, long Total, PageCursor? Next)> ListAsync(
+        AuditFilter filter, int page, int limit, PageCursor? after, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        var (rows, total) = await new PagedQuery("audit_log", Columns, "at DESC, id DESC")
+        var (rows, total, next) = await new PagedQuery("audit_log", Columns, "at", "id", "bigint")
             .Where("action = @action", "action", filter.Action)
             .Where("actor = @actor", "actor", filter.Actor)
             .Where("job_type = @jobType", "jobType", filter.JobType)
             .Where("target_id = @targetId", "targetId", filter.TargetId)
             .Where("at >= @from", "from", filter.From?.ToUniversalTime())
             .Where("at < @to", "to", filter.To?.ToUniversalTime())
-            .RunAsync<AuditRow>(dataSource, page, limit, cancellationToken);
-        return ([.. rows.Select(r => r.ToContract())], total);
+            .RunAsync<AuditRow>(dataSource, page, limit, after, r => new PageCursor(r.At, r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), cancellationToken);
+        return ([.. rows.Select(r => r.ToContract())], total, next);
     }
 
     private sealed class AuditRow

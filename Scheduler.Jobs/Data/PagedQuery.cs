@@ -1,16 +1,21 @@
+using System.Globalization;
+using System.Text;
 using Dapper;
 using Npgsql;
 
 namespace Scheduler.Jobs.Data;
 
 /// <summary>
-/// A filtered, newest-first page of one table and how many rows match in all. Conditions are added only
-/// for filters that are set, and every value travels as a parameter.
+/// A filtered, newest-first page of one table and how many rows match in all. Conditions are added only for
+/// filters that are set, and every value travels as a parameter. Pages are by number (OFFSET, as the previous
+/// service's API had them) or, for deep paging, after a <see cref="PageCursor"/> (keyset: one index range
+/// however deep). The total is <c>count(*)</c> unless the caller has a cheaper exact one.
 /// </summary>
-internal sealed class PagedQuery(string table, string columns, string orderBy)
+internal sealed class PagedQuery(string table, string columns, string timeColumn, string idColumn, string idType)
 {
     private readonly List<string> _conditions = [];
     private readonly DynamicParameters _parameters = new();
+    private string? _totalSql;
 
     /// <summary>Adds <paramref name="condition"/> (which names <c>@<paramref name="name"/></c>) when <paramref name="value"/> is set.</summary>
     public PagedQuery Where(string condition, string name, object? value)
@@ -24,23 +29,82 @@ internal sealed class PagedQuery(string table, string columns, string orderBy)
         return this;
     }
 
-    public async Task<(IReadOnlyList<TRow> Rows, long Total)> RunAsync<TRow>(
-        NpgsqlDataSource dataSource, int page, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Counts with <paramref name="totalSql"/> (one bigint) instead of <c>count(*)</c>; it may name the text
+    /// parameters in <paramref name="textParameters"/>, null when their filter is not set.
+    /// </summary>
+    public PagedQuery CountWith(string? totalSql, params (string Name, string? Value)[] textParameters)
+    {
+        _totalSql = totalSql;
+        if (totalSql is not null)
+        {
+            foreach (var (name, value) in textParameters)
+            {
+                _parameters.Add(name, value, System.Data.DbType.String);
+            }
+        }
+
+        return this;
+    }
+
+    public async Task<(IReadOnlyList<TRow> Rows, long Total, PageCursor? Next)> RunAsync<TRow>(
+        NpgsqlDataSource dataSource, int page, int limit, PageCursor? after, Func<TRow, PageCursor> cursorOf, CancellationToken cancellationToken)
     {
         var where = _conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", _conditions);
+        var pageWhere = where;
+        if (after is not null)
+        {
+            var keyset = $"({timeColumn}, {idColumn}) < (@afterTime, @afterId::{idType})";
+            pageWhere = where.Length == 0 ? $"WHERE {keyset}" : $"{where} AND {keyset}";
+            _parameters.Add("afterTime", after.At);
+            _parameters.Add("afterId", after.Id);
+        }
+
         _parameters.Add("limit", limit);
-        _parameters.Add("offset", (long)(page - 1) * limit);
+        _parameters.Add("offset", after is null ? (long)(page - 1) * limit : 0L);
         var sql = $"""
-            SELECT count(*) FROM {table} {where};
-            SELECT {columns} FROM {table} {where}
-             ORDER BY {orderBy}
+            {_totalSql ?? $"SELECT count(*) FROM {table} {where}"};
+            SELECT {columns} FROM {table} {pageWhere}
+             ORDER BY {timeColumn} DESC, {idColumn} DESC
              LIMIT @limit OFFSET @offset;
             """;
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, _parameters, cancellationToken: cancellationToken));
         var total = await results.ReadSingleAsync<long>();
-        var rows = await results.ReadAsync<TRow>();
-        return ([.. rows], total);
+        List<TRow> rows = [.. await results.ReadAsync<TRow>()];
+        return (rows, total, rows.Count == limit ? cursorOf(rows[^1]) : null);
+    }
+}
+
+/// <summary>Where a keyset page ends: the last row's time and id. Opaque to clients (<see cref="Encode"/>).</summary>
+public sealed record PageCursor(DateTime At, string Id)
+{
+    public string Encode() =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{At.Ticks}|{Id}")))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>Reads a cursor this API issued; false for anything else.</summary>
+    public static bool TryDecode(string text, out PageCursor? cursor)
+    {
+        cursor = null;
+        try
+        {
+            var base64 = text.Replace('-', '+').Replace('_', '/');
+            var padded = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
+            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split('|', 2);
+            if (parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+                && ticks is > 0 and < 3_155_378_975_999_999_999 && parts[1].Length is > 0 and <= 64 && !parts[1].Any(char.IsControl))
+            {
+                cursor = new PageCursor(new DateTime(ticks, DateTimeKind.Utc), parts[1]);
+                return true;
+            }
+        }
+        catch (FormatException)
+        {
+            // not base64: not ours
+        }
+
+        return false;
     }
 }

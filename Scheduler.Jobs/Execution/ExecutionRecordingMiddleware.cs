@@ -115,9 +115,8 @@ public sealed partial class ExecutionRecordingMiddleware(
             time.GetElapsedTime(started));
         if (result.Success)
         {
-            await FinishAsync(id, ExecutionStatus.Completed, null, result);
+            await FinishAsync(id, ExecutionStatus.Completed, null, result, succeeded: true);
             Ended(outcome, ExecutionStatus.Completed, null, activity, null, result);
-            await Quietly(() => health.SucceededAsync(jobType, runner.Id, time.GetUtcNow(), CancellationToken.None), id);
         }
         else
         {
@@ -332,13 +331,13 @@ public sealed partial class ExecutionRecordingMiddleware(
         return JobResults.WithDuration(JobResults.WithFailure(ended, failureKind), time.GetElapsedTime(started));
     }
 
-    private async Task FinishAsync(Guid id, string status, string? error, JobResult result)
+    private async Task FinishAsync(Guid id, string status, string? error, JobResult result, bool succeeded = false)
     {
         // The job's own token may already be cancelled; the outcome is written regardless.
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
         {
-            if (!await store.FinishAsync(id, status, error, result, time.GetUtcNow(), timeout.Token))
+            if (!await store.FinishAsync(id, status, error, result, time.GetUtcNow(), timeout.Token, succeeded ? runner.Id : null))
             {
                 LogAlreadyFinished(id, status);
             }

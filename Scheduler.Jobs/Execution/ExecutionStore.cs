@@ -341,18 +341,40 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
          WHERE id = @id AND status IN ('pending', 'running')
         """;
 
-    /// <summary>Writes how an execution ended. Only a pending or running row changes: a finished row is never rewritten.</summary>
+    /// <summary>
+    /// A success and its job type's <c>job_heartbeats</c> row (last success set, failures cleared) in one statement,
+    /// so recording a completed run costs one commit, not two.
+    /// </summary>
+    private const string CompleteSql = """
+        WITH done AS (
+          UPDATE scheduled_jobs
+             SET status = 'completed', error = NULL, result = @result::jsonb, completed_at = @now, updated_at = @now
+           WHERE id = @id AND status IN ('pending', 'running')
+          RETURNING job_type)
+        INSERT INTO job_heartbeats (name, runner_id, last_heartbeat, last_success_at, consecutive_failures)
+        SELECT job_type, @succeededOn, @now, @now, 0 FROM done
+        ON CONFLICT (name) WHERE name <> 'jobs-runner' DO UPDATE
+           SET runner_id = EXCLUDED.runner_id, last_heartbeat = EXCLUDED.last_heartbeat,
+               last_success_at = EXCLUDED.last_success_at, consecutive_failures = 0,
+               last_error = NULL, last_error_at = NULL
+        """;
+
+    /// <summary>
+    /// Writes how an execution ended. Only a pending or running row changes: a finished row is never rewritten.
+    /// With <paramref name="succeededOn"/> (a completed run), the type's heartbeat row records the success in the same statement.
+    /// </summary>
     public async Task<bool> FinishAsync(
-        Guid id, string status, string? error, JobResult? result, DateTimeOffset now, CancellationToken cancellationToken)
+        Guid id, string status, string? error, JobResult? result, DateTimeOffset now, CancellationToken cancellationToken, string? succeededOn = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var changed = await connection.ExecuteAsync(new CommandDefinition(FinishSql, new
+        var changed = await connection.ExecuteAsync(new CommandDefinition(succeededOn is null ? FinishSql : CompleteSql, new
         {
             id,
             status,
             error,
             result = result is null ? null : Serialize(result),
             now,
+            succeededOn,
         }, cancellationToken: cancellationToken));
         return changed == 1;
     }
@@ -399,17 +421,49 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>One page of executions matching <paramref name="filter"/>, newest first, and how many match in all.</summary>
-    public async Task<(IReadOnlyList<JobExecution> Page, long Total)> ListAsync(
-        ExecutionFilter filter, int page, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// One page of executions, newest first, by page number or after <paramref name="after"/>, with the exact number
+    /// matching. Filtered by type and status alone (or not at all), the total comes from the maintained counts
+    /// (migration 009) instead of counting the history.
+    /// </summary>
+    public async Task<(IReadOnlyList<JobExecution> Page, long Total, PageCursor? Next)> ListAsync(
+        ExecutionFilter filter, int page, int limit, PageCursor? after, CancellationToken cancellationToken)
     {
-        var (rows, total) = await new PagedQuery("scheduled_jobs", Columns, "created_at DESC, id DESC")
+        var countable = filter is { StartedBy: null, From: null, To: null };
+        var (rows, total, next) = await new PagedQuery("scheduled_jobs", Columns, "created_at", "id", "uuid")
             .Where("job_type = @jobType", "jobType", filter.JobType)
             .Where("status = @status", "status", filter.Status)
             .Where("started_by = @startedBy", "startedBy", filter.StartedBy)
             .Where("created_at >= @from", "from", filter.From)
             .Where("created_at < @to", "to", filter.To)
-            .RunAsync<ExecutionRow>(dataSource, page, limit, cancellationToken);
-        return ([.. rows.Select(r => r.ToContract())], total);
+            .CountWith(countable ? MaintainedTotalSql : null, ("jobType", filter.JobType), ("status", filter.Status))
+            .RunAsync<ExecutionRow>(dataSource, page, limit, after, r => new PageCursor(r.CreatedAt, r.Id.ToString()), cancellationToken);
+        return ([.. rows.Select(r => r.ToContract())], total, next);
+    }
+
+    /// <summary>The executions matching an optional type and status: folded counts plus the deltas not folded yet.</summary>
+    private const string MaintainedTotalSql = """
+        SELECT coalesce((SELECT sum(n) FROM scheduled_jobs_counts
+                          WHERE (@jobType::text IS NULL OR job_type = @jobType) AND (@status::text IS NULL OR status = @status)), 0)
+             + coalesce((SELECT sum(delta) FROM scheduled_jobs_count_deltas
+                          WHERE (@jobType::text IS NULL OR job_type = @jobType) AND (@status::text IS NULL OR status = @status)), 0)
+        """;
+
+    private const string FoldCountsSql = """
+        WITH folded AS (DELETE FROM scheduled_jobs_count_deltas RETURNING job_type, status, delta)
+        INSERT INTO scheduled_jobs_counts (job_type, status, n)
+        SELECT job_type, status, sum(delta) FROM folded GROUP BY job_type, status
+        ON CONFLICT (job_type, status) DO UPDATE SET n = scheduled_jobs_counts.n + EXCLUDED.n
+        """;
+
+    /// <summary>
+    /// Folds the count deltas into the counts. Safe on every node at once: a delta row is deleted, and so added,
+    /// by exactly one of them.
+    /// </summary>
+    public async Task FoldCountsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(FoldCountsSql, cancellationToken: cancellationToken));
     }
 
     private const string RunningSql = """

@@ -5,7 +5,8 @@ namespace Scheduler.Jobs.Execution;
 
 /// <summary>
 /// <c>job_heartbeats</c>, the runbooks' view. Each job type's row: a success sets <c>last_success_at</c> and
-/// clears the failure fields; a failed run increments <c>consecutive_failures</c>. Each node's <c>jobs-runner</c>
+/// clears the failure fields (written with the execution's outcome, <see cref="ExecutionStore.FinishAsync"/>); a
+/// failed run increments <c>consecutive_failures</c>. Each node's <c>jobs-runner</c>
 /// row: its heartbeat.
 /// </summary>
 public sealed class JobTypeHealthStore(NpgsqlDataSource dataSource)
@@ -49,21 +50,6 @@ public sealed class JobTypeHealthStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return [.. await connection.QueryAsync<HeartbeatRow>(new CommandDefinition(ListSql, cancellationToken: cancellationToken))];
     }
-    private const string SucceededSql = """
-        INSERT INTO job_heartbeats (name, runner_id, last_heartbeat, last_success_at, consecutive_failures)
-        VALUES (@jobType, @runnerId, @now, @now, 0)
-        ON CONFLICT (name) WHERE name <> 'jobs-runner' DO UPDATE
-           SET runner_id = EXCLUDED.runner_id, last_heartbeat = EXCLUDED.last_heartbeat,
-               last_success_at = EXCLUDED.last_success_at, consecutive_failures = 0,
-               last_error = NULL, last_error_at = NULL
-        """;
-
-    public async Task SucceededAsync(string jobType, string runnerId, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(SucceededSql, new { jobType, runnerId, now }, cancellationToken: cancellationToken));
-    }
-
     private const string FailedSql = """
         INSERT INTO job_heartbeats (name, runner_id, last_heartbeat, consecutive_failures, last_error, last_error_at)
         VALUES (@jobType, @runnerId, @now, 1, @error, @now)

@@ -26,7 +26,7 @@ public static class AuditApi
             return TypedResults.ValidationProblem(errors, title: "The query is invalid");
         }
 
-        var (page, total) = await audit.ListAsync(query.Filter, query.Page, query.Limit, cancellationToken);
-        return TypedResults.Ok(new AuditPage(page, total, query.Page, query.Limit));
+        var (page, total, next) = await audit.ListAsync(query.Filter, query.Page, query.Limit, query.After, cancellationToken);
+        return TypedResults.Ok(new AuditPage(page, total, query.Page, query.Limit, next?.Encode()));
     }
 }

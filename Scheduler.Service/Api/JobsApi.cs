@@ -447,8 +447,8 @@ public static partial class JobsApi
             return TypedResults.ValidationProblem(errors, title: "The query is invalid");
         }
 
-        var (page, total) = await store.ListAsync(query.Filter, query.Page, query.Limit, cancellationToken);
-        return TypedResults.Ok(new JobExecutionPage(page, total, query.Page, query.Limit));
+        var (page, total, next) = await store.ListAsync(query.Filter, query.Page, query.Limit, query.After, cancellationToken);
+        return TypedResults.Ok(new JobExecutionPage(page, total, query.Page, query.Limit, next?.Encode()));
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Execution {ExecutionId} of {JobType} could not be handed to Quartz")]

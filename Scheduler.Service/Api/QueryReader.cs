@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
+using Scheduler.Jobs.Data;
+
 namespace Scheduler.Service.Api;
 
 /// <summary>
@@ -88,9 +90,26 @@ internal sealed partial class QueryReader(IQueryCollection query)
         return (from, to);
     }
 
-    /// <summary><c>page</c> (from 1) and <c>limit</c> (1 to 200, default 50).</summary>
-    public (int Page, int Limit) Paging() =>
-        (Integer("page", 1, 1, MaxPage), Integer("limit", DefaultLimit, 1, MaxLimit));
+    /// <summary><c>page</c> (from 1) and <c>limit</c> (1 to 200, default 50), or <c>cursor</c> (a page's <c>nextCursor</c>) instead of <c>page</c>.</summary>
+    public (int Page, int Limit, PageCursor? After) Paging()
+    {
+        var page = Integer("page", 1, 1, MaxPage);
+        var limit = Integer("limit", DefaultLimit, 1, MaxLimit);
+        PageCursor? after = null;
+        if (Single("cursor") is { } cursor)
+        {
+            if (!PageCursor.TryDecode(cursor, out after))
+            {
+                Errors["cursor"] = ["Not a cursor this API gave out: pass a page's nextCursor as it came."];
+            }
+            else if (query.ContainsKey("page"))
+            {
+                Errors["page"] = ["Give page or cursor, not both."];
+            }
+        }
+
+        return (page, limit, after);
+    }
 
     private int Integer(string name, int fallback, int min, int max)
     {

@@ -67,6 +67,7 @@ internal sealed partial class ExecutionSupervisor(
             LogRunnerLost(execution.Id, execution.JobType, execution.RunnerId);
         }
 
+        await store.FoldCountsAsync(cancellationToken);
         await ResumeExpiredPausesAsync(scheduler, now, cancellationToken);
         await DriveBackfillsAsync(now, cancellationToken);
 
