@@ -9,6 +9,7 @@ using Scheduler.Jobs.Clients;
 using Scheduler.Jobs.Configuration;
 using Scheduler.Jobs.Crawling;
 using Scheduler.Jobs.Digest;
+using Scheduler.Jobs.Events;
 using Scheduler.Jobs.Execution;
 using Scheduler.Jobs.Scheduling;
 using Scheduler.Jobs.Telemetry;
@@ -69,6 +70,13 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<ExecutionStore>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<ScheduleStore>();
+        services.AddSingleton<SchedulerEventStore>();
+        services.AddSingleton<ExecutionLogStore>();
+        // What a job logs while it runs is also kept for that execution (GET /api/jobs/{id}/logs).
+        services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider, ExecutionLogCapture>();
+        // Its own level, whatever the console's: a run's log has its Information lines even where the console keeps only warnings.
+        services.Configure<Microsoft.Extensions.Logging.LoggerFilterOptions>(filters => filters.Rules.Add(
+            new Microsoft.Extensions.Logging.LoggerFilterRule(typeof(ExecutionLogCapture).FullName, null, Microsoft.Extensions.Logging.LogLevel.Information, null)));
         services.AddSingleton<DigestDeliveryStore>();
         services.AddSingleton(RunnerIdentity.From(configuration));
         services.AddSingleton(TimeProvider.System);
@@ -98,6 +106,7 @@ public static class JobsServiceCollectionExtensions
         }
 
         quartz.AddJobMiddleware<ExecutionRecordingMiddleware>();
+        quartz.AddJobListener<ExecutionProgress>();
         return quartz;
     }
 }

@@ -2,6 +2,7 @@ using Scheduler.Jobs;
 using Scheduler.Service.Auth;
 using Scheduler.Service.Api;
 using Scheduler.Service.Data;
+using Scheduler.Service.Events;
 using Scheduler.Service.Health;
 using Scheduler.Service.Hosting;
 using Scheduler.Service.Scheduling;
@@ -34,6 +35,7 @@ public static class SchedulerApp
         app.MapHealthEndpoints();
         app.MapMetrics();
         app.MapJobsApi();
+        app.MapEventsApi();
         app.MapSchedulesApi();
         app.MapAuditApi();
         return app;

@@ -53,6 +53,9 @@ public sealed record JobExecution
     /// <summary>Parameters given with a manual trigger.</summary>
     public JsonElement? Parameters { get; init; }
 
+    /// <summary>How far a running job says it is: <c>{percent, message, at}</c>; null until it reports.</summary>
+    public JsonElement? Progress { get; init; }
+
     /// <summary>Why it failed, was skipped or was cancelled.</summary>
     public string? Error { get; init; }
 
@@ -73,3 +76,15 @@ public sealed record JobExecution
 /// <param name="Limit">The page size.</param>
 /// <param name="NextCursor">Pass as <c>cursor</c> for the page after this one, however deep (null on the last page).</param>
 public sealed record JobExecutionPage(IReadOnlyList<JobExecution> Jobs, long Total, int Page, int Limit, string? NextCursor = null);
+
+/// <summary>What an execution logged while it ran (<c>GET /api/jobs/{id}/logs</c>).</summary>
+/// <param name="ExecutionId">The execution.</param>
+/// <param name="Lines">Its lines, in order.</param>
+/// <param name="Truncated">True when the run logged more than is kept (500 lines, 128 KiB); the last line says so.</param>
+public sealed record ExecutionLog(Guid ExecutionId, IReadOnlyList<ExecutionLogEntry> Lines, bool Truncated);
+
+/// <summary>One logged line.</summary>
+/// <param name="At">When.</param>
+/// <param name="Level">The log level, e.g. <c>Information</c>.</param>
+/// <param name="Message">The message, with the logger's category in brackets.</param>
+public sealed record ExecutionLogEntry(DateTimeOffset At, string Level, string Message);

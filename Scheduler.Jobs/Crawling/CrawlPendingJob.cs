@@ -48,6 +48,8 @@ public sealed class CrawlPendingJob(
             sent.UnionWith(batch.Select(d => d.Id));
             tally.Add(batch.Count, outcome);
             context.Result = tally.ToResult(stoppedBecause);
+            // How many batches a run needs is not known up front; the per-run cap bounds it.
+            context.ReportProgress(tally.Batches * 100 / maxBatches, $"{tally.Batches} batch(es) sent, {batch.Count} in the last");
         }
 
         context.Result = tally.Batches == 0 && stoppedBecause is null

@@ -6,6 +6,7 @@ using Scheduler.Contracts;
 using Scheduler.Contracts.Api;
 using Scheduler.Jobs.Audit;
 using Scheduler.Jobs.Catalog;
+using Scheduler.Jobs.Events;
 using Scheduler.Jobs.Telemetry;
 
 namespace Scheduler.Jobs.Execution;
@@ -36,6 +37,8 @@ public sealed partial class ExecutionRecordingMiddleware(
     JobTypeHealthStore health,
     AuditLog audit,
     SchedulerTelemetry telemetry,
+    ExecutionLogStore logStore,
+    SchedulerEventStore events,
     RunnerIdentity runner,
     TimeProvider time,
     IOptions<RecoveryOptions> recovery,
@@ -51,13 +54,62 @@ public sealed partial class ExecutionRecordingMiddleware(
             return;
         }
 
-        var id = claimed.Id;
-        context.MergedJobDataMap[ExecutionData.ExecutionIdKey] = id.ToString();
+        context.MergedJobDataMap[ExecutionData.ExecutionIdKey] = claimed.Id.ToString();
         context.MergedJobDataMap[ExecutionData.RootIdKey] = claimed.Root.ToString();
         if (claimed.Parameters is { } parameters)
         {
             context.MergedJobDataMap[ExecutionData.ParametersKey] = parameters;
         }
+
+        // Everything logged from here on, by the job or around it, is also the run's own log.
+        var logs = new ExecutionLogBuffer(time);
+        using var capture = ExecutionLogCapture.Capture(logs);
+        using var stopFlushing = new CancellationTokenSource();
+        var flushing = FlushLogsPeriodicallyAsync(claimed.Id, logs, stopFlushing.Token);
+        try
+        {
+            await RunClaimedAsync(context, next, jobType, definition, claimed, cancellationToken);
+        }
+        finally
+        {
+            await stopFlushing.CancelAsync();
+            await flushing;
+            await FlushLogsAsync(claimed.Id, logs);
+        }
+    }
+
+    /// <summary>Writes the run's new log lines every second while it runs, so the logs can be followed from any node.</summary>
+    private async Task FlushLogsPeriodicallyAsync(Guid id, ExecutionLogBuffer logs, CancellationToken stop)
+    {
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), time, stop);
+                await FlushLogsAsync(id, logs);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the run ended; the last flush follows
+        }
+    }
+
+    private async Task FlushLogsAsync(Guid id, ExecutionLogBuffer logs)
+    {
+        try
+        {
+            await logStore.AppendAsync(id, logs.Take(), CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            LogLogsFailed(ex, id);
+        }
+    }
+
+    private async Task RunClaimedAsync(IJobExecutionContext context, JobExecutionDelegate next, string jobType, JobDefinition? definition, ClaimedRun claimed, CancellationToken cancellationToken)
+    {
+        var id = claimed.Id;
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["ExecutionId"] = id, ["JobType"] = jobType });
         using var activity = StartActivity(context, jobType, id, claimed.Trigger);
         running.Add(id, jobType);
@@ -250,6 +302,7 @@ public sealed partial class ExecutionRecordingMiddleware(
             {
                 var reason = $"paused after {failures} consecutive failed runs; last error: {error}";
                 await context.Scheduler.PauseTriggerWith(definition.CronTriggerKey, new PauseDetails { Reason = reason, RequestedBy = "scheduler" }, CancellationToken.None);
+                await events.ScheduleChangedAsync("paused", definition.Name, CancellationToken.None);
                 await audit.RecordAsync(new AuditRecord(
                     AuditActions.SchedulePause, "scheduler", AuditTargetTypes.Schedule, definition.Name, definition.Name, null, AuditOutcomes.Accepted,
                     new { reason, consecutiveFailures = failures, lastExecutionId = id }), CancellationToken.None);
@@ -359,6 +412,9 @@ public sealed partial class ExecutionRecordingMiddleware(
             LogBookkeepingFailed(ex, executionId);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not store the log lines of execution {ExecutionId}")]
+    private partial void LogLogsFailed(Exception exception, Guid executionId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{JobType} ended {Status} after {DurationSeconds:0.###} s {Error}")]
     private partial void LogEnded(string jobType, string status, double durationSeconds, string? error);

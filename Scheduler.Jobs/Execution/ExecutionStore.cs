@@ -16,7 +16,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         id AS Id, job_type AS JobType, status AS Status, trigger AS Trigger,
         scheduled_for AS ScheduledFor, started_at AS StartedAt, completed_at AS CompletedAt,
         started_by AS StartedBy, runner_id AS RunnerId, attempt AS Attempt, retry_of AS RetryOf,
-        root_id AS RootId, parameters::text AS Parameters, error AS Error, result::text AS Result,
+        root_id AS RootId, parameters::text AS Parameters, progress::text AS Progress, error AS Error, result::text AS Result,
         cancel_requested_at AS CancelRequestedAt, cancelled_by AS CancelledBy, heartbeat_at AS HeartbeatAt,
         fire_instance_id AS FireInstanceId, idempotency_key AS IdempotencyKey, request_hash AS RequestHash,
         created_at AS CreatedAt, updated_at AS UpdatedAt
@@ -519,6 +519,8 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         public Guid? RetryOf { get; init; }
         public Guid? RootId { get; init; }
         public string? Parameters { get; init; }
+
+        public string? Progress { get; init; }
         public string? Error { get; init; }
         public string? Result { get; init; }
         public DateTime? CancelRequestedAt { get; init; }
@@ -548,6 +550,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
             CancelledBy = CancelledBy,
             HeartbeatAt = Utc(HeartbeatAt),
             Parameters = Parameters is null ? null : JsonSerializer.Deserialize<JsonElement>(Parameters),
+            Progress = Progress is null ? null : JsonSerializer.Deserialize<JsonElement>(Progress),
             Error = Error,
             Result = Result is null ? null : JsonSerializer.Deserialize<JobResult>(Result, Json),
             CreatedAt = Utc(CreatedAt),

@@ -44,6 +44,9 @@ public static partial class JobsApi
             .WithSummary("Runs a failed or cancelled execution again as a new execution linked to it.");
         jobs.MapJobStatus();
         jobs.MapJobTypes();
+        jobs.MapGet("/{id:guid}/logs", GetLogs)
+            .WithName("GetJobLogs")
+            .WithSummary("What the execution logged while it ran (at most 500 lines and 128 KiB; a last line says when it was cut).");
         jobs.MapGet("/{id:guid}", GetJob)
             .WithName("GetJob")
             .WithSummary("One execution.");
@@ -430,6 +433,21 @@ public static partial class JobsApi
     {
         var canonical = JsonSerializer.Serialize(new { jobType, caller, parameters = parameters?.GetRawText() });
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+
+    public static async Task<Results<Ok<ExecutionLog>, ProblemHttpResult>> GetLogs(
+        Guid id, ExecutionStore store, ExecutionLogStore logs, CancellationToken cancellationToken)
+    {
+        if (await store.GetAsync(id, cancellationToken) is null)
+        {
+            return NotFound(id);
+        }
+
+        var lines = await logs.ReadAsync(id, cancellationToken);
+        return TypedResults.Ok(new ExecutionLog(
+            id,
+            [.. lines.Select(l => new ExecutionLogEntry(l.At, l.Level, l.Message))],
+            lines.Count > 0 && lines[^1].Message == ExecutionLogBuffer.TruncatedMessage));
     }
 
     public static async Task<Results<Ok<JobExecution>, ProblemHttpResult>> GetJob(

@@ -3,6 +3,7 @@ using Quartz;
 using Scheduler.Contracts.Api;
 using Scheduler.Jobs.Audit;
 using Scheduler.Jobs.Catalog;
+using Scheduler.Jobs.Events;
 using Scheduler.Jobs.Scheduling;
 using Scheduler.Service.Auth;
 using Scheduler.Service.Scheduling;
@@ -309,6 +310,21 @@ public static class SchedulesApi
         detail: $"No job type is named '{(jobType.Length <= 64 ? jobType : jobType[..64] + "…")}'. Valid types: {string.Join(", ", catalog.Names)}.",
         statusCode: StatusCodes.Status404NotFound);
 
-    private static Task AuditAsync(AuditLog audit, HttpContext http, string action, string actor, string jobType, object details, ILoggerFactory loggers) =>
-        ApiAudit.RecordAsync(audit, http, new AuditRecord(action, actor, AuditTargetTypes.Schedule, jobType, jobType, null, AuditOutcomes.Accepted, details), loggers);
+    /// <summary>Audits a schedule change and tells the live views (the event's kind is the action's verb: paused, resumed, changed, reset).</summary>
+    private static async Task AuditAsync(AuditLog audit, HttpContext http, string action, string actor, string jobType, object details, ILoggerFactory loggers)
+    {
+        await ApiAudit.RecordAsync(audit, http, new AuditRecord(action, actor, AuditTargetTypes.Schedule, jobType, jobType, null, AuditOutcomes.Accepted, details), loggers);
+        var kind = action switch
+        {
+            AuditActions.SchedulePause => "paused",
+            AuditActions.ScheduleResume => "resumed",
+            AuditActions.ScheduleChange => "changed",
+            AuditActions.ScheduleReset => "reset",
+            _ => null,
+        };
+        if (kind is not null)
+        {
+            await http.RequestServices.GetRequiredService<SchedulerEventStore>().ScheduleChangedAsync(kind, jobType, CancellationToken.None);
+        }
+    }
 }

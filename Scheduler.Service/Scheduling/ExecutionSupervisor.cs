@@ -5,6 +5,7 @@ using Scheduler.Jobs.Catalog;
 using Npgsql;
 using Scheduler.Contracts.Api;
 using Scheduler.Jobs.Audit;
+using Scheduler.Jobs.Events;
 using Scheduler.Jobs.Execution;
 using Scheduler.Jobs.Scheduling;
 using Scheduler.Jobs.Telemetry;
@@ -30,6 +31,7 @@ internal sealed partial class ExecutionSupervisor(
     SchedulerTelemetry telemetry,
     ScheduleStore schedules,
     AuditLog audit,
+    SchedulerEventStore events,
     TimeProvider time,
     IOptions<RecoveryOptions> options,
     ILogger<ExecutionSupervisor> logger) : BackgroundService
@@ -68,6 +70,7 @@ internal sealed partial class ExecutionSupervisor(
         }
 
         await store.FoldCountsAsync(cancellationToken);
+        await events.PruneAsync(now - SchedulerEventStore.Retention, cancellationToken);
         await ResumeExpiredPausesAsync(scheduler, now, cancellationToken);
         await DriveBackfillsAsync(now, cancellationToken);
 
@@ -107,6 +110,7 @@ internal sealed partial class ExecutionSupervisor(
             await scheduler.ResumeTrigger(definition.CronTriggerKey, cancellationToken);
             await audit.RecordAsync(new AuditRecord(AuditActions.ScheduleResume, "scheduler", AuditTargetTypes.Schedule, jobType, jobType, null,
                 AuditOutcomes.Accepted, new { reason = "the pause reached its end", pausedBecause = pause?.Reason, pausedBy = pause?.RequestedBy }), cancellationToken);
+            await events.ScheduleChangedAsync("resumed", jobType, cancellationToken);
             LogPauseExpired(jobType);
         }
     }

@@ -51,6 +51,8 @@ public static class SchedulingServiceCollectionExtensions
         builder.Services.AddSingleton<ExecutionSubmitter>();
         builder.Services.AddSingleton<JobTypeHealthStore>();
         builder.Services.AddSingleton<ScheduleManager>();
+        builder.Services.AddSingleton<Events.EventRelay>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Events.EventRelay>());
         // Hosted services stop in reverse order: GracefulShutdown drains before Quartz shuts down.
         builder.Services.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
         builder.Services.AddHostedService<CronScheduleReconciler>();

@@ -1,0 +1,137 @@
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Scheduler.Jobs.Execution;
+
+/// <summary>
+/// What a job logs through the normal logger while it runs, kept for that execution: a logger provider that copies
+/// every entry written inside an execution (the recording middleware marks the async flow) into that run's
+/// bounded buffer, which the middleware writes to <c>execution_logs</c> as it goes.
+/// </summary>
+public sealed class ExecutionLogCapture : ILoggerProvider
+{
+    private static readonly AsyncLocal<ExecutionLogBuffer?> Current = new();
+
+    /// <summary>Marks the rest of this async flow as <paramref name="buffer"/>'s execution; dispose to stop.</summary>
+    public static IDisposable Capture(ExecutionLogBuffer buffer)
+    {
+        var previous = Current.Value;
+        Current.Value = buffer;
+        return new Restore(previous);
+    }
+
+    public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Restore(ExecutionLogBuffer? previous) : IDisposable
+    {
+        public void Dispose() => Current.Value = previous;
+    }
+
+    private sealed class CapturingLogger(string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information && Current.Value is not null;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel) && Current.Value is { } buffer)
+            {
+                var message = formatter(state, exception);
+                buffer.Add(logLevel.ToString(), exception is null ? message : $"{message} ({exception.GetType().Name}: {exception.Message})", category);
+            }
+        }
+    }
+}
+
+/// <summary>One run's log lines, at most <see cref="MaxLines"/> lines and <see cref="MaxBytes"/> of text; past that, one line says so.</summary>
+public sealed class ExecutionLogBuffer(TimeProvider time)
+{
+    public const int MaxLines = 500;
+    public const int MaxBytes = 128 * 1024;
+    public const string TruncatedMessage = "log truncated: a run keeps at most 500 lines and 128 KiB";
+
+    private readonly Lock _gate = new();
+    private readonly List<ExecutionLogLine> _pending = [];
+    private int _count;
+    private int _bytes;
+    private bool _truncated;
+
+    public void Add(string level, string message, string category)
+    {
+        var text = $"{message} [{category}]";
+        lock (_gate)
+        {
+            if (_truncated)
+            {
+                return;
+            }
+
+            if (_count >= MaxLines || _bytes + text.Length > MaxBytes)
+            {
+                _truncated = true;
+                _pending.Add(new ExecutionLogLine(_count + 1, time.GetUtcNow(), "Warning", TruncatedMessage));
+                return;
+            }
+
+            _count++;
+            _bytes += text.Length;
+            _pending.Add(new ExecutionLogLine(_count, time.GetUtcNow(), level, text));
+        }
+    }
+
+    /// <summary>The lines not taken yet.</summary>
+    public IReadOnlyList<ExecutionLogLine> Take()
+    {
+        lock (_gate)
+        {
+            var taken = _pending.ToList();
+            _pending.Clear();
+            return taken;
+        }
+    }
+}
+
+/// <summary>One logged line of a run; <paramref name="Seq"/> orders them.</summary>
+public sealed record ExecutionLogLine(int Seq, DateTimeOffset At, string Level, string Message);
+
+/// <summary>Reads and writes <c>execution_logs</c>.</summary>
+public sealed class ExecutionLogStore(NpgsqlDataSource dataSource)
+{
+    private const string AppendSql = """
+        INSERT INTO execution_logs (execution_id, seq, at, level, message)
+        SELECT @id, s, a, l, m FROM unnest(@seqs, @ats, @levels, @messages) AS t(s, a, l, m)
+        ON CONFLICT DO NOTHING
+        """;
+
+    public async Task AppendAsync(Guid id, IReadOnlyList<ExecutionLogLine> lines, CancellationToken cancellationToken)
+    {
+        if (lines.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(AppendSql, new
+        {
+            id,
+            seqs = lines.Select(l => l.Seq).ToArray(),
+            ats = lines.Select(l => l.At.UtcDateTime).ToArray(),
+            levels = lines.Select(l => l.Level).ToArray(),
+            messages = lines.Select(l => l.Message.Replace('\0', ' ')).ToArray(),
+        }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<IReadOnlyList<ExecutionLogLine>> ReadAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(int Seq, DateTime At, string Level, string Message)>(new CommandDefinition(
+            "SELECT seq, at, level, message FROM execution_logs WHERE execution_id = @id ORDER BY seq", new { id }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new ExecutionLogLine(r.Seq, new DateTimeOffset(DateTime.SpecifyKind(r.At, DateTimeKind.Utc)), r.Level, r.Message))];
+    }
+}

@@ -1,0 +1,41 @@
+using Dapper;
+using Npgsql;
+using Quartz;
+using Quartz.Extensibility;
+
+namespace Scheduler.Jobs.Execution;
+
+/// <summary>
+/// How far a running job is. Jobs report through Quartz's own <see cref="IJobExecutionContext.ReportProgress"/>
+/// (throttled by Quartz to one write a second, the last report always written); this listener copies each write
+/// to the execution's row, where the API shows it and the row's trigger turns it into a live event.
+/// </summary>
+public sealed class ExecutionProgress(NpgsqlDataSource dataSource, TimeProvider time) : IJobListener
+{
+    private const string UpdateSql = """
+        UPDATE scheduled_jobs SET progress = jsonb_build_object('percent', @percent, 'message', @message, 'at', @now)
+         WHERE id = @id AND status = 'running'
+        """;
+
+    public string Name => nameof(ExecutionProgress);
+
+    public async ValueTask JobProgressChanged(IJobExecutionContext context, FireInstanceProgress progress, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(progress);
+        if (context.GetExecutionId() is not { } id)
+        {
+            return;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(UpdateSql,
+            new { id, percent = progress.Percent, message = progress.Message, now = time.GetUtcNow() }, cancellationToken: cancellationToken));
+    }
+
+    public ValueTask JobToBeExecuted(IJobExecutionContext context, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    public ValueTask JobExecutionVetoed(IJobExecutionContext context, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    public ValueTask JobWasExecuted(IJobExecutionContext context, JobExecutionException? jobException, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+}
