@@ -81,6 +81,22 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
         return rows.Select(r => new DateTimeOffset(DateTime.SpecifyKind(r, DateTimeKind.Utc))).ToHashSet();
     }
 
+    /// <summary>Of the given occurrences (job type → time), the job types whose occurrence has a row, in one query.</summary>
+    public async Task<IReadOnlySet<string>> RecordedAmongAsync(IReadOnlyDictionary<string, DateTimeOffset> occurrences, CancellationToken cancellationToken)
+    {
+        if (occurrences.Count == 0)
+        {
+            return new HashSet<string>();
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var found = await connection.QueryAsync<string>(new CommandDefinition("""
+            SELECT q.job_type FROM unnest(@types, @times) AS q(job_type, scheduled_for)
+             WHERE EXISTS (SELECT 1 FROM scheduled_jobs s WHERE s.job_type = q.job_type AND s.scheduled_for = q.scheduled_for)
+            """, new { types = occurrences.Keys.ToArray(), times = occurrences.Values.Select(t => t.UtcDateTime).ToArray() }, cancellationToken: cancellationToken));
+        return found.ToHashSet(StringComparer.Ordinal);
+    }
+
     public async Task<Guid> CreateBackfillAsync(string jobType, IReadOnlyList<DateTimeOffset> occurrences, string requestedBy, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

@@ -5,6 +5,7 @@ using Scheduler.Contracts.Api;
 using Scheduler.Jobs.Catalog;
 using Scheduler.Jobs.Execution;
 using Scheduler.Jobs.Telemetry;
+using Scheduler.Service.Scheduling;
 
 namespace Scheduler.Service.Api;
 
@@ -27,7 +28,7 @@ public static class JobStatusApi
         JobCatalog catalog,
         JobTypeHealthStore heartbeats,
         ExecutionStore store,
-        ISchedulerFactory schedulers,
+        ScheduleManager manager,
         TimeProvider time,
         IOptions<HeartbeatOptions> heartbeat,
         JobHealthSnapshot snapshot,
@@ -38,13 +39,13 @@ public static class JobStatusApi
         var byType = rows.Where(r => r.Name != JobTypeHealthStore.RunnerRow).ToDictionary(r => r.Name);
         var running = (await store.RunningAsync(cancellationToken)).ToLookup(r => r.JobType);
         var durations = (await store.TypicalDurationsAsync(catalog.Names, now - DurationWindow, DurationSamples, cancellationToken)).ToDictionary(d => d.JobType);
-        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var triggers = await manager.CronTriggersAsync(cancellationToken);
 
         var jobs = new List<JobTypeStatus>();
         foreach (var definition in catalog.All)
         {
-            var trigger = await scheduler.GetTrigger(definition.CronTriggerKey, cancellationToken);
-            var paused = trigger is not null && await scheduler.GetTriggerState(definition.CronTriggerKey, cancellationToken) == TriggerState.Paused;
+            var trigger = triggers.GetValueOrDefault(definition.Name);
+            var paused = trigger?.State == TriggerState.Paused;
             byType.TryGetValue(definition.Name, out var row);
             var typical = durations.TryGetValue(definition.Name, out var d) ? new TypicalDuration(Math.Round(d.P50, 3), Math.Round(d.P95, 3), d.Samples) : null;
             var current = running[definition.Name].OrderBy(r => r.StartedAt).FirstOrDefault();

@@ -44,17 +44,13 @@ public static class SchedulesApi
         return app;
     }
 
-    public static async Task<Ok<IReadOnlyList<ScheduleView>>> List(ScheduleManager manager, ISchedulerFactory schedulers, ScheduleStore store, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<Ok<IReadOnlyList<ScheduleView>>> List(ScheduleManager manager, ScheduleStore store, TimeProvider time, CancellationToken cancellationToken)
     {
-        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var triggers = await manager.CronTriggersAsync(cancellationToken);
         var expiries = await store.PauseExpiriesAsync(cancellationToken);
-        var views = new List<ScheduleView>();
-        foreach (var schedule in await manager.EffectiveAsync(cancellationToken))
-        {
-            views.Add(await ViewAsync(schedule, scheduler, expiries, time.GetUtcNow(), cancellationToken));
-        }
-
-        return TypedResults.Ok<IReadOnlyList<ScheduleView>>(views);
+        var now = time.GetUtcNow();
+        return TypedResults.Ok<IReadOnlyList<ScheduleView>>(
+            [.. (await manager.EffectiveAsync(cancellationToken)).Select(s => View(s, triggers.GetValueOrDefault(s.Definition.Name), expiries, now))]);
     }
 
     public static async Task<Results<Ok<ScheduleView>, ProblemHttpResult>> Get(
@@ -275,16 +271,20 @@ public static class SchedulesApi
         JobDefinition definition, ScheduleManager manager, ISchedulerFactory schedulers, ScheduleStore store, TimeProvider time, CancellationToken cancellationToken)
     {
         var scheduler = await schedulers.GetScheduler(cancellationToken);
-        return await ViewAsync(await manager.EffectiveAsync(definition, cancellationToken), scheduler, await store.PauseExpiriesAsync(cancellationToken), time.GetUtcNow(), cancellationToken);
+        var found = (await scheduler.QueryTriggers(new TriggerQuery
+        {
+            Group = GroupMatcher<TriggerKey>.GroupEquals(JobCatalog.CronTriggerGroup),
+            Name = NameMatcher<TriggerKey>.NameEquals(definition.Name),
+        }, cancellationToken)).Items;
+        var header = found.Count > 0 ? found[0] : null;
+        return View(await manager.EffectiveAsync(definition, cancellationToken), header, await store.PauseExpiriesAsync(cancellationToken), time.GetUtcNow());
     }
 
-    private static async Task<ScheduleView> ViewAsync(
-        EffectiveSchedule schedule, IScheduler scheduler, IReadOnlyDictionary<string, DateTimeOffset> expiries, DateTimeOffset now, CancellationToken cancellationToken)
+    private static ScheduleView View(EffectiveSchedule schedule, TriggerHeader? trigger, IReadOnlyDictionary<string, DateTimeOffset> expiries, DateTimeOffset now)
     {
         var definition = schedule.Definition;
-        var trigger = await scheduler.GetTrigger(definition.CronTriggerKey, cancellationToken);
-        var paused = trigger is not null && await scheduler.GetTriggerState(definition.CronTriggerKey, cancellationToken) == TriggerState.Paused;
-        var pause = paused ? await scheduler.GetTriggerPause(definition.CronTriggerKey, cancellationToken) : null;
+        var paused = trigger?.State == TriggerState.Paused;
+        var pause = paused ? trigger!.Pause : null;
         var projection = schedule.Runs ? ScheduleProjection.Compute(schedule.Cron, schedule.TimeZone, now, UpcomingFireTimes) : null;
         return new ScheduleView
         {

@@ -62,48 +62,45 @@ internal sealed partial class HeartbeatService(
         }
 
         var rows = (await heartbeats.ListAsync(cancellationToken)).Where(r => r.Name != JobTypeHealthStore.RunnerRow).ToDictionary(r => r.Name);
+        var triggers = await schedules.CronTriggersAsync(cancellationToken);
+        var effective = await schedules.EffectiveAsync(cancellationToken);
+
+        // The dead-man's switch: each scheduled, unpaused type's last occurrence due (a grace ago). Occurrences from
+        // before this node watched, or before the trigger (re)started, are not held against the type.
+        var due = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var schedule in effective.Where(s => s.Runs && triggers.GetValueOrDefault(s.Definition.Name)?.State != TriggerState.Paused))
+        {
+            var since = triggers.GetValueOrDefault(schedule.Definition.Name)?.StartTimeUtc is { } start && start > snapshot.StartedAt ? start : snapshot.StartedAt;
+            if (Occurrences.LastAtOrBefore(schedule.Cron, schedule.TimeZone, now - scheduling.Value.MissedRunGrace) is { } occurrence && occurrence >= since)
+            {
+                due[schedule.Definition.Name] = occurrence;
+            }
+        }
+
+        var recorded = await store.RecordedAmongAsync(due, cancellationToken);
         var types = new Dictionary<string, JobTypeHealth>(StringComparer.Ordinal);
-        foreach (var schedule in await schedules.EffectiveAsync(cancellationToken))
+        foreach (var schedule in effective)
         {
             var name = schedule.Definition.Name;
-            var key = schedule.Definition.CronTriggerKey;
-            var paused = await scheduler.GetTriggerState(key, cancellationToken) == TriggerState.Paused;
+            var paused = triggers.GetValueOrDefault(name)?.State == TriggerState.Paused;
             rows.TryGetValue(name, out var row);
             var lastSuccess = row?.LastSuccessAt is { } success ? new DateTimeOffset(DateTime.SpecifyKind(success, DateTimeKind.Utc)) : (DateTimeOffset?)null;
             var interval = schedule.Runs ? ExpectedInterval(schedule, now) : null;
-            var overdue = schedule.Runs && !paused
-                ? await OverdueAsync(schedule, await scheduler.GetTrigger(key, cancellationToken), interval, lastSuccess, now, cancellationToken)
-                : null;
+            string? overdue = null;
+            if (due.TryGetValue(name, out var missed) && !recorded.Contains(name))
+            {
+                overdue = $"the occurrence due at {missed:o} was not recorded";
+            }
+            else if (schedule.Runs && !paused && interval is { } every && lastSuccess is { } last && now - last > 2 * every)
+            {
+                overdue = $"no success since {last:o}, more than twice its interval of {every}";
+            }
+
             types[name] = new JobTypeHealth(lastSuccess, row?.ConsecutiveFailures ?? 0, paused, interval, overdue);
         }
 
         snapshot.Replace(types);
         return running;
-    }
-
-    /// <summary>
-    /// The dead-man's switch: a type is overdue when its last occurrence due (a grace ago) has no row at all, not
-    /// even <c>skipped</c> (its trigger is gone, or no node fired it), or when it has not succeeded for twice its
-    /// interval. Occurrences before this node started or before the schedule last changed are not held against it.
-    /// </summary>
-    private async Task<string?> OverdueAsync(EffectiveSchedule schedule, ITrigger? trigger, TimeSpan? interval, DateTimeOffset? lastSuccess, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var name = schedule.Definition.Name;
-        // Occurrences from before this node watched, or before the trigger (re)started, are not held against the type.
-        var since = snapshot.StartedAt;
-        if (trigger?.StartTimeUtc is { } triggerStart && triggerStart > since)
-        {
-            since = triggerStart;
-        }
-        if (Occurrences.LastAtOrBefore(schedule.Cron, schedule.TimeZone, now - scheduling.Value.MissedRunGrace) is { } due && due >= since
-            && (await store.RecordedOccurrencesAsync(name, due, due.AddSeconds(1), cancellationToken)).Count == 0)
-        {
-            return $"the occurrence due at {due:o} was not recorded";
-        }
-
-        return interval is { } every && lastSuccess is { } success && now - success > 2 * every
-            ? $"no success since {success:o}, more than twice its interval of {every}"
-            : null;
     }
 
     /// <summary>The time between the schedule's next two fires.</summary>

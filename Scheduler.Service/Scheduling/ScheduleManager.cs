@@ -11,6 +11,15 @@ namespace Scheduler.Service.Scheduling;
 /// </summary>
 public sealed partial class ScheduleManager(ISchedulerFactory schedulers, JobCatalog catalog, ScheduleStore store, ILogger<ScheduleManager> logger)
 {
+    /// <summary>Every type's cron trigger as the store has it (state, pause, fire times), in one query, by job type.</summary>
+    public async Task<IReadOnlyDictionary<string, TriggerHeader>> CronTriggersAsync(CancellationToken cancellationToken)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var page = await scheduler.QueryTriggers(
+            new TriggerQuery { Group = GroupMatcher<TriggerKey>.GroupEquals(JobCatalog.CronTriggerGroup), Take = 1000 }, cancellationToken);
+        return page.Items.ToDictionary(t => t.Key.Name, StringComparer.Ordinal);
+    }
+
     /// <summary>The schedule each catalog type should have now, with where it comes from.</summary>
     public async Task<IReadOnlyList<EffectiveSchedule>> EffectiveAsync(CancellationToken cancellationToken)
     {
