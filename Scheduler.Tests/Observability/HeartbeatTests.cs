@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -155,18 +154,9 @@ public sealed class HeartbeatTests : ServiceFixture
 
     private static async Task<string> JqAsync(string filter, string input)
     {
-        using var jq = Process.Start(new ProcessStartInfo("jq", ["-r", filter])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        }) ?? throw new InvalidOperationException("jq could not be started; ./test.sh installs it");
-        await jq.StandardInput.WriteAsync(input);
-        jq.StandardInput.Close();
-        var output = await jq.StandardOutput.ReadToEndAsync();
-        await jq.WaitForExitAsync();
-        jq.ExitCode.Should().Be(0, await jq.StandardError.ReadToEndAsync());
-        return output;
+        var jq = await Tool.RunAsync("jq", ["-r", filter], "apt-get install -y jq", input);
+        jq.ExitCode.Should().Be(0, jq.Output);
+        return jq.StandardOutput;
     }
 
     private sealed record HeartbeatRow(string RunnerId, DateTime? LastSuccessAt, int ConsecutiveFailures, string? LastError, DateTime? LastErrorAt);

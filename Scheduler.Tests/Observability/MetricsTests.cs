@@ -76,11 +76,11 @@ public sealed class MetricsTests : ServiceFixture
     [Test]
     public async Task Scrape_PassesPromtoolCheckMetrics()
     {
-        var (exit, output) = await RunAsync("promtool", ["check", "metrics"], _scrape);
+        var check = await Tool.RunAsync("promtool", ["check", "metrics"], "apt-get install -y prometheus", _scrape);
 
         // promtool exits 3 for lint warnings (e.g. counters without _total from other libraries); 1 is a parse error.
-        exit.Should().BeOneOf([0, 3], output);
-        output.Should().NotContain("error while linting");
+        check.ExitCode.Should().BeOneOf([0, 3], check.Output);
+        check.Output.Should().NotContain("error while linting");
     }
 
     [Test]
@@ -116,19 +116,4 @@ public sealed class MetricsTests : ServiceFixture
     /// <summary>Metric names in Prometheus text: the name of every sample line.</summary>
     private static HashSet<string> SeriesNames(string scrape) =>
         [.. scrape.Split('\n').Where(l => l.Length > 0 && l[0] != '#').Select(l => l.Split('{', ' ')[0])];
-
-    private static async Task<(int Exit, string Output)> RunAsync(string command, string[] arguments, string input)
-    {
-        using var process = Process.Start(new ProcessStartInfo(command, arguments)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        }) ?? throw new InvalidOperationException($"{command} could not be started; ./test.sh installs it");
-        await process.StandardInput.WriteAsync(input);
-        process.StandardInput.Close();
-        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, output);
-    }
 }
