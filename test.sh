@@ -7,7 +7,22 @@ cd "$(dirname "$0")"
 . scripts/postgres.sh
 require_dotnet
 # The observability tests run the runbook's jq filter and promtool (check metrics, check and test rules).
-ensure_tools jq:jq promtool:prometheus
+# The deployment tests render k8s/ with kubectl kustomize and validate it with Node (npm packages below).
+ensure_tools jq:jq promtool:prometheus node:nodejs npm:npm
+command -v kubectl >/dev/null 2>&1 \
+  || log "kubectl not found: the deployment tests will fail (they render k8s/overlays/* with kubectl kustomize)"
+# The offline manifest validator (scripts/k8s-validate: Kubernetes and Prometheus Operator schemas from npm),
+# installed into the git-ignored .tools/ once, and again only when its lock file changes.
+ensure_k8s_validator() {
+  local dir=.tools/k8s-validate
+  if [ -d "$dir/node_modules" ] && cmp -s scripts/k8s-validate/package-lock.json "$dir/package-lock.json"; then return 0; fi
+  log "installing the manifest validator (npm ci, scripts/k8s-validate/package-lock.json) into $dir"
+  rm -rf "$dir" && mkdir -p "$dir"
+  cp scripts/k8s-validate/package.json scripts/k8s-validate/package-lock.json "$dir/"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) \
+    || { rm -rf "$dir"; die "could not install the manifest validator: (cd $dir && npm ci)"; }
+}
+ensure_k8s_validator
 
 pg_dir=""
 cleanup() {
