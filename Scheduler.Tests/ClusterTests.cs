@@ -35,6 +35,8 @@ public sealed class ClusterTests
         await using var connection = await TestDatabase.OpenAsync();
         var rows = (await connection.QueryAsync<(DateTime ScheduledFor, string RunnerId, string Status)>(
             "SELECT scheduled_for, runner_id, status FROM scheduled_jobs WHERE trigger = 'cron' ORDER BY scheduled_for")).ToList();
+        var skippedForAnotherReason = await connection.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM scheduled_jobs WHERE status = 'skipped' AND result->'details'->>'failure' <> 'overlap'");
         var diagnostics = $"node-a:\n{nodeA.Output}\nnode-b:\n{nodeB.Output}";
 
         rows.Should().HaveCountGreaterThanOrEqualTo(15, diagnostics);
@@ -42,7 +44,11 @@ public sealed class ClusterTests
         var span = (int)(rows[^1].ScheduledFor - rows[0].ScheduledFor).TotalSeconds + 1;
         rows.Should().HaveCount(span, "every second between the first and last occurrence is recorded, none missing");
         rows.Select(r => r.RunnerId).Distinct().Should().BeEquivalentTo(["node-a", "node-b"], diagnostics);
-        rows.Should().OnlyContain(r => r.Status == "completed", "both nodes finished their runs before stopping");
+        // Each occurrence ran to completion, or, when the machine was slow enough for a run to outlast its second,
+        // was recorded skipped because the previous one still ran; none is left running, pending or failed.
+        rows.Should().OnlyContain(r => r.Status == "completed" || r.Status == "skipped", "both nodes finished their runs before stopping");
+        rows.Count(r => r.Status == "completed").Should().BeGreaterThan(rows.Count / 2, diagnostics);
+        skippedForAnotherReason.Should().Be(0);
         foreach (var node in rows.GroupBy(r => r.RunnerId))
         {
             TestContext.Out.WriteLine($"{node.Key}: {node.Count()} occurrences, {node.Min(r => r.ScheduledFor):HH:mm:ss} to {node.Max(r => r.ScheduledFor):HH:mm:ss}");

@@ -11,9 +11,13 @@ public sealed class SchedulerOptions
     [Required, MaxLength(120)]
     public string InstanceName { get; set; } = "scheduler-service";
 
-    /// <summary>How many jobs one node runs at once.</summary>
+    /// <summary>
+    /// How many jobs one node runs at once (Quartz acquires as many triggers per batch). The jobs wait on HTTP and
+    /// the database rather than the CPU, so this is more than the cores; each run holds at most a connection or two
+    /// of the node's pool (30).
+    /// </summary>
     [Range(1, 200)]
-    public int MaxConcurrency { get; set; } = 10;
+    public int MaxConcurrency { get; set; } = 20;
 
     /// <summary>How often a node checks in with the cluster.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
