@@ -101,6 +101,7 @@ Scheduler service is up.
   API        http://127.0.0.1:$service_port/api/jobs
   Liveness   http://127.0.0.1:$service_port/health
   Readiness  http://127.0.0.1:$service_port/readyz
+  Dashboard  http://127.0.0.1:$service_port/dashboard  (paste a token below, or open /dashboard#token=<token>)
   Stand-ins  $standin_url  (crawler, discovery, email, user and core API; 25 pending discoveries,
              every 8th fails to crawl; 12 digest recipients; core API admin password generated for this run)
              $standin_url/_standin/requests     (every request the jobs sent downstream, with headers)

@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/postgres.sh
 require_dotnet
-# The observability tests run the runbook's jq filter and promtool (check metrics, check and test rules).
-# The deployment tests render k8s/ with kubectl kustomize and validate it with Node (npm packages below).
-ensure_tools jq:jq promtool:prometheus node:nodejs npm:npm
+# The observability tests run the runbook's jq filter and promtool (check metrics, check and test rules);
+# the dashboard's browser tests drive Debian's Chromium through Playwright (no browser download);
+# the deployment tests render k8s/ with kubectl kustomize and validate it with Node (npm packages below).
+ensure_tools jq:jq promtool:prometheus chromium:chromium node:nodejs npm:npm
 command -v kubectl >/dev/null 2>&1 \
   || log "kubectl not found: the deployment tests will fail (they render k8s/overlays/* with kubectl kustomize)"
 # The offline manifest validator (scripts/k8s-validate: Kubernetes and Prometheus Operator schemas from npm),

@@ -1,6 +1,7 @@
 using Scheduler.Jobs;
 using Scheduler.Service.Auth;
 using Scheduler.Service.Api;
+using Scheduler.Service.Dashboard;
 using Scheduler.Service.Data;
 using Scheduler.Service.Events;
 using Scheduler.Service.Health;
@@ -38,6 +39,7 @@ public static class SchedulerApp
         app.MapEventsApi();
         app.MapSchedulesApi();
         app.MapAuditApi();
+        app.MapDashboard();
         return app;
     }
 }

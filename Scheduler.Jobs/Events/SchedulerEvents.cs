@@ -57,13 +57,16 @@ public sealed record SchedulerEvent(long Id, DateTime At, string Topic, string K
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>The SSE <c>data</c> line: the execution (id, type, status, progress) or the schedule's job type.</summary>
-    public string Data() => Topic == "execution"
+    /// <summary>
+    /// The SSE <c>data</c> line: for an execution, <paramref name="current"/> (the execution as the API shows it now)
+    /// or, if it is gone, what the event itself recorded; for a schedule, its job type.
+    /// </summary>
+    public string Data(Contracts.Api.JobExecution? current = null) => Topic == "execution"
         ? JsonSerializer.Serialize(new
         {
             kind = Kind,
             at = new DateTimeOffset(DateTime.SpecifyKind(At, DateTimeKind.Utc)),
-            execution = new
+            execution = current is not null ? (object)current : new
             {
                 id = ExecutionId,
                 jobType = JobType,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Scheduler.Jobs.Events;
+using Scheduler.Jobs.Execution;
 using Scheduler.Service.Auth;
 
 namespace Scheduler.Service.Events;
@@ -23,7 +24,7 @@ public static class EventsApi
         return app;
     }
 
-    public static async Task StreamAsync(HttpContext http, EventRelay relay, SchedulerEventStore store, CancellationToken cancellationToken)
+    public static async Task StreamAsync(HttpContext http, EventRelay relay, SchedulerEventStore store, ExecutionStore executions, CancellationToken cancellationToken)
     {
         var response = http.Response;
         response.Headers.ContentType = "text/event-stream";
@@ -37,7 +38,7 @@ public static class EventsApi
         {
             foreach (var missed in await store.AfterAsync(after, 5000, cancellationToken))
             {
-                await WriteAsync(response, missed, cancellationToken);
+                await WriteAsync(response, missed, executions, cancellationToken);
                 last = missed.Id;
             }
         }
@@ -55,7 +56,7 @@ public static class EventsApi
                     var next = await subscription.Events.ReadAsync(wait.Token);
                     if (last is null || next.Id > last)
                     {
-                        await WriteAsync(response, next, cancellationToken);
+                        await WriteAsync(response, next, executions, cancellationToken);
                         last = next.Id;
                     }
                 }
@@ -83,9 +84,14 @@ public static class EventsApi
         return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
     }
 
-    private static async Task WriteAsync(HttpResponse response, SchedulerEvent e, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes one event. An execution event carries the execution as <c>GET /api/jobs/{id}</c> answers it now (one
+    /// read per event and client: live views are few), so a client need not ask again.
+    /// </summary>
+    private static async Task WriteAsync(HttpResponse response, SchedulerEvent e, ExecutionStore executions, CancellationToken cancellationToken)
     {
-        await response.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"id: {e.Id}\nevent: {e.Topic}\ndata: {e.Data()}\n\n"), cancellationToken);
+        var execution = e.ExecutionId is { } id ? await executions.GetAsync(id, cancellationToken) : null;
+        await response.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"id: {e.Id}\nevent: {e.Topic}\ndata: {e.Data(execution)}\n\n"), cancellationToken);
         await response.Body.FlushAsync(cancellationToken);
     }
 }
