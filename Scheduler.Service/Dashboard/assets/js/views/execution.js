@@ -253,6 +253,8 @@ export function render(main, ctx, match) {
   }, LogPollMs);
   const tick = setInterval(() => {
     if (execution && !isFinal(execution.status)) {
+      // A run still in progress is read again now and then even while live: a missed event costs seconds, not the page.
+      refresh.now();
       renderFacts();
       renderProgress();
     }
