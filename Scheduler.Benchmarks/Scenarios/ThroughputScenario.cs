@@ -1,0 +1,251 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Dapper;
+using Scheduler.Benchmarks.Infrastructure;
+using Scheduler.Benchmarks.Peers;
+
+namespace Scheduler.Benchmarks.Scenarios;
+
+/// <summary>
+/// 1. N executions recorded as production records them, on 1 and on 2 nodes, beside bare Quartz and Hangfire.
+/// The service allows one pending-or-running run per job type, so the driver keeps <c>InFlight</c> types busy:
+/// each type is triggered through the API again as soon as its previous run has ended. Every run is the whole
+/// production path: the API writes the pending row and the audit row and schedules the Quartz trigger; the
+/// node claims the row, calls the stand-in, writes the outcome and the type's health.
+/// </summary>
+internal static class ThroughputScenario
+{
+    public static async Task RunAsync(BenchContext bench)
+    {
+        var section = bench.Report.Section("throughput", "1. Throughput: N no-op executions");
+        var n = bench.Options.Executions;
+        var k = BenchOptions.InFlight;
+        var results = new List<ThroughputResult>();
+        List<(string Query, double PerExecution)> top = [];
+        try
+        {
+            var one = await ServiceAsync(bench, nodes: 1, n, k);
+            results.Add(one);
+            top = [.. one.Database.ByQuery.Take(15).Select(q => (q.Query, (double)q.Calls / n))];
+            var two = await ServiceAsync(bench, nodes: 2, n, k);
+            results.Add(two);
+            bench.TwoNodeThroughput = two.PerSecond;
+
+            // The peers' databases start empty; bare Quartz gets the service's own Quartz schema (its migrations, applied by its migrate command).
+            await bench.Server.RecreateAsync(bench.Options.QuartzDatabase);
+            await ServiceNode.MigrateAsync(bench.Options.ServiceDirectory, bench.Server.ServiceConnectionString(bench.Options.QuartzDatabase));
+            await bench.Server.RecreateAsync(bench.Options.HangfireDatabase);
+            var (drain, scheduling) = await BareQuartz.DrainAsync(bench, n);
+            Report.Print($"bare Quartz scheduling: {scheduling:0}/s");
+            results.Add(drain);
+            Print(drain);
+            var quartzLoop = await BareQuartz.ClosedLoopAsync(bench, n, k);
+            results.Add(quartzLoop);
+            Print(quartzLoop);
+            bench.Report.Goal("throughput with recording ≥ 1.0 × bare Quartz (1 node vs bare Quartz closed loop)", "≥ 1.0×",
+                one.PerSecond / quartzLoop.PerSecond, 1.0, "x", higherIsBetter: true, "production defaults, 1 node",
+                $"{one.PerSecond:0}/s vs {quartzLoop.PerSecond:0}/s, both scheduling one trigger per run with {k} in flight");
+            bench.Report.Goal("throughput with recording ≥ 1.0 × bare Quartz (1 node vs bare Quartz drain)", "≥ 1.0×",
+                one.PerSecond / drain.PerSecond, 1.0, "x", higherIsBetter: true, "production defaults, 1 node",
+                $"{one.PerSecond:0}/s vs {drain.PerSecond:0}/s; the drain had its triggers scheduled beforehand");
+
+            try
+            {
+                var (hangfireDrain, hangfireLoop, enqueue) = await HangfirePeer.RunAsync(bench, n, k);
+                Report.Print($"Hangfire enqueue: {enqueue:0}/s");
+                results.Add(hangfireDrain);
+                Print(hangfireDrain);
+                results.Add(hangfireLoop);
+                Print(hangfireLoop);
+                section.Json["hangfireEnqueuePerSecond"] = Math.Round(enqueue, 1);
+            }
+            catch (Exception ex)
+            {
+                section.Failed(ex);
+            }
+        }
+        catch (Exception ex)
+        {
+            section.Failed(ex);
+        }
+
+        var quartzReference = results.FirstOrDefault(r => r.System.StartsWith("bare", StringComparison.Ordinal) && r.Mode.StartsWith("closed", StringComparison.Ordinal));
+        section.Text($"N = {n} executions per row. The service's rows: {k} job types kept busy through `POST /api/jobs/trigger` "
+            + "(one pending-or-running run per type is the service's rule), the next run of a type triggered as soon as the previous one ended, "
+            + "alternating between the nodes. Each run is recorded exactly as in production (pending row and audit row written by the API, "
+            + "Quartz trigger, claim, downstream call, outcome, type health). The driver learns that a run ended from one small query every 5 ms "
+            + "(its statements and commits are subtracted). Commits are `pg_stat_database.xact_commit`, statements `pg_stat_statements.calls` "
+            + "(including BEGIN/COMMIT) for that system's database, per execution. Duplicates: runs recorded or executed more than once; "
+            + "lost: runs accepted but never completed.");
+        section.Table(
+            ["system", "mode", "executions/s", "ratio to bare Quartz (closed loop)", "commits/execution", "statements/execution", "duplicates", "lost", "notes"],
+            results.Select(r => new[]
+            {
+                r.System, r.Mode, Report.Format(r.PerSecond, "/s"),
+                quartzReference is null ? "n/a" : Report.Format(r.PerSecond / quartzReference.PerSecond, "x"),
+                r.CommitsPerExecution.ToString("0.0", CultureInfo.InvariantCulture),
+                r.StatementsPerExecution.ToString("0.0", CultureInfo.InvariantCulture),
+                r.Duplicates.ToString(CultureInfo.InvariantCulture), r.Lost.ToString(CultureInfo.InvariantCulture), r.Notes,
+            }));
+        if (top.Count > 0)
+        {
+            section.Text("Where the service's statements go (1 node, calls per execution, top 15):");
+            section.Table(["calls/execution", "statement"], top.Select(t => new[]
+            {
+                t.PerExecution.ToString("0.00", CultureInfo.InvariantCulture),
+                "`" + Shorten(t.Query) + "`",
+            }));
+        }
+
+        section.Json["executions"] = n;
+        section.Json["inFlight"] = k;
+        section.Json["results"] = new JsonArray([.. results.Select(r => (JsonNode)new JsonObject
+        {
+            ["system"] = r.System,
+            ["mode"] = r.Mode,
+            ["executions"] = r.Executions,
+            ["seconds"] = Math.Round(r.Elapsed.TotalSeconds, 2),
+            ["executionsPerSecond"] = Math.Round(r.PerSecond, 1),
+            ["commitsPerExecution"] = Math.Round(r.CommitsPerExecution, 2),
+            ["statementsPerExecution"] = Math.Round(r.StatementsPerExecution, 2),
+            ["duplicates"] = r.Duplicates,
+            ["lost"] = r.Lost,
+        })]);
+        section.Json["serviceTopStatements"] = new JsonArray([.. top.Select(t => (JsonNode)new JsonObject
+        {
+            ["callsPerExecution"] = Math.Round(t.PerExecution, 3),
+            ["query"] = t.Query,
+        })]);
+    }
+
+    private static async Task<ThroughputResult> ServiceAsync(BenchContext bench, int nodes, int count, int inFlight)
+    {
+        var connectionString = await bench.FreshServiceDatabaseAsync();
+        var types = NodeSettings.Names("tp", inFlight).ToList();
+        var settings = NodeSettings.Base(bench, connectionString).WithTypes(types);
+        var started = new List<ServiceNode>();
+        try
+        {
+            for (var i = 0; i < nodes; i++)
+            {
+                started.Add(await ServiceNode.StartAsync(bench, $"tp{nodes}-node-{i}", settings));
+            }
+
+            await using var active = await ActiveTypes.StartAsync(bench.Server, bench.Options.ServiceDatabase);
+            // Warm-up: one run of each type (JIT, pools, the caller's id cache), then a pause so PostgreSQL has
+            // flushed every connection's statistics (a backend flushes at most once a second, an idle one after 10 s).
+            await DriveAsync(started, types, active, inFlight, new ConcurrentBag<Guid>());
+            bench.StandIns.State.Reset();
+            await Task.Delay(TimeSpan.FromSeconds(11));
+
+            var before = await bench.Server.CountersAsync(bench.Options.ServiceDatabase);
+            var pollsBefore = active.Polls;
+            var ids = new ConcurrentBag<Guid>();
+            using var sampling = new CancellationTokenSource();
+            var rss = SampleRssAsync(started, bench, sampling.Token);
+            var clock = Stopwatch.StartNew();
+            await DriveAsync(started, types, active, count, ids);
+            var elapsed = clock.Elapsed;
+            var own = active.Polls - pollsBefore;
+            await sampling.CancelAsync();
+            await rss;
+            await active.DisposeAsync();
+            foreach (var node in started)
+            {
+                await node.StopAsync();
+            }
+
+            var delta = (await bench.Server.CountersAsync(bench.Options.ServiceDatabase)).Since(before, own);
+            var (duplicates, lost) = await CheckAsync(bench, ids.ToArray(), count, inFlight);
+            var result = new ThroughputResult("scheduler service", $"{nodes} node{(nodes > 1 ? "s" : "")}, {inFlight} types in flight", count, elapsed, delta, duplicates, lost,
+                "through the API, recorded in scheduled_jobs");
+            Print(result);
+            return result;
+        }
+        finally
+        {
+            foreach (var node in started)
+            {
+                await node.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="count"/> executions, keeping each of <paramref name="types"/> busy, alternating between the nodes.</summary>
+    private static async Task DriveAsync(List<ServiceNode> nodes, IReadOnlyList<string> types, ActiveTypes active, int count, ConcurrentBag<Guid> ids)
+    {
+        var next = -1;
+        await Task.WhenAll(types.Select(async type =>
+        {
+            for (var run = Interlocked.Increment(ref next); run < count; run = Interlocked.Increment(ref next))
+            {
+                var triggered = await Api.RunAsync(nodes[run % nodes.Count], type, active, TimeSpan.FromMinutes(2));
+                ids.Add(triggered.Id!.Value);
+            }
+        }));
+    }
+
+    private static async Task SampleRssAsync(List<ServiceNode> nodes, BenchContext bench, CancellationToken cancellationToken)
+    {
+        var max = new double[nodes.Count];
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                for (var i = 0; i < nodes.Count; i++)
+                {
+                    var rss = nodes[i].ResidentMiB();
+                    if (rss > max[i])
+                    {
+                        max[i] = rss;
+                    }
+                }
+
+                await Task.Delay(500, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Sampling ends with the run.
+        }
+
+        foreach (var rss in max.Where(m => m > 0))
+        {
+            bench.LoadedRss.Add(rss);
+        }
+    }
+
+    /// <summary>
+    /// Every accepted run has exactly one row, completed; the benchmark's types have no other rows; and the stand-in
+    /// saw one call per run (by the Idempotency-Key the job derives from the execution id).
+    /// </summary>
+    private static async Task<(int Duplicates, int Lost)> CheckAsync(BenchContext bench, Guid[] ids, int count, int warmUpRuns)
+    {
+        await using var connection = await bench.Server.OpenAsync(bench.Options.ServiceDatabase);
+        var completed = await connection.ExecuteScalarAsync<long>(
+            $"{PgServer.Tag} SELECT count(*) FROM scheduled_jobs WHERE id = ANY(@ids) AND status = 'completed'", new { ids });
+        var rows = await connection.ExecuteScalarAsync<long>($"{PgServer.Tag} SELECT count(*) FROM scheduled_jobs WHERE job_type LIKE 'tp\\_%'");
+        var calls = bench.StandIns.State.Requests
+            .Where(r => r.Path.StartsWith("/v1/admin/bench/tp_", StringComparison.Ordinal))
+            .GroupBy(r => r.Headers.GetValueOrDefault("Idempotency-Key"))
+            .ToList();
+        var doubledCalls = calls.Count(g => g.Count() > 1);
+        var extraRows = rows - warmUpRuns - ids.Length;
+        var lost = count - (int)completed + Math.Max(0, count - ids.Length);
+        var missingCalls = count - calls.Count;
+        Report.Print($"check: {completed}/{count} completed, {rows - warmUpRuns} rows, {calls.Count} distinct downstream calls, {doubledCalls} repeated, {missingCalls} missing");
+        return ((int)Math.Max(0, extraRows) + doubledCalls, Math.Max(lost, Math.Max(0, missingCalls)));
+    }
+
+    private static void Print(ThroughputResult r) => Report.Print(
+        $"{r.System} [{r.Mode}]: {r.PerSecond:0.0} executions/s ({r.Executions} in {r.Elapsed.TotalSeconds:0.00} s), "
+        + $"{r.CommitsPerExecution:0.0} commits and {r.StatementsPerExecution:0.0} statements per execution, {r.Duplicates} duplicates, {r.Lost} lost");
+
+    internal static string Shorten(string query)
+    {
+        var flat = string.Join(' ', query.Split((char[])['\n', '\r', '\t', ' '], StringSplitOptions.RemoveEmptyEntries)).Replace("|", "\\|", StringComparison.Ordinal);
+        return flat.Length <= 140 ? flat : flat[..137] + "...";
+    }
+}
