@@ -11,6 +11,9 @@ public static class ExecutionData
     /// <summary>The first attempt of the run being executed (itself on a first attempt).</summary>
     public const string RootIdKey = "rootId";
 
+    /// <summary>On a trigger that tries a lost run's recovery again (its type was busy the first time): the lost execution's id.</summary>
+    public const string RecoverKey = "recover";
+
     /// <summary>The run's parameters as JSON, as the trigger request gave them (validated against the catalog).</summary>
     public const string ParametersKey = "parameters";
 

@@ -208,9 +208,13 @@ public sealed partial class ExecutionRecordingMiddleware(
         var now = time.GetUtcNow();
         var fire = context.FireInstanceId;
 
-        if (context.Recovering)
+        var retriedRecovery = context.MergedJobDataMap.TryGetString(ExecutionData.RecoverKey, out var recoverOf) && Guid.TryParse(recoverOf, out var retried)
+            ? retried
+            : (Guid?)null;
+        if (context.Recovering || retriedRecovery is not null)
         {
-            var orphan = context.GetExecutionId()
+            var orphan = retriedRecovery
+                ?? context.GetExecutionId()
                 ?? (context.ScheduledFireTimeUtc is { } firedFor ? await store.FindOccurrenceAsync(jobType, firedFor, cancellationToken) : null);
             if (orphan is not { } orphanId)
             {
@@ -219,17 +223,20 @@ public sealed partial class ExecutionRecordingMiddleware(
             }
 
             var staleBefore = now - recovery.Value.HeartbeatInterval * 2;
-            var recovered = await store.StartRecoveryAsync(orphanId, runner.Id, fire, staleBefore, now, cancellationToken);
-            if (recovered is null)
+            switch (await store.StartRecoveryAsync(orphanId, runner.Id, fire, staleBefore, now, cancellationToken))
             {
-                LogNotRecovered(jobType, orphanId);
+                case RecoveryOutcome.Started started:
+                    LogRecovered(jobType, orphanId, started.Run.Id);
+                    return started.Run;
+                case RecoveryOutcome.Wait wait when definition is not null:
+                    // Try again shortly rather than lose the run (or run it twice).
+                    await submitter.SubmitRecoveryAsync(definition, orphanId, now + ExecutionSubmitter.RecoveryRetryDelay, CancellationToken.None);
+                    LogRecoveryWaits(jobType, orphanId, wait.Why);
+                    return null;
+                default:
+                    LogNotRecovered(jobType, orphanId);
+                    return null;
             }
-            else
-            {
-                LogRecovered(jobType, orphanId, recovered.Id);
-            }
-
-            return recovered;
         }
 
         if (context.GetExecutionId() is { } pendingId)
@@ -433,6 +440,9 @@ public sealed partial class ExecutionRecordingMiddleware(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Execution {OrphanId} of {JobType} is not re-run: it finished, its node still heartbeats, or it was recovered already")]
     private partial void LogNotRecovered(string jobType, Guid orphanId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Execution {OrphanId} of {JobType} lost its node; its re-run waits ({Why}) and tries again shortly")]
+    private partial void LogRecoveryWaits(string jobType, Guid orphanId, string why);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {OrphanId} of {JobType} lost its node; re-running it as {ExecutionId}")]
     private partial void LogRecovered(string jobType, Guid orphanId, Guid executionId);

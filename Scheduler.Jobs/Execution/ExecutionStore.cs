@@ -193,19 +193,29 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
     /// nothing to recover: the run finished, its node is still heartbeating, another node recovered it,
     /// or another run of the type is active.
     /// </summary>
-    public async Task<ClaimedRun?> StartRecoveryAsync(
+    public async Task<RecoveryOutcome> StartRecoveryAsync(
         Guid orphanId, string runnerId, string fireInstanceId, DateTimeOffset staleBefore, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(LoseRunnerSql, new { id = orphanId, now, staleBefore }, cancellationToken: cancellationToken));
         try
         {
-            return await connection.QuerySingleOrDefaultAsync<ClaimedRun>(new CommandDefinition(
-                StartRecoverySql, new { orphanId, runnerId, fireInstanceId, now }, cancellationToken: cancellationToken));
+            if (await connection.QuerySingleOrDefaultAsync<ClaimedRun>(new CommandDefinition(
+                StartRecoverySql, new { orphanId, runnerId, fireInstanceId, now }, cancellationToken: cancellationToken)) is { } started)
+            {
+                return new RecoveryOutcome.Started(started);
+            }
+
+            // Quartz saw the node's check-ins stop, but the run's own heartbeat is still fresh (a node slow to check in,
+            // or one that died a moment ago): ask again once the heartbeat has had time to go stale, never run it twice.
+            var status = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+                "SELECT status FROM scheduled_jobs WHERE id = @orphanId", new { orphanId }, cancellationToken: cancellationToken));
+            return status == ExecutionStatus.Running ? new RecoveryOutcome.Wait("its heartbeat is still fresh") : new RecoveryOutcome.NotNeeded();
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == ActiveIndex)
         {
-            return null;
+            // Another run of the type is pending or running: the recovery waits its turn, it is not dropped.
+            return new RecoveryOutcome.Wait("another run of the type is active");
         }
     }
 
@@ -613,6 +623,19 @@ public abstract record OccurrenceOutcome
 public sealed record ClaimedRun(Guid Id, Guid? RootId, string Trigger, string? Parameters)
 {
     public Guid Root => RootId ?? Id;
+}
+
+/// <summary>What became of a lost run's recovery.</summary>
+public abstract record RecoveryOutcome
+{
+    /// <summary>The recovery run is recorded and this node runs it.</summary>
+    public sealed record Started(ClaimedRun Run) : RecoveryOutcome;
+
+    /// <summary>Nothing to recover: the run finished, its node still heartbeats, or it was recovered already.</summary>
+    public sealed record NotNeeded : RecoveryOutcome;
+
+    /// <summary>Not yet (<paramref name="Why"/>): another run of the type is active, or the lost run's heartbeat is still fresh; try again shortly.</summary>
+    public sealed record Wait(string Why) : RecoveryOutcome;
 }
 
 /// <summary>The state of an execution after a cancel request.</summary>

@@ -34,6 +34,27 @@ public sealed class ExecutionSubmitter(ISchedulerFactory schedulers)
         await scheduler.ScheduleTrigger(trigger, TriggerConflict.Keep, cancellationToken);
     }
 
+    /// <summary>How long a recovery waits before trying again when its type is busy.</summary>
+    public static readonly TimeSpan RecoveryRetryDelay = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Tries the recovery of lost execution <paramref name="orphanId"/> again at <paramref name="at"/>: a one-shot trigger,
+    /// one per lost run (a second hand-over while one waits is a no-op), that the recording middleware treats as
+    /// Quartz's own recovery firing.
+    /// </summary>
+    public async Task SubmitRecoveryAsync(JobDefinition definition, Guid orphanId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var trigger = TriggerBuilder.Create()
+            .WithIdentity(new TriggerKey($"recover-{orphanId}", TriggerGroup))
+            .ForJob(definition.JobKey)
+            .UsingJobData(ExecutionData.RecoverKey, orphanId.ToString())
+            .StartAt(at)
+            .WithDescription($"recovery of lost execution {orphanId} of {definition.Name}")
+            .Build();
+        await scheduler.ScheduleTrigger(trigger, TriggerConflict.Keep, cancellationToken);
+    }
+
     /// <summary>Whether the execution's trigger is in the store (scheduled, or firing now).</summary>
     public async Task<bool> IsSubmittedAsync(Guid executionId, CancellationToken cancellationToken)
     {
