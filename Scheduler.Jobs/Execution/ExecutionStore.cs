@@ -219,6 +219,23 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         }
     }
 
+    private const string WaitingRecoverySql = """
+        SELECT o.id FROM scheduled_jobs o
+         WHERE o.job_type = @jobType AND o.status IN ('failed', 'cancelled')
+           AND (o.result->'details'->>'failure') IN ('runner_lost', 'shutdown')
+           AND o.completed_at > @since
+           AND NOT EXISTS (SELECT 1 FROM scheduled_jobs r WHERE r.retry_of = o.id AND r.trigger = 'recovery')
+         ORDER BY o.completed_at
+         LIMIT 1
+        """;
+
+    /// <summary>A run of <paramref name="jobType"/> lost since <paramref name="since"/> whose re-run has not started yet, if any.</summary>
+    public async Task<Guid?> WaitingRecoveryAsync(string jobType, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(WaitingRecoverySql, new { jobType, since }, cancellationToken: cancellationToken));
+    }
+
     private const string InsertRunningSql = """
         INSERT INTO scheduled_jobs (job_type, status, trigger, started_at, started_by, runner_id, fire_instance_id, heartbeat_at, created_at, updated_at)
         VALUES (@jobType, 'running', 'manual', @now, 'scheduler', @runnerId, @fireInstanceId, @now, @now, @now)

@@ -21,6 +21,9 @@ public static partial class JobsApi
     private const int MaxIdempotencyKeyLength = 200;
     private const string IdempotencyKeyHeader = "Idempotency-Key";
     private const int MaxParameterDepth = 5;
+
+    /// <summary>How long a lost run's waiting re-run holds manual triggers of its type back, at most.</summary>
+    private static readonly TimeSpan WaitingRecoveryWindow = TimeSpan.FromMinutes(5);
     private const int MaxParameterBytes = 8 * 1024;
 
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
@@ -127,6 +130,18 @@ public static partial class JobsApi
                 title: "The job type is disabled",
                 detail: $"{definition.Name} is disabled in configuration (Jobs:{definition.Name}:Enabled) and accepts no runs.",
                 statusCode: StatusCodes.Status409Conflict);
+        }
+
+        // A lost run waiting for its re-run goes first: its recovery is retried every two seconds, and a stream of
+        // manual triggers would otherwise keep the type's one slot from it for ever.
+        if (definition.Recoverable && await store.WaitingRecoveryAsync(definition.Name, time.GetUtcNow() - WaitingRecoveryWindow, cancellationToken) is { } lost)
+        {
+            await AuditAsync(audit, http, AuditActions.JobTrigger, actor, null, definition.Name, AuditOutcomes.Conflict, new { waitingRecoveryOf = lost }, loggers);
+            return TypedResults.Problem(
+                title: "A lost run of this type is about to run again",
+                detail: $"Execution {lost} of {definition.Name} lost its node; its re-run starts within seconds and goes first. Try again shortly.",
+                statusCode: StatusCodes.Status409Conflict,
+                extensions: new Dictionary<string, object?> { ["executionId"] = lost });
         }
 
         var storedParameters = request.Parameters is { ValueKind: JsonValueKind.Object } p ? p : (JsonElement?)null;
