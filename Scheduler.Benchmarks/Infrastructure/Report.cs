@@ -17,6 +17,20 @@ internal sealed class Report(BenchOptions options, Machine machine)
     private readonly List<(string Scenario, long Deadlocks)> _deadlocks = [];
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
 
+    /// <summary>Runs one scenario into its own section; a scenario that throws is reported failed, and the run goes on.</summary>
+    public async Task RunSectionAsync(string key, string title, Func<ReportSection, Task> measure)
+    {
+        var section = Section(key, title);
+        try
+        {
+            await measure(section);
+        }
+        catch (Exception ex)
+        {
+            section.Failed(ex);
+        }
+    }
+
     public ReportSection Section(string key, string title)
     {
         var section = new ReportSection(key, title);

@@ -12,18 +12,8 @@ namespace Scheduler.Benchmarks.Scenarios;
 /// </summary>
 internal static class CronPunctualityScenario
 {
-    public static async Task RunAsync(BenchContext bench)
-    {
-        var section = bench.Report.Section("cron", "3. Cron punctuality: 2 nodes, 10 every-second + 100 every-minute crons");
-        try
-        {
-            await MeasureAsync(bench, section);
-        }
-        catch (Exception ex)
-        {
-            section.Failed(ex);
-        }
-    }
+    public static Task RunAsync(BenchContext bench) =>
+        bench.Report.RunSectionAsync("cron", "3. Cron punctuality: 2 nodes, 10 every-second + 100 every-minute crons", section => MeasureAsync(bench, section));
 
     private static async Task MeasureAsync(BenchContext bench, ReportSection section)
     {

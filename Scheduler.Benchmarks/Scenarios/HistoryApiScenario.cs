@@ -49,18 +49,8 @@ internal static class HistoryApiScenario
         end
         """;
 
-    public static async Task RunAsync(BenchContext bench)
-    {
-        var section = bench.Report.Section("history", "4. History API over seeded rows");
-        try
-        {
-            await MeasureAsync(bench, section);
-        }
-        catch (Exception ex)
-        {
-            section.Failed(ex);
-        }
-    }
+    public static Task RunAsync(BenchContext bench) =>
+        bench.Report.RunSectionAsync("history", "4. History API over seeded rows", section => MeasureAsync(bench, section));
 
     private static async Task MeasureAsync(BenchContext bench, ReportSection section)
     {

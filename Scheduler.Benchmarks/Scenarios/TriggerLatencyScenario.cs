@@ -16,18 +16,8 @@ internal static class TriggerLatencyScenario
 {
     private const string Sampled = "lat_0";
 
-    public static async Task RunAsync(BenchContext bench)
-    {
-        var section = bench.Report.Section("latency", "2. Trigger latency: POST /api/jobs/trigger → job start");
-        try
-        {
-            await MeasureAsync(bench, section);
-        }
-        catch (Exception ex)
-        {
-            section.Failed(ex);
-        }
-    }
+    public static Task RunAsync(BenchContext bench) =>
+        bench.Report.RunSectionAsync("latency", "2. Trigger latency: POST /api/jobs/trigger → job start", section => MeasureAsync(bench, section));
 
     private static async Task MeasureAsync(BenchContext bench, ReportSection section)
     {
