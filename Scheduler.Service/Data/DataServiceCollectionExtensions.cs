@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Scheduler.Jobs.Configuration;
+using Scheduler.Jobs.Data;
 
 namespace Scheduler.Service.Data;
 
@@ -23,6 +24,9 @@ public static class DataServiceCollectionExtensions
 
         builder.Services.AddSingleton(_ => CreateDataSource(connectionString));
         builder.Services.AddSingleton<DbDataSource>(sp => sp.GetRequiredService<NpgsqlDataSource>());
+        builder.Services.AddKeyedSingleton(SchedulerDataSources.Background, (_, _) => CreateDataSource(connectionString, SchedulerDataSources.Background, DefaultBackgroundPoolSize));
+        builder.Services.AddKeyedSingleton<DbDataSource>(SchedulerDataSources.Background,
+            (sp, key) => sp.GetRequiredKeyedService<NpgsqlDataSource>(key));
         builder.Services.AddSingleton<DatabaseMigrator>();
 
         var options = builder.Services.AddValidatedOptions<DatabaseOptions>(builder.Configuration, DatabaseOptions.Section);
@@ -37,7 +41,10 @@ public static class DataServiceCollectionExtensions
     /// <summary>Connections per node unless the connection string says otherwise.</summary>
     public const int DefaultMaxPoolSize = 30;
 
-    internal static NpgsqlDataSource CreateDataSource(string connectionString)
+    /// <summary>Connections per node for Quartz, run leases, outcomes, heartbeats and supervision.</summary>
+    public const int DefaultBackgroundPoolSize = 10;
+
+    internal static NpgsqlDataSource CreateDataSource(string connectionString, string name = "scheduler", int maxPoolSize = DefaultMaxPoolSize)
     {
         var csb = new NpgsqlConnectionStringBuilder(connectionString)
         {
@@ -55,11 +62,11 @@ public static class DataServiceCollectionExtensions
         {
             // Npgsql's default of 100 is PostgreSQL's default max_connections: two replicas under a burst
             // of requests would be refused connections. A bounded pool makes a burst wait instead.
-            csb.MaxPoolSize = DefaultMaxPoolSize;
+            csb.MaxPoolSize = maxPoolSize;
         }
 
         // Named, so the pool's metrics are labelled "scheduler" rather than with the connection string.
-        return new NpgsqlDataSourceBuilder(csb.ConnectionString) { Name = "scheduler" }.Build();
+        return new NpgsqlDataSourceBuilder(csb.ConnectionString) { Name = name }.Build();
     }
 
     private sealed class MigrateOnStartup(DatabaseMigrator migrator) : IHostedService

@@ -1,6 +1,7 @@
 using Quartz;
 using Scheduler.Jobs;
 using Scheduler.Jobs.Configuration;
+using Scheduler.Jobs.Data;
 using Scheduler.Jobs.Execution;
 
 namespace Scheduler.Service.Scheduling;
@@ -26,8 +27,8 @@ public static class SchedulingServiceCollectionExtensions
             quartz.UseDefaultThreadPool(options.MaxConcurrency);
             quartz.UsePersistentStore(store =>
             {
-                // Connections come from the NpgsqlDataSource registered by AddSchedulerStore.
-                store.UsePostgres(dataSource => dataSource.UseRegisteredDataSource = true);
+                // Connections come from the background pool registered by AddSchedulerStore, apart from API traffic.
+                store.UsePostgres(dataSource => dataSource.DataSourceServiceKey = SchedulerDataSources.Background);
                 store.UseClustering(cluster =>
                 {
                     cluster.CheckinInterval = options.CheckinInterval;
