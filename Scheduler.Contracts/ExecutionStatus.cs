@@ -56,8 +56,14 @@ public static class FailureKind
     /// <summary>An operator cancelled it.</summary>
     public const string Cancelled = "cancelled";
 
-    /// <summary>The node running it stopped (killed or lost) before it finished.</summary>
+    /// <summary>The node running it stopped renewing its lease (killed, stalled or cut off from the database for a whole lease) before it finished.</summary>
     public const string RunnerLost = "runner_lost";
+
+    /// <summary>A lost run's re-run, given up because its type stayed busy past the recovery wait limit.</summary>
+    public const string RecoveryAbandoned = "recovery_abandoned";
+
+    /// <summary>A pending run whose Quartz trigger sat in error, paused or blocked past the limit, so it never started.</summary>
+    public const string Stuck = "stuck";
 
     /// <summary>The node running it shut down before it finished.</summary>
     public const string Shutdown = "shutdown";

@@ -68,6 +68,9 @@ public static class JobsServiceCollectionExtensions
 
         services.AddSingleton(catalog!);
         services.AddSingleton<ExecutionStore>();
+        services.AddSingleton<RunStore>();
+        services.AddSingleton<RunLifecycle>();
+        services.AddSingleton<DatabaseContact>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<ScheduleStore>();
         services.AddSingleton<SchedulerEventStore>();

@@ -36,6 +36,7 @@ public static class DownstreamClients
             http.Timeout = Timeout.InfiniteTimeSpan;
         });
 
+        builder.AddHttpMessageHandler(() => new RunLeaseHandler());
         builder.AddHttpMessageHandler(() => new DownstreamErrorHandler(service));
         builder.AddStandardResilienceHandler(options => Tune(options, endpoint));
         builder.RedactLoggedHeaders(["Authorization"]);

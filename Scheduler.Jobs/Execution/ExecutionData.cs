@@ -11,6 +11,9 @@ public static class ExecutionData
     /// <summary>The first attempt of the run being executed (itself on a first attempt).</summary>
     public const string RootIdKey = "rootId";
 
+    /// <summary>The fencing token of this node's lease on the run (<c>scheduled_jobs.lease_token</c>); the run's writes name it.</summary>
+    public const string LeaseTokenKey = "leaseToken";
+
     /// <summary>On a trigger that tries a lost run's recovery again (its type was busy the first time): the lost execution's id.</summary>
     public const string RecoverKey = "recover";
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Scheduler.Jobs.Data;
 using Dapper;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -100,26 +102,29 @@ public sealed class ExecutionLogBuffer(TimeProvider time)
 /// <summary>One logged line of a run; <paramref name="Seq"/> orders them.</summary>
 public sealed record ExecutionLogLine(int Seq, DateTimeOffset At, string Level, string Message);
 
-/// <summary>Reads and writes <c>execution_logs</c>.</summary>
-public sealed class ExecutionLogStore(NpgsqlDataSource dataSource)
+/// <summary>Reads (API pool) and writes (background pool, fenced by the run's lease) <c>execution_logs</c>.</summary>
+public sealed class ExecutionLogStore(NpgsqlDataSource dataSource, [FromKeyedServices(SchedulerDataSources.Background)] NpgsqlDataSource background)
 {
     private const string AppendSql = """
         INSERT INTO execution_logs (execution_id, seq, at, level, message)
         SELECT @id, s, a, l, m FROM unnest(@seqs, @ats, @levels, @messages) AS t(s, a, l, m)
+         WHERE EXISTS (SELECT 1 FROM scheduled_jobs WHERE id = @id AND lease_token = @token)
         ON CONFLICT DO NOTHING
         """;
 
-    public async Task AppendAsync(Guid id, IReadOnlyList<ExecutionLogLine> lines, CancellationToken cancellationToken)
+    /// <summary>Adds lines to a run's log while <paramref name="token"/> still holds the run: a node that lost it adds nothing.</summary>
+    public async Task AppendAsync(Guid id, long token, IReadOnlyList<ExecutionLogLine> lines, CancellationToken cancellationToken)
     {
         if (lines.Count == 0)
         {
             return;
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await background.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(AppendSql, new
         {
             id,
+            token,
             seqs = lines.Select(l => l.Seq).ToArray(),
             ats = lines.Select(l => l.At.UtcDateTime).ToArray(),
             levels = lines.Select(l => l.Level).ToArray(),

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Scheduler.Jobs.Data;
 using Dapper;
 using Npgsql;
 using Quartz;
@@ -10,11 +12,12 @@ namespace Scheduler.Jobs.Execution;
 /// (throttled by Quartz to one write a second, the last report always written); this listener copies each write
 /// to the execution's row, where the API shows it and the row's trigger turns it into a live event.
 /// </summary>
-public sealed class ExecutionProgress(NpgsqlDataSource dataSource, TimeProvider time) : IJobListener
+public sealed class ExecutionProgress([FromKeyedServices(SchedulerDataSources.Background)] NpgsqlDataSource dataSource, TimeProvider time) : IJobListener
 {
+    /// <summary>Fenced by the run's lease token: a node that lost the run moves nothing.</summary>
     private const string UpdateSql = """
         UPDATE scheduled_jobs SET progress = jsonb_build_object('percent', @percent, 'message', @message, 'at', @now)
-         WHERE id = @id AND status = 'running'
+         WHERE id = @id AND status = 'running' AND lease_token = @token
         """;
 
     public string Name => nameof(ExecutionProgress);
@@ -23,14 +26,16 @@ public sealed class ExecutionProgress(NpgsqlDataSource dataSource, TimeProvider 
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(progress);
-        if (context.GetExecutionId() is not { } id)
+        if (context.GetExecutionId() is not { } id
+            || !context.MergedJobDataMap.TryGetString(ExecutionData.LeaseTokenKey, out var text)
+            || !long.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var token))
         {
             return;
         }
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(UpdateSql,
-            new { id, percent = progress.Percent, message = progress.Message, now = time.GetUtcNow() }, cancellationToken: cancellationToken));
+            new { id, token, percent = progress.Percent, message = progress.Message, now = time.GetUtcNow() }, cancellationToken: cancellationToken));
     }
 
     public ValueTask JobToBeExecuted(IJobExecutionContext context, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;

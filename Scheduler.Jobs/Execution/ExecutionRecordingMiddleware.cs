@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Quartz;
 using Scheduler.Contracts;
 using Scheduler.Contracts.Api;
@@ -31,9 +30,9 @@ namespace Scheduler.Jobs.Execution;
 /// </summary>
 public sealed partial class ExecutionRecordingMiddleware(
     ExecutionStore store,
+    RunLifecycle lifecycle,
     JobCatalog catalog,
     RunningExecutions running,
-    ExecutionSubmitter submitter,
     JobTypeHealthStore health,
     AuditLog audit,
     SchedulerTelemetry telemetry,
@@ -41,19 +40,20 @@ public sealed partial class ExecutionRecordingMiddleware(
     SchedulerEventStore events,
     RunnerIdentity runner,
     TimeProvider time,
-    IOptions<RecoveryOptions> recovery,
     ILogger<ExecutionRecordingMiddleware> logger) : IJobExecutionMiddleware
 {
     public async ValueTask Invoke(IJobExecutionContext context, JobExecutionDelegate next, CancellationToken cancellationToken)
     {
         var jobType = context.JobDetail.Key.Name;
         catalog.TryGet(jobType, out var definition);
-        var claimed = await ClaimAsync(context, jobType, definition, cancellationToken);
-        if (claimed is null)
+        if (await lifecycle.ClaimAsync(context, definition, cancellationToken) is not var (claimed, lease))
         {
             return;
         }
 
+        // The job's downstream calls see the lease (and stop once it lapses); its progress writes name the token.
+        using var ambient = lease.Enter();
+        context.MergedJobDataMap[ExecutionData.LeaseTokenKey] = lease.Token.ToString(System.Globalization.CultureInfo.InvariantCulture);
         context.MergedJobDataMap[ExecutionData.ExecutionIdKey] = claimed.Id.ToString();
         context.MergedJobDataMap[ExecutionData.RootIdKey] = claimed.Root.ToString();
         if (claimed.Parameters is { } parameters)
@@ -65,28 +65,29 @@ public sealed partial class ExecutionRecordingMiddleware(
         var logs = new ExecutionLogBuffer(time);
         using var capture = ExecutionLogCapture.Capture(logs);
         using var stopFlushing = new CancellationTokenSource();
-        var flushing = FlushLogsPeriodicallyAsync(claimed.Id, logs, stopFlushing.Token);
+        var flushing = FlushLogsPeriodicallyAsync(lease, logs, stopFlushing.Token);
         try
         {
-            await RunClaimedAsync(context, next, jobType, definition, claimed, cancellationToken);
+            await RunClaimedAsync(context, next, jobType, definition, claimed, lease, cancellationToken);
         }
         finally
         {
             await stopFlushing.CancelAsync();
             await flushing;
-            await FlushLogsAsync(claimed.Id, logs);
+            await FlushLogsAsync(lease, logs);
+            lifecycle.Release(lease);
         }
     }
 
     /// <summary>Writes the run's new log lines every second while it runs, so the logs can be followed from any node.</summary>
-    private async Task FlushLogsPeriodicallyAsync(Guid id, ExecutionLogBuffer logs, CancellationToken stop)
+    private async Task FlushLogsPeriodicallyAsync(RunLease lease, ExecutionLogBuffer logs, CancellationToken stop)
     {
         try
         {
             while (!stop.IsCancellationRequested)
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), time, stop);
-                await FlushLogsAsync(id, logs);
+                await FlushLogsAsync(lease, logs);
             }
         }
         catch (OperationCanceledException)
@@ -95,24 +96,30 @@ public sealed partial class ExecutionRecordingMiddleware(
         }
     }
 
-    private async Task FlushLogsAsync(Guid id, ExecutionLogBuffer logs)
+    /// <summary>Writes the run's new log lines, fenced by its lease: a node that lost the run adds nothing to its log.</summary>
+    private async Task FlushLogsAsync(RunLease lease, ExecutionLogBuffer logs)
     {
+        if (lease.Lost)
+        {
+            return;
+        }
+
         try
         {
-            await logStore.AppendAsync(id, logs.Take(), CancellationToken.None);
+            await logStore.AppendAsync(lease.ExecutionId, lease.Token, logs.Take(), CancellationToken.None);
         }
         catch (Exception ex)
         {
-            LogLogsFailed(ex, id);
+            LogLogsFailed(ex, lease.ExecutionId);
         }
     }
 
-    private async Task RunClaimedAsync(IJobExecutionContext context, JobExecutionDelegate next, string jobType, JobDefinition? definition, ClaimedRun claimed, CancellationToken cancellationToken)
+    private async Task RunClaimedAsync(
+        IJobExecutionContext context, JobExecutionDelegate next, string jobType, JobDefinition? definition, ClaimedRun claimed, RunLease lease, CancellationToken cancellationToken)
     {
         var id = claimed.Id;
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["ExecutionId"] = id, ["JobType"] = jobType });
         using var activity = StartActivity(context, jobType, id, claimed.Trigger);
-        running.Add(id, jobType);
         var started = time.GetTimestamp();
         if (claimed.Trigger == ExecutionTrigger.Cron && context.ScheduledFireTimeUtc is { } scheduled)
         {
@@ -128,10 +135,16 @@ public sealed partial class ExecutionRecordingMiddleware(
         {
             await next(context, cancellationToken);
         }
+        catch (OperationCanceledException) when (lease.Lost)
+        {
+            // Another node took the run over: this node stopped it and writes nothing over the new owner.
+            Ended(outcome, "taken over", FailureKind.RunnerLost, activity, "its lease was taken over by another node");
+            throw;
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && deadline is { IsCancellationRequested: true })
         {
             var error = $"timed out after {JobResults.FormatDuration(budget!.Value)}";
-            await FailedAsync(context, definition, id, claimed.Root, error, FailureKind.Timeout, started);
+            await FailedAsync(context, definition, lease, claimed.Root, error, FailureKind.Timeout, started);
             Ended(outcome, ExecutionStatus.Failed, FailureKind.Timeout, activity, error);
             throw new JobExecutionException($"{jobType} {error}");
         }
@@ -139,7 +152,7 @@ public sealed partial class ExecutionRecordingMiddleware(
         {
             // Rethrown: Quartz hands a recoverable job's firing back for recovery on another node.
             const string error = "cancelled: its node shut down before the run finished";
-            await FinishAsync(id, ExecutionStatus.Cancelled, error, Ended(context, error, FailureKind.Shutdown, started));
+            await lifecycle.FinishAsync(lease, ExecutionStatus.Cancelled, error, Ended(context, error, FailureKind.Shutdown, started), succeeded: false);
             Ended(outcome, ExecutionStatus.Cancelled, FailureKind.Shutdown, activity, error);
             throw;
         }
@@ -147,19 +160,15 @@ public sealed partial class ExecutionRecordingMiddleware(
         {
             var by = await CancelledByAsync(id);
             var error = by is null ? "cancelled while running" : $"cancelled by {by} while running";
-            await FinishAsync(id, ExecutionStatus.Cancelled, error, Ended(context, error, FailureKind.Cancelled, started));
+            await lifecycle.FinishAsync(lease, ExecutionStatus.Cancelled, error, Ended(context, error, FailureKind.Cancelled, started), succeeded: false);
             Ended(outcome, ExecutionStatus.Cancelled, FailureKind.Cancelled, activity, error);
             throw;
         }
         catch (Exception ex)
         {
-            await FailedAsync(context, definition, id, claimed.Root, ex.Message, FailureKind.Error, started);
+            await FailedAsync(context, definition, lease, claimed.Root, ex.Message, FailureKind.Error, started);
             Ended(outcome, ExecutionStatus.Failed, FailureKind.Error, activity, ex.Message, context.Result as JobResult);
             throw;
-        }
-        finally
-        {
-            running.Remove(id);
         }
 
         var result = JobResults.WithDuration(
@@ -167,13 +176,13 @@ public sealed partial class ExecutionRecordingMiddleware(
             time.GetElapsedTime(started));
         if (result.Success)
         {
-            await FinishAsync(id, ExecutionStatus.Completed, null, result, succeeded: true);
+            await lifecycle.FinishAsync(lease, ExecutionStatus.Completed, null, result, succeeded: true);
             Ended(outcome, ExecutionStatus.Completed, null, activity, null, result);
         }
         else
         {
             var error = result.Errors.Count > 0 ? result.Errors[0] : "the job reported failure";
-            await FailedAsync(context, definition, id, claimed.Root, error, FailureKind.Error, started, result);
+            await FailedAsync(context, definition, lease, claimed.Root, error, FailureKind.Error, started, result);
             Ended(outcome, ExecutionStatus.Failed, FailureKind.Error, activity, error, result);
         }
     }
@@ -203,93 +212,16 @@ public sealed partial class ExecutionRecordingMiddleware(
 
     private sealed record RunOutcome(string JobType, string Trigger, long Started);
 
-    private async Task<ClaimedRun?> ClaimAsync(IJobExecutionContext context, string jobType, JobDefinition? definition, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var fire = context.FireInstanceId;
-
-        var retriedRecovery = context.MergedJobDataMap.TryGetString(ExecutionData.RecoverKey, out var recoverOf) && Guid.TryParse(recoverOf, out var retried)
-            ? retried
-            : (Guid?)null;
-        if (context.Recovering || retriedRecovery is not null)
-        {
-            var orphan = retriedRecovery
-                ?? context.GetExecutionId()
-                ?? (context.ScheduledFireTimeUtc is { } firedFor ? await store.FindOccurrenceAsync(jobType, firedFor, cancellationToken) : null);
-            if (orphan is not { } orphanId)
-            {
-                LogNothingToRecover(jobType);
-                return null;
-            }
-
-            var staleBefore = now - recovery.Value.HeartbeatInterval * 2;
-            switch (await store.StartRecoveryAsync(orphanId, runner.Id, fire, staleBefore, now, cancellationToken))
-            {
-                case RecoveryOutcome.Started started:
-                    LogRecovered(jobType, orphanId, started.Run.Id);
-                    return started.Run;
-                case RecoveryOutcome.Wait wait when definition is not null:
-                    // Try again shortly rather than lose the run (or run it twice).
-                    await submitter.SubmitRecoveryAsync(definition, orphanId, now + ExecutionSubmitter.RecoveryRetryDelay, CancellationToken.None);
-                    LogRecoveryWaits(jobType, orphanId, wait.Why);
-                    return null;
-                default:
-                    LogNotRecovered(jobType, orphanId);
-                    return null;
-            }
-        }
-
-        if (context.GetExecutionId() is { } pendingId)
-        {
-            var claimed = await store.ClaimPendingAsync(pendingId, runner.Id, fire, now, cancellationToken);
-            if (claimed is null)
-            {
-                LogNotPending(jobType, pendingId);
-            }
-
-            return claimed;
-        }
-
-        if (context.Trigger is ICronTrigger && context.ScheduledFireTimeUtc is { } scheduledFor)
-        {
-            if (definition?.MisfireGrace is { } grace && now - scheduledFor > grace)
-            {
-                var late = JobResults.FormatDuration(now - scheduledFor);
-                var why = $"skipped: fired {late} late, past its misfire grace of {JobResults.FormatDuration(grace)}";
-                await store.SkipOccurrenceAsync(jobType, scheduledFor, runner.Id, why, FailureKind.Misfire, now, cancellationToken);
-                telemetry.Skipped(jobType, FailureKind.Misfire);
-                LogSkipped(jobType, scheduledFor, why);
-                return null;
-            }
-
-            switch (await store.ClaimOccurrenceAsync(jobType, scheduledFor, runner.Id, fire, now, cancellationToken))
-            {
-                case OccurrenceOutcome.Claimed claimed:
-                    return new ClaimedRun(claimed.Id, null, ExecutionTrigger.Cron, null);
-                case OccurrenceOutcome.Skipped skipped:
-                    telemetry.Skipped(jobType, FailureKind.Overlap);
-                    LogSkipped(jobType, scheduledFor, skipped.Reason);
-                    return null;
-                default:
-                    LogOccurrenceTaken(jobType, scheduledFor);
-                    return null;
-            }
-        }
-
-        return await store.StartUnrecordedAsync(jobType, runner.Id, fire, now, cancellationToken) is { } unrecorded
-            ? new ClaimedRun(unrecorded, null, ExecutionTrigger.Manual, null)
-            : null;
-    }
-
     /// <summary>Records a failure, then either schedules the next attempt or counts the run as failed (and pauses the schedule after enough).</summary>
     private async Task FailedAsync(
-        IJobExecutionContext context, JobDefinition? definition, Guid id, Guid root, string error, string failureKind, long started, JobResult? result = null)
+        IJobExecutionContext context, JobDefinition? definition, RunLease lease, Guid root, string error, string failureKind, long started, JobResult? result = null)
     {
+        var id = lease.ExecutionId;
         var recorded = result is null
             ? Ended(context, error, failureKind, started)
             : JobResults.WithFailure(result, failureKind);
-        await FinishAsync(id, ExecutionStatus.Failed, error, recorded);
-        if (definition is null)
+        // What follows a failure (a retry, the failure count) follows only a failure this node recorded.
+        if (await lifecycle.FinishAsync(lease, ExecutionStatus.Failed, error, recorded, succeeded: false) != FinishOutcome.Written || definition is null)
         {
             return;
         }
@@ -335,20 +267,14 @@ public sealed partial class ExecutionRecordingMiddleware(
             }
 
             var at = time.GetUtcNow() + definition.Retry.DelayFor(retryNumber);
-            var outcome = await store.CreatePendingAsync(new NewExecution(definition.Name, failed.StartedBy, failed.Parameters)
+            var recorded = await lifecycle.RecordAndSubmitAsync(definition, new NewExecution(definition.Name, failed.StartedBy, failed.Parameters)
             {
                 Trigger = ExecutionTrigger.Retry,
                 RetryOf = failedId,
                 RootId = root,
                 Attempt = failed.Attempt + 1,
-            }, time.GetUtcNow(), CancellationToken.None);
-            if (outcome is not PendingOutcome.Created created)
-            {
-                return null;
-            }
-
-            await submitter.SubmitAsync(definition, created.Execution.Id, at, CancellationToken.None);
-            return (created.Execution.Id, at);
+            }, at, CancellationToken.None);
+            return recorded is { Outcome: PendingOutcome.Created created, Submitted: true } ? (created.Execution.Id, at) : null;
         }
         catch (Exception ex)
         {
@@ -378,7 +304,7 @@ public sealed partial class ExecutionRecordingMiddleware(
         }
         catch (Exception ex)
         {
-            LogFinishFailed(ex, id, ExecutionStatus.Cancelled);
+            LogCancelledByUnknown(ex, id);
             return null;
         }
     }
@@ -389,23 +315,6 @@ public sealed partial class ExecutionRecordingMiddleware(
         var partial = context.Result as JobResult ?? new JobResult { Success = false };
         var ended = partial with { Success = false, Errors = [error, .. partial.Errors.Take(JobResults.MaxErrors - 1)] };
         return JobResults.WithDuration(JobResults.WithFailure(ended, failureKind), time.GetElapsedTime(started));
-    }
-
-    private async Task FinishAsync(Guid id, string status, string? error, JobResult result, bool succeeded = false)
-    {
-        // The job's own token may already be cancelled; the outcome is written regardless.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            if (!await store.FinishAsync(id, status, error, result, time.GetUtcNow(), timeout.Token, succeeded ? runner.Id : null))
-            {
-                LogAlreadyFinished(id, status);
-            }
-        }
-        catch (Exception ex)
-        {
-            LogFinishFailed(ex, id, status);
-        }
     }
 
     private async Task Quietly(Func<Task> action, Guid executionId)
@@ -426,27 +335,6 @@ public sealed partial class ExecutionRecordingMiddleware(
     [LoggerMessage(Level = LogLevel.Information, Message = "{JobType} ended {Status} after {DurationSeconds:0.###} s {Error}")]
     private partial void LogEnded(string jobType, string status, double durationSeconds, string? error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Execution {ExecutionId} of {JobType} is no longer pending; not running it")]
-    private partial void LogNotPending(string jobType, Guid executionId);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Occurrence {ScheduledFor:o} of {JobType} is already recorded; not running it again")]
-    private partial void LogOccurrenceTaken(string jobType, DateTimeOffset scheduledFor);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Occurrence {ScheduledFor:o} of {JobType} {Reason}")]
-    private partial void LogSkipped(string jobType, DateTimeOffset scheduledFor, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Recovered firing of {JobType} names no execution; nothing to recover")]
-    private partial void LogNothingToRecover(string jobType);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Execution {OrphanId} of {JobType} is not re-run: it finished, its node still heartbeats, or it was recovered already")]
-    private partial void LogNotRecovered(string jobType, Guid orphanId);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Execution {OrphanId} of {JobType} lost its node; its re-run waits ({Why}) and tries again shortly")]
-    private partial void LogRecoveryWaits(string jobType, Guid orphanId, string why);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {OrphanId} of {JobType} lost its node; re-running it as {ExecutionId}")]
-    private partial void LogRecovered(string jobType, Guid orphanId, Guid executionId);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Execution {FailedId} of {JobType} failed; attempt {RetryId} scheduled for {At:o}")]
     private partial void LogRetryScheduled(string jobType, Guid failedId, Guid retryId, DateTimeOffset at);
 
@@ -462,11 +350,8 @@ public sealed partial class ExecutionRecordingMiddleware(
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not interrupt execution {ExecutionId} after its timeout")]
     private partial void LogInterruptFailed(Exception exception, Guid executionId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId} was already finished when this node tried to record it as {Status}")]
-    private partial void LogAlreadyFinished(Guid executionId, string status);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not record execution {ExecutionId} as {Status}")]
-    private partial void LogFinishFailed(Exception exception, Guid executionId, string status);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read who cancelled execution {ExecutionId}")]
+    private partial void LogCancelledByUnknown(Exception exception, Guid executionId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not update the job type's health after execution {ExecutionId}")]
     private partial void LogBookkeepingFailed(Exception exception, Guid executionId);

@@ -88,137 +88,6 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         }
     }
 
-    private const string ClaimPendingSql = """
-        UPDATE scheduled_jobs
-           SET status = 'running', started_at = @now, runner_id = @runnerId, fire_instance_id = @fireInstanceId,
-               heartbeat_at = @now, updated_at = @now
-         WHERE id = @id AND status = 'pending'
-        RETURNING id AS Id, root_id AS RootId, trigger AS Trigger, parameters::text AS Parameters
-        """;
-
-    /// <summary>Moves a pending run to <c>running</c> on this node. Null when it is no longer pending (cancelled, or claimed elsewhere).</summary>
-    public async Task<ClaimedRun?> ClaimPendingAsync(Guid id, string runnerId, string fireInstanceId, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<ClaimedRun>(new CommandDefinition(ClaimPendingSql, new { id, runnerId, fireInstanceId, now }, cancellationToken: cancellationToken));
-    }
-
-    private const string ClaimOccurrenceSql = """
-        INSERT INTO scheduled_jobs (job_type, status, trigger, scheduled_for, started_at, started_by, runner_id,
-                                    fire_instance_id, heartbeat_at, created_at, updated_at)
-        VALUES (@jobType, 'running', 'cron', @scheduledFor, @now, 'scheduler', @runnerId, @fireInstanceId, @now, @now, @now)
-        ON CONFLICT (job_type, scheduled_for) WHERE trigger = 'cron' DO NOTHING
-        RETURNING id
-        """;
-
-    private const string SkipOccurrenceSql = """
-        INSERT INTO scheduled_jobs (job_type, status, trigger, scheduled_for, started_by, runner_id, error, result,
-                                    completed_at, created_at, updated_at)
-        VALUES (@jobType, 'skipped', 'cron', @scheduledFor, 'scheduler', @runnerId, @error, @result::jsonb, @now, @now, @now)
-        ON CONFLICT (job_type, scheduled_for) WHERE trigger = 'cron' DO NOTHING
-        """;
-
-    /// <summary>
-    /// Records a cron occurrence as <c>running</c> on this node. <see cref="OccurrenceOutcome.AlreadyRecorded"/>
-    /// when another node recorded it (it must not run again); <see cref="OccurrenceOutcome.Skipped"/> when the
-    /// type was already running, in which case the occurrence is recorded as <c>skipped</c> with the reason.
-    /// </summary>
-    public async Task<OccurrenceOutcome> ClaimOccurrenceAsync(
-        string jobType, DateTimeOffset scheduledFor, string runnerId, string fireInstanceId, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            var id = await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
-                ClaimOccurrenceSql, new { jobType, scheduledFor, runnerId, fireInstanceId, now }, cancellationToken: cancellationToken));
-            return id is { } claimed ? new OccurrenceOutcome.Claimed(claimed) : new OccurrenceOutcome.AlreadyRecorded();
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == ActiveIndex)
-        {
-            var active = await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(ActiveOfTypeSql, new { jobType }, cancellationToken: cancellationToken));
-            var error = $"skipped: execution {active} of {jobType} was still pending or running";
-            await connection.ExecuteAsync(new CommandDefinition(SkipOccurrenceSql, new
-            {
-                jobType, scheduledFor, runnerId, error, now,
-                result = Serialize(JobResults.Skipped(error, FailureKind.Overlap)),
-            }, cancellationToken: cancellationToken));
-            return new OccurrenceOutcome.Skipped(active, error);
-        }
-    }
-
-    /// <summary>Records a cron occurrence that is deliberately not run (e.g. it fired later than its misfire grace).</summary>
-    public async Task<bool> SkipOccurrenceAsync(
-        string jobType, DateTimeOffset scheduledFor, string runnerId, string error, string failureKind, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(SkipOccurrenceSql, new
-        {
-            jobType, scheduledFor, runnerId, error, now,
-            result = Serialize(JobResults.Skipped(error, failureKind)),
-        }, cancellationToken: cancellationToken)) == 1;
-    }
-
-    private const string FindOccurrenceSql = "SELECT id FROM scheduled_jobs WHERE job_type = @jobType AND scheduled_for = @scheduledFor AND trigger = 'cron'";
-
-    /// <summary>The execution recorded for a cron occurrence, if any.</summary>
-    public async Task<Guid?> FindOccurrenceAsync(string jobType, DateTimeOffset scheduledFor, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(FindOccurrenceSql, new { jobType, scheduledFor }, cancellationToken: cancellationToken));
-    }
-
-    private const string LoseRunnerSql = $"""
-        UPDATE scheduled_jobs
-           SET {RunnerLostSet}
-         WHERE id = @id AND status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < @staleBefore)
-        """;
-
-    private const string StartRecoverySql = """
-        INSERT INTO scheduled_jobs (job_type, status, trigger, started_at, started_by, runner_id, fire_instance_id,
-                                    heartbeat_at, attempt, retry_of, root_id, parameters, created_at, updated_at)
-        SELECT job_type, 'running', 'recovery', @now, started_by, @runnerId, @fireInstanceId,
-               @now, attempt + 1, id, COALESCE(root_id, id), parameters, @now, @now
-          FROM scheduled_jobs
-         WHERE id = @orphanId
-           AND status IN ('failed', 'cancelled')
-           AND result->'details'->>'failure' IN ('runner_lost', 'shutdown')
-        ON CONFLICT (retry_of) WHERE trigger = 'recovery' DO NOTHING
-        RETURNING id AS Id, root_id AS RootId, trigger AS Trigger, parameters::text AS Parameters
-        """;
-
-    /// <summary>
-    /// A recovered firing of a run whose node was lost or shut down. The lost row ends <c>failed</c>
-    /// ("runner lost") if it is still running and its heartbeat is older than <paramref name="staleBefore"/>;
-    /// then a <c>recovery</c> row linked to it starts here, at most once per lost run. Null when there is
-    /// nothing to recover: the run finished, its node is still heartbeating, another node recovered it,
-    /// or another run of the type is active.
-    /// </summary>
-    public async Task<RecoveryOutcome> StartRecoveryAsync(
-        Guid orphanId, string runnerId, string fireInstanceId, DateTimeOffset staleBefore, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(LoseRunnerSql, new { id = orphanId, now, staleBefore }, cancellationToken: cancellationToken));
-        try
-        {
-            if (await connection.QuerySingleOrDefaultAsync<ClaimedRun>(new CommandDefinition(
-                StartRecoverySql, new { orphanId, runnerId, fireInstanceId, now }, cancellationToken: cancellationToken)) is { } started)
-            {
-                return new RecoveryOutcome.Started(started);
-            }
-
-            // Quartz saw the node's check-ins stop, but the run's own heartbeat is still fresh (a node slow to check in,
-            // or one that died a moment ago): ask again once the heartbeat has had time to go stale, never run it twice.
-            var status = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
-                "SELECT status FROM scheduled_jobs WHERE id = @orphanId", new { orphanId }, cancellationToken: cancellationToken));
-            return status == ExecutionStatus.Running ? new RecoveryOutcome.Wait("its heartbeat is still fresh") : new RecoveryOutcome.NotNeeded();
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == ActiveIndex)
-        {
-            // Another run of the type is pending or running: the recovery waits its turn, it is not dropped.
-            return new RecoveryOutcome.Wait("another run of the type is active");
-        }
-    }
-
     private const string WaitingRecoverySql = """
         SELECT o.id FROM scheduled_jobs o
          WHERE o.job_type = @jobType AND o.status IN ('failed', 'cancelled')
@@ -236,19 +105,34 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         return await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(WaitingRecoverySql, new { jobType, since }, cancellationToken: cancellationToken));
     }
 
-    private const string InsertRunningSql = """
-        INSERT INTO scheduled_jobs (job_type, status, trigger, started_at, started_by, runner_id, fire_instance_id, heartbeat_at, created_at, updated_at)
-        VALUES (@jobType, 'running', 'manual', @now, 'scheduler', @runnerId, @fireInstanceId, @now, @now, @now)
-        ON CONFLICT DO NOTHING
-        RETURNING id
+    private const string AbandonRecoveriesSql = """
+        INSERT INTO scheduled_jobs (job_type, status, trigger, started_by, attempt, retry_of, root_id, parameters,
+                                    error, result, completed_at, created_at, updated_at)
+        SELECT o.job_type, 'failed', 'recovery', o.started_by, o.attempt + 1, o.id, COALESCE(o.root_id, o.id), o.parameters,
+               @error, @result::jsonb, @now, @now, @now
+          FROM scheduled_jobs o
+         WHERE o.status IN ('failed', 'cancelled')
+           AND (o.result->'details'->>'failure') IN ('runner_lost', 'shutdown')
+           AND o.completed_at < @waitedSince AND o.completed_at > @horizon
+           AND NOT EXISTS (SELECT 1 FROM scheduled_jobs r WHERE r.retry_of = o.id AND r.trigger = 'recovery')
+        ON CONFLICT (retry_of) WHERE trigger = 'recovery' DO NOTHING
+        RETURNING retry_of AS Id, job_type AS JobType, runner_id AS RunnerId
         """;
 
-    /// <summary>Records a firing that came with no execution of its own (a trigger created outside the API). Null when the type is already running.</summary>
-    public async Task<Guid?> StartUnrecordedAsync(string jobType, string runnerId, string fireInstanceId, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Gives up the re-runs of lost runs that have waited since before <paramref name="waitedSince"/> (their type stayed
+    /// busy): each gets a <c>recovery</c> row ended <c>failed</c> with the reason, so nothing waits on it any longer
+    /// and an operator sees why it was not re-run. Returns the lost runs given up.
+    /// </summary>
+    public async Task<IReadOnlyList<LostExecution>> AbandonRecoveriesAsync(DateTimeOffset waitedSince, string error, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
-            InsertRunningSql, new { jobType, runnerId, fireInstanceId, now }, cancellationToken: cancellationToken));
+        return [.. await connection.QueryAsync<LostExecution>(new CommandDefinition(AbandonRecoveriesSql, new
+        {
+            waitedSince, error, now,
+            horizon = waitedSince - TimeSpan.FromDays(1),
+            result = Serialize(JobResults.Failed(error, FailureKind.RecoveryAbandoned)),
+        }, cancellationToken: cancellationToken))];
     }
 
     private const string RequestCancelSql = """
@@ -296,56 +180,6 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         return await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(CancelledBySql, new { id }, cancellationToken: cancellationToken));
     }
 
-    private const string HeartbeatSql = """
-        UPDATE scheduled_jobs SET heartbeat_at = @now WHERE id = ANY(@ids) AND status = 'running'
-        """;
-
-    /// <summary>Says this node is still running these executions.</summary>
-    public async Task HeartbeatAsync(IReadOnlyCollection<Guid> ids, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        if (ids.Count == 0)
-        {
-            return;
-        }
-
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(HeartbeatSql, new { ids = ids.ToArray(), now }, cancellationToken: cancellationToken));
-    }
-
-    /// <summary>The columns a row whose node is gone ends with: failed, "runner lost", naming the node.</summary>
-    private const string RunnerLostSet = """
-        status = 'failed',
-        error = 'runner lost: ' || COALESCE(runner_id, 'unknown node') || ' stopped before the run finished',
-        result = jsonb_build_object('success', false, 'itemsProcessed', 0,
-                   'errors', jsonb_build_array('runner lost: ' || COALESCE(runner_id, 'unknown node') || ' stopped before the run finished'),
-                   'details', jsonb_build_object('failure', 'runner_lost', 'lastHeartbeat', heartbeat_at)),
-        completed_at = @now, updated_at = @now
-        """;
-
-    private const string SweepOrphansSql = $"""
-        UPDATE scheduled_jobs
-           SET {RunnerLostSet}
-         WHERE status = 'running'
-           AND (heartbeat_at < @staleBefore OR (runner_id = ANY(@lostRunners) AND heartbeat_at < @lostStaleBefore))
-        RETURNING id AS Id, job_type AS JobType, runner_id AS RunnerId
-        """;
-
-    /// <summary>
-    /// Ends every running execution whose node is gone: its heartbeat is older than <paramref name="staleBefore"/>,
-    /// or the cluster reports its node failed and its heartbeat has missed a beat (older than
-    /// <paramref name="lostStaleBefore"/>), so a node the cluster wrongly suspects keeps its runs. They end
-    /// <c>failed</c>, "runner lost".
-    /// </summary>
-    public async Task<IReadOnlyList<LostExecution>> SweepOrphansAsync(
-        DateTimeOffset staleBefore, IReadOnlyCollection<string> lostRunners, DateTimeOffset lostStaleBefore, DateTimeOffset now,
-        CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var lost = await connection.QueryAsync<LostExecution>(new CommandDefinition(
-            SweepOrphansSql, new { staleBefore, lostRunners = lostRunners.ToArray(), lostStaleBefore, now }, cancellationToken: cancellationToken));
-        return [.. lost];
-    }
-
     private const string StrandedSql = """
         SELECT id AS Id, job_type AS JobType, created_at AS CreatedAt
           FROM scheduled_jobs
@@ -362,48 +196,24 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         return [.. rows];
     }
 
-    private const string FinishSql = """
+    private const string FailPendingSql = """
         UPDATE scheduled_jobs
-           SET status = @status, error = @error, result = @result::jsonb, completed_at = @now, updated_at = @now
-         WHERE id = @id AND status IN ('pending', 'running')
+           SET status = 'failed', error = @error, result = @result::jsonb, completed_at = @now, updated_at = @now
+         WHERE id = @id AND status = 'pending'
         """;
 
     /// <summary>
-    /// A success and its job type's <c>job_heartbeats</c> row (last success set, failures cleared) in one statement,
-    /// so recording a completed run costs one commit, not two.
+    /// Ends a run that never started (its hand-over to Quartz failed, or it was stranded) as <c>failed</c>. Only a
+    /// pending row changes: a running one is its owner's to finish (<see cref="RunStore.FinishAsync"/>).
     /// </summary>
-    private const string CompleteSql = """
-        WITH done AS (
-          UPDATE scheduled_jobs
-             SET status = 'completed', error = NULL, result = @result::jsonb, completed_at = @now, updated_at = @now
-           WHERE id = @id AND status IN ('pending', 'running')
-          RETURNING job_type)
-        INSERT INTO job_heartbeats (name, runner_id, last_heartbeat, last_success_at, consecutive_failures)
-        SELECT job_type, @succeededOn, @now, @now, 0 FROM done
-        ON CONFLICT (name) WHERE name <> 'jobs-runner' DO UPDATE
-           SET runner_id = EXCLUDED.runner_id, last_heartbeat = EXCLUDED.last_heartbeat,
-               last_success_at = EXCLUDED.last_success_at, consecutive_failures = 0,
-               last_error = NULL, last_error_at = NULL
-        """;
-
-    /// <summary>
-    /// Writes how an execution ended. Only a pending or running row changes: a finished row is never rewritten.
-    /// With <paramref name="succeededOn"/> (a completed run), the type's heartbeat row records the success in the same statement.
-    /// </summary>
-    public async Task<bool> FinishAsync(
-        Guid id, string status, string? error, JobResult? result, DateTimeOffset now, CancellationToken cancellationToken, string? succeededOn = null)
+    public async Task<bool> FailPendingAsync(Guid id, string error, JobResult result, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var changed = await connection.ExecuteAsync(new CommandDefinition(succeededOn is null ? FinishSql : CompleteSql, new
+        return await connection.ExecuteAsync(new CommandDefinition(FailPendingSql, new
         {
-            id,
-            status,
-            error,
-            result = result is null ? null : Serialize(result),
-            now,
-            succeededOn,
-        }, cancellationToken: cancellationToken));
-        return changed == 1;
+            id, error, now,
+            result = Serialize(result),
+        }, cancellationToken: cancellationToken)) == 1;
     }
 
     private const string ArchivedColumns = """
@@ -622,11 +432,11 @@ public abstract record PendingOutcome
     public sealed record Busy(Guid ActiveId) : PendingOutcome;
 }
 
-/// <summary>What <see cref="ExecutionStore.ClaimOccurrenceAsync"/> did.</summary>
+/// <summary>What <see cref="RunStore.ClaimOccurrenceAsync"/> did.</summary>
 public abstract record OccurrenceOutcome
 {
     /// <summary>This node runs the occurrence.</summary>
-    public sealed record Claimed(Guid Id) : OccurrenceOutcome;
+    public sealed record Claimed(ClaimedRun Run) : OccurrenceOutcome;
 
     /// <summary>Another node recorded it already.</summary>
     public sealed record AlreadyRecorded : OccurrenceOutcome;
@@ -635,9 +445,11 @@ public abstract record OccurrenceOutcome
     public sealed record Skipped(Guid? ActiveId, string Reason) : OccurrenceOutcome;
 }
 
-/// <summary>An execution this node now runs, and the first attempt of its run (for idempotency keys).</summary>
-/// <summary>An execution this node has moved to <c>running</c>; <paramref name="Trigger"/> says how it was started, <paramref name="Parameters"/> what it was given (JSON).</summary>
-public sealed record ClaimedRun(Guid Id, Guid? RootId, string Trigger, string? Parameters)
+/// <summary>
+/// An execution this node has moved to <c>running</c>; <paramref name="Trigger"/> says how it was started, <paramref name="Parameters"/>
+/// what it was given (JSON), <paramref name="LeaseToken"/> the fencing token its claim took.
+/// </summary>
+public sealed record ClaimedRun(Guid Id, Guid? RootId, string Trigger, string? Parameters, long LeaseToken)
 {
     public Guid Root => RootId ?? Id;
 }

@@ -5,7 +5,7 @@ namespace Scheduler.Jobs.Execution;
 
 /// <summary>
 /// <c>job_heartbeats</c>, the runbooks' view. Each job type's row: a success sets <c>last_success_at</c> and
-/// clears the failure fields (written with the execution's outcome, <see cref="ExecutionStore.FinishAsync"/>); a
+/// clears the failure fields (written with the execution's outcome, <see cref="RunStore.FinishAsync"/>); a
 /// failed run increments <c>consecutive_failures</c>. Each node's <c>jobs-runner</c>
 /// row: its heartbeat.
 /// </summary>

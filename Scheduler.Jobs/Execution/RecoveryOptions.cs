@@ -11,9 +11,38 @@ public sealed class RecoveryOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.5", "00:05:00")]
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>A running execution whose heartbeat is older than this ends "runner lost", whatever the cluster says.</summary>
+    /// <summary>
+    /// A run's lease: its node renews it every <see cref="HeartbeatInterval"/>, and another node takes the run over
+    /// (ends it "runner lost" and re-runs it) only once it has gone this long without renewal. Longer than Quartz's
+    /// own failed-node window and than any pause a live node should survive (GC, CPU throttling, a database blip).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:02", "01:00:00")]
     public TimeSpan StaleAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The lease length (<see cref="StaleAfter"/>, the name the setting has always had).</summary>
+    public TimeSpan Lease => StaleAfter;
+
+    /// <summary>
+    /// After this node could not reach the database, how long it must reach it steadily before it takes over another
+    /// node's run (default: three heartbeat intervals), so that after an outage every live owner renews first.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan? TakeoverAfterReconnect { get; set; }
+
+    /// <summary>The effective <see cref="TakeoverAfterReconnect"/>.</summary>
+    public TimeSpan TakeoverGrace => TakeoverAfterReconnect ?? HeartbeatInterval * 3;
+
+    /// <summary>How long a run's claim keeps being retried while the database cannot be reached, before the firing is given up.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan ClaimRetryFor { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long a lost run may wait for its re-run (its type busy) before the re-run is given up, recorded on the row.</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
+    public TimeSpan RecoveryWaitLimit { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a pending run may sit behind a trigger in error, paused or blocked before it is ended <c>failed</c> with the reason.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
+    public TimeSpan StuckPendingAfter { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>A pending execution this old whose Quartz trigger is missing is handed to the cluster again.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]

@@ -31,6 +31,8 @@ public sealed class SchedulerTelemetry
     private readonly Counter<long> _items;
     private readonly Histogram<double> _lateness;
     private readonly Counter<long> _skipped;
+    private readonly Counter<long> _leasesLost;
+    private volatile IReadOnlyDictionary<string, int> _stuck = new Dictionary<string, int>();
 
     public SchedulerTelemetry(IMeterFactory meters, JobCatalog catalog, RunningExecutions running, JobHealthSnapshot snapshot, TimeProvider time, IOptions<HeartbeatOptions> heartbeat)
     {
@@ -44,6 +46,12 @@ public sealed class SchedulerTelemetry
         _items = meter.CreateCounter<long>("scheduler.job.items_processed", "{item}", "Items the jobs reported processing.");
         _lateness = meter.CreateHistogram("scheduler.job.lateness", "s", "How late cron executions started after their scheduled fire time.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatenessBuckets });
+        _leasesLost = meter.CreateCounter<long>("scheduler.lease.lost", "{execution}",
+            "Runs this node stopped because another node's claim replaced its lease (its writes for them refused).");
+        meter.CreateObservableGauge("scheduler.outcomes.waiting", () => running.OutcomesWaiting, "{execution}",
+            "Finished runs whose outcome this node keeps and retries because the database cannot be reached.");
+        meter.CreateObservableGauge("scheduler.stuck_executions", () => _stuck.Select(s => new Measurement<int>(s.Value, Tag("state", s.Key))),
+            "{execution}", "Executions found stuck by the supervisor's last sweep, by state (each is then ended or re-run with the reason recorded).");
         _skipped = meter.CreateCounter<long>("scheduler.job.skipped", "{occurrence}", "Cron occurrences recorded skipped instead of run, by reason.");
 
         meter.CreateObservableGauge("scheduler.job.running", () => catalog.Names.Select(type =>
@@ -105,6 +113,12 @@ public sealed class SchedulerTelemetry
     }
 
     /// <summary>A running execution was ended "runner lost" by this node's sweep.</summary>
+    /// <summary>A run this node stopped because its lease was taken over.</summary>
+    public void LeaseLost(string jobType) => _leasesLost.Add(1, Tag("job_type", jobType));
+
+    /// <summary>What the supervisor's last sweep found stuck, by state.</summary>
+    public void Stuck(IReadOnlyDictionary<string, int> byState) => _stuck = byState;
+
     public void Lost(string jobType) => _failures.Add(1, Tag("job_type", jobType), Tag("reason", FailureKind.RunnerLost));
 
     /// <summary>A cron execution started <paramref name="lateness"/> after its scheduled fire time.</summary>

@@ -65,7 +65,7 @@ public static partial class JobsApi
         HttpContext http,
         JobCatalog catalog,
         ExecutionStore store,
-        ExecutionSubmitter submitter,
+        RunLifecycle lifecycle,
         StartedByResolver startedBy,
         AuditLog audit,
         TimeProvider time,
@@ -145,13 +145,14 @@ public static partial class JobsApi
         }
 
         var storedParameters = request.Parameters is { ValueKind: JsonValueKind.Object } p ? p : (JsonElement?)null;
-        var outcome = await store.CreatePendingAsync(
+        var (outcome, submitted) = await lifecycle.RecordAndSubmitAsync(
+            definition,
             new NewExecution(definition.Name, await startedBy.ResolveAsync(actor, cancellationToken), storedParameters)
             {
                 IdempotencyKey = idempotencyKey,
                 RequestHash = idempotencyKey is null ? null : RequestHash(definition.Name, actor, storedParameters),
             },
-            time.GetUtcNow(),
+            startAt: null,
             cancellationToken);
 
         switch (outcome)
@@ -173,8 +174,6 @@ public static partial class JobsApi
         }
 
         var execution = ((PendingOutcome.Created)outcome).Execution;
-        // From here the row exists: the hand-over to Quartz is not abandoned if the caller goes away.
-        var submitted = await SubmitAsync(submitter, store, definition, execution.Id, time, loggers);
         await AuditAsync(audit, http, AuditActions.JobTrigger, actor, execution.Id, definition.Name,
             submitted ? AuditOutcomes.Accepted : AuditOutcomes.Failed,
             new { startedBy = execution.StartedBy, parameters = storedParameters, idempotencyKey, ignoredTriggeredBy }, loggers);
@@ -239,7 +238,7 @@ public static partial class JobsApi
         HttpContext http,
         JobCatalog catalog,
         ExecutionStore store,
-        ExecutionSubmitter submitter,
+        RunLifecycle lifecycle,
         StartedByResolver startedBy,
         AuditLog audit,
         TimeProvider time,
@@ -266,7 +265,8 @@ public static partial class JobsApi
         }
 
         catalog.TryGet(failed.JobType, out var definition);
-        var outcome = await store.CreatePendingAsync(
+        var (outcome, submitted) = await lifecycle.RecordAndSubmitAsync(
+            definition,
             new NewExecution(definition.Name, await startedBy.ResolveAsync(actor, cancellationToken), failed.Parameters)
             {
                 Trigger = ExecutionTrigger.Retry,
@@ -274,7 +274,7 @@ public static partial class JobsApi
                 RootId = failed.RootId,
                 Attempt = failed.Attempt + 1,
             },
-            time.GetUtcNow(),
+            startAt: null,
             cancellationToken);
         if (outcome is PendingOutcome.Busy busy)
         {
@@ -283,7 +283,6 @@ public static partial class JobsApi
         }
 
         var execution = ((PendingOutcome.Created)outcome).Execution;
-        var submitted = await SubmitAsync(submitter, store, definition, execution.Id, time, loggers);
         await AuditAsync(audit, http, AuditActions.JobRetry, actor, id, failed.JobType, submitted ? AuditOutcomes.Accepted : AuditOutcomes.Failed,
             new { retryExecutionId = execution.Id, attempt = execution.Attempt, request?.Reason, ignoredRequestedBy = Ignored(request?.RequestedBy, actor) }, loggers);
         return submitted ? TypedResults.Accepted($"/api/jobs/{execution.Id}", ToResponse(execution)) : NotSubmitted(execution.Id);
@@ -345,23 +344,6 @@ public static partial class JobsApi
     private static Task AuditAsync(
         AuditLog audit, HttpContext http, string action, string actor, Guid? target, string? jobType, string outcome, object? details, ILoggerFactory loggers) =>
         ApiAudit.RecordAsync(audit, http, new AuditRecord(action, actor, AuditTargetTypes.Execution, target?.ToString(), jobType, null, outcome, details), loggers);
-
-    private static async Task<bool> SubmitAsync(
-        ExecutionSubmitter submitter, ExecutionStore store, JobDefinition definition, Guid executionId, TimeProvider time, ILoggerFactory loggers)
-    {
-        try
-        {
-            await submitter.SubmitAsync(definition, executionId, null, CancellationToken.None);
-            return true;
-        }
-        catch (Exception ex)
-        {
-            LogSubmitFailed(loggers.CreateLogger(typeof(JobsApi)), ex, executionId, definition.Name);
-            const string error = "not run: could not be handed to the scheduler";
-            await store.FinishAsync(executionId, ExecutionStatus.Failed, error, JobResults.Failed(error, FailureKind.NotSubmitted), time.GetUtcNow(), CancellationToken.None);
-            return false;
-        }
-    }
 
     private static ProblemHttpResult NotSubmitted(Guid executionId) => TypedResults.Problem(
         title: "The scheduler could not accept the run",
@@ -483,7 +465,4 @@ public static partial class JobsApi
         var (page, total, next) = await store.ListAsync(query.Filter, query.Page, query.Limit, query.After, cancellationToken);
         return TypedResults.Ok(new JobExecutionPage(page, total, query.Page, query.Limit, next?.Encode()));
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Execution {ExecutionId} of {JobType} could not be handed to Quartz")]
-    private static partial void LogSubmitFailed(ILogger logger, Exception exception, Guid executionId, string jobType);
 }

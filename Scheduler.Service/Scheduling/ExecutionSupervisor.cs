@@ -13,20 +13,23 @@ using Scheduler.Jobs.Telemetry;
 namespace Scheduler.Service.Scheduling;
 
 /// <summary>
-/// Keeps every execution row honest, on every node (each step is idempotent, so nodes need not agree on who does it):
+/// Keeps every execution row honest, on every node (each step is idempotent, so nodes need not agree on who does it).
+/// Every state a row can stick in has a sweep, a reason written on the row, and a count in <c>scheduler_stuck_executions</c>:
 /// <list type="bullet">
-/// <item>stamps <c>heartbeat_at</c> on the executions this node runs;</item>
-/// <item>ends "runner lost" the running executions whose heartbeat stopped, or whose node the cluster reports failed;</item>
-/// <item>finds pending executions whose hand-over to Quartz never landed, submits them again, and ends
-/// <c>failed</c> those still stranded after <see cref="RecoveryOptions.FailPendingAfter"/>.</item>
+/// <item>running, lease expired (its node died, or stalled or lost the database for a whole lease; also a row with no
+/// heartbeat at all): ended "runner lost", then re-run by recovery;</item>
+/// <item>pending, trigger missing: handed to Quartz again, ended <c>failed</c> after <see cref="RecoveryOptions.FailPendingAfter"/>;</item>
+/// <item>pending, trigger in error, paused or blocked: reset from error where Quartz can, ended <c>failed</c> ("stuck")
+/// after <see cref="RecoveryOptions.StuckPendingAfter"/>;</item>
+/// <item>a lost run whose re-run waited past <see cref="RecoveryOptions.RecoveryWaitLimit"/>: given up with the reason.</item>
 /// </list>
-/// Re-running a lost execution is Quartz's recovery (<c>RequestRecovery</c>), recorded by the middleware.
+/// Lease renewals are not here but in <see cref="LeaseKeeper"/>, so nothing this loop waits for can delay them.
 /// </summary>
 internal sealed partial class ExecutionSupervisor(
     ISchedulerFactory schedulers,
     ExecutionStore store,
-    ExecutionSubmitter submitter,
-    RunningExecutions running,
+    RunLifecycle lifecycle,
+    DatabaseContact contact,
     JobCatalog catalog,
     SchedulerTelemetry telemetry,
     ScheduleStore schedules,
@@ -49,9 +52,15 @@ internal sealed partial class ExecutionSupervisor(
             try
             {
                 await SuperviseAsync(settings, stoppingToken);
+                contact.Reached();
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                if (DatabaseContact.IsUnreachable(ex))
+                {
+                    contact.Failed();
+                }
+
                 LogSweepFailed(ex);
             }
         }
@@ -61,45 +70,107 @@ internal sealed partial class ExecutionSupervisor(
     private async Task SuperviseAsync(RecoveryOptions settings, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        await store.HeartbeatAsync(running.Ids, now, cancellationToken);
+        var stuck = new Dictionary<string, int>();
+        var lost = await lifecycle.SweepExpiredAsync(cancellationToken);
+        Count(stuck, StuckStates.LeaseExpired, lost.Count);
 
         var scheduler = await schedulers.GetScheduler(cancellationToken);
-        var nodes = await scheduler.QueryClusterNodes(cancellationToken);
-        var failed = nodes.Where(n => n.State == ClusterNodeState.Failed && !n.IsCurrentNode).Select(n => n.InstanceId).ToList();
-        var lost = await store.SweepOrphansAsync(now - settings.StaleAfter, failed, now - settings.HeartbeatInterval * 2, now, cancellationToken);
-        foreach (var execution in lost)
-        {
-            telemetry.Lost(execution.JobType);
-            LogRunnerLost(execution.Id, execution.JobType, execution.RunnerId);
-        }
-
         if (++_ticks % HousekeepingEvery == 0)
         {
             // Exactness does not depend on folding (a total adds the unfolded deltas); it only keeps them few.
             await store.FoldCountsAsync(cancellationToken);
             await events.PruneAsync(now - SchedulerEventStore.Retention, cancellationToken);
+            await AbandonLongWaitingRecoveriesAsync(settings, now, stuck, cancellationToken);
         }
+
         await ResumeExpiredPausesAsync(scheduler, now, cancellationToken);
         await DriveBackfillsAsync(now, cancellationToken);
+        await SweepPendingAsync(scheduler, settings, now, stuck, cancellationToken);
+        telemetry.Stuck(stuck);
+    }
 
+    /// <summary>The states <c>scheduler_stuck_executions</c> counts.</summary>
+    internal static class StuckStates
+    {
+        public const string LeaseExpired = "running_lease_expired";
+        public const string TriggerMissing = "pending_trigger_missing";
+        public const string TriggerError = "pending_trigger_error";
+        public const string TriggerPaused = "pending_trigger_paused";
+        public const string TriggerBlocked = "pending_trigger_blocked";
+        public const string RecoveryWaiting = "recovery_waiting_too_long";
+    }
+
+    private static void Count(Dictionary<string, int> stuck, string state, int n) => stuck[state] = stuck.GetValueOrDefault(state) + n;
+
+    /// <summary>
+    /// Pending runs older than <see cref="RecoveryOptions.ResubmitPendingAfter"/> whose trigger is not simply waiting to fire:
+    /// missing (handed over again), in error (reset), paused or blocked; each ended <c>failed</c> with the reason once past its limit.
+    /// </summary>
+    private async Task SweepPendingAsync(IScheduler scheduler, RecoveryOptions settings, DateTimeOffset now, Dictionary<string, int> stuck, CancellationToken cancellationToken)
+    {
         foreach (var pending in await store.PendingOlderThanAsync(now - settings.ResubmitPendingAfter, cancellationToken))
         {
-            if (await submitter.IsSubmittedAsync(pending.Id, cancellationToken) || !catalog.TryGet(pending.JobType, out var definition))
+            if (!catalog.TryGet(pending.JobType, out var definition))
             {
                 continue;
             }
 
-            if (now - new DateTimeOffset(DateTime.SpecifyKind(pending.CreatedAt, DateTimeKind.Utc)) > settings.FailPendingAfter)
+            var key = ExecutionSubmitter.TriggerKeyOf(pending.Id);
+            var age = now - new DateTimeOffset(DateTime.SpecifyKind(pending.CreatedAt, DateTimeKind.Utc));
+            var state = await scheduler.GetTriggerState(key, cancellationToken);
+            switch (state)
             {
-                var error = $"not run: no node picked it up within {JobResults.FormatDuration(settings.FailPendingAfter)}";
-                await store.FinishAsync(pending.Id, ExecutionStatus.Failed, error, JobResults.Failed(error, FailureKind.NotSubmitted), now, cancellationToken);
-                LogStrandedFailed(pending.Id, pending.JobType);
+                case TriggerState.None:
+                    Count(stuck, StuckStates.TriggerMissing, 1);
+                    if (age > settings.FailPendingAfter)
+                    {
+                        var error = $"not run: no node picked it up within {JobResults.FormatDuration(settings.FailPendingAfter)}";
+                        await lifecycle.FailPendingAsync(pending.Id, error, FailureKind.NotSubmitted, cancellationToken);
+                        LogStrandedFailed(pending.Id, pending.JobType, error);
+                    }
+                    else
+                    {
+                        await lifecycle.ResubmitAsync(definition, pending.Id, cancellationToken);
+                        LogResubmitted(pending.Id, pending.JobType);
+                    }
+
+                    break;
+                case TriggerState.Error or TriggerState.Paused or TriggerState.Blocked:
+                    var name = state.ToString().ToLowerInvariant();
+                    Count(stuck, state switch
+                    {
+                        TriggerState.Error => StuckStates.TriggerError,
+                        TriggerState.Paused => StuckStates.TriggerPaused,
+                        _ => StuckStates.TriggerBlocked,
+                    }, 1);
+                    if (age > settings.StuckPendingAfter)
+                    {
+                        var error = $"not run: its trigger stayed {name} for over {JobResults.FormatDuration(settings.StuckPendingAfter)}";
+                        await lifecycle.FailPendingAsync(pending.Id, error, FailureKind.Stuck, cancellationToken);
+                        await scheduler.UnscheduleJob(key, cancellationToken);
+                        LogStrandedFailed(pending.Id, pending.JobType, error);
+                    }
+                    else if (state == TriggerState.Error)
+                    {
+                        // An error state is Quartz's verdict on one firing attempt (e.g. the job could not be built); try once more.
+                        await scheduler.ResetTriggerFromErrorState(key, cancellationToken);
+                        LogResetFromError(pending.Id, pending.JobType);
+                    }
+
+                    break;
             }
-            else
-            {
-                await submitter.SubmitAsync(definition, pending.Id, null, cancellationToken);
-                LogResubmitted(pending.Id, pending.JobType);
-            }
+        }
+    }
+
+    /// <summary>Lost runs whose re-run has waited past the limit (their type stayed busy) are given up, with the reason on a recovery row.</summary>
+    private async Task AbandonLongWaitingRecoveriesAsync(RecoveryOptions settings, DateTimeOffset now, Dictionary<string, int> stuck, CancellationToken cancellationToken)
+    {
+        var error = $"not re-run: its type stayed busy for {JobResults.FormatDuration(settings.RecoveryWaitLimit)} after its node was lost; retry it if it is still needed";
+        var abandoned = await store.AbandonRecoveriesAsync(now - settings.RecoveryWaitLimit, error, now, cancellationToken);
+        Count(stuck, StuckStates.RecoveryWaiting, abandoned.Count);
+        foreach (var run in abandoned)
+        {
+            LogRecoveryAbandoned(run.Id, run.JobType, settings.RecoveryWaitLimit.TotalSeconds);
         }
     }
 
@@ -145,23 +216,22 @@ internal sealed partial class ExecutionSupervisor(
                 continue;
             }
 
-            PendingOutcome outcome;
+            RecordedRun recorded;
             try
             {
-                outcome = await store.CreatePendingAsync(new NewExecution(definition.Name, backfill.RequestedBy, null)
+                recorded = await lifecycle.RecordAndSubmitAsync(definition, new NewExecution(definition.Name, backfill.RequestedBy, null)
                 {
                     Trigger = ExecutionTrigger.Backfill,
                     ScheduledFor = new DateTimeOffset(DateTime.SpecifyKind(next, DateTimeKind.Utc)),
-                }, now, cancellationToken);
+                }, startAt: null, cancellationToken);
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
             {
                 continue; // another node created this occurrence's run a moment ago
             }
 
-            if (outcome is PendingOutcome.Created created)
+            if (recorded is { Outcome: PendingOutcome.Created created, Submitted: true })
             {
-                await submitter.SubmitAsync(definition, created.Execution.Id, null, cancellationToken);
                 LogBackfillRun(definition.Name, next, created.Execution.Id);
             }
         }
@@ -176,14 +246,17 @@ internal sealed partial class ExecutionSupervisor(
     [LoggerMessage(Level = LogLevel.Information, Message = "Backfill {BackfillId} of {JobType} has run every occurrence")]
     private partial void LogBackfillFinished(string jobType, Guid backfillId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId} of {JobType} ended 'runner lost': node {RunnerId} stopped before it finished")]
-    private partial void LogRunnerLost(Guid executionId, string jobType, string? runnerId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pending execution {ExecutionId} of {JobType}: its trigger was in error; reset it")]
+    private partial void LogResetFromError(Guid executionId, string jobType);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Lost execution {ExecutionId} of {JobType} is not re-run: its type stayed busy for {LimitSeconds} s")]
+    private partial void LogRecoveryAbandoned(Guid executionId, string jobType, double limitSeconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Pending execution {ExecutionId} of {JobType} had no Quartz trigger; submitted it again")]
     private partial void LogResubmitted(Guid executionId, string jobType);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Pending execution {ExecutionId} of {JobType} was never picked up; recorded it failed")]
-    private partial void LogStrandedFailed(Guid executionId, string jobType);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Pending execution {ExecutionId} of {JobType} ended failed: {Error}")]
+    private partial void LogStrandedFailed(Guid executionId, string jobType, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Execution supervision failed; trying again at the next heartbeat")]
     private partial void LogSweepFailed(Exception exception);

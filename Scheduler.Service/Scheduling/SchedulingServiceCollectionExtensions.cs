@@ -57,6 +57,7 @@ public static class SchedulingServiceCollectionExtensions
         // Hosted services stop in reverse order: GracefulShutdown drains before Quartz shuts down.
         builder.Services.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
         builder.Services.AddHostedService<CronScheduleReconciler>();
+        builder.Services.AddHostedService<LeaseKeeper>();
         builder.Services.AddHostedService<ExecutionSupervisor>();
         builder.Services.AddHostedService<GracefulShutdown>();
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = recovery.ShutdownGrace + TimeSpan.FromSeconds(20));

@@ -49,7 +49,7 @@ public sealed class SupervisionTests : ServiceFixture
 
         var lost = await Service.WaitForStatusAsync(id, ExecutionStatus.Failed);
 
-        lost.Error.Should().Be("runner lost: node-gone stopped before the run finished");
+        lost.Error.Should().Be("runner lost: node-gone stopped renewing its lease before the run finished");
         ((System.Text.Json.JsonElement)lost.Result!.Details["failure"]!).GetString().Should().Be(FailureKind.RunnerLost);
         lost.CompletedAt.Should().NotBeNull();
     }

@@ -1,0 +1,290 @@
+using System.Text.Json;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Scheduler.Contracts;
+using Scheduler.Jobs.Data;
+
+namespace Scheduler.Jobs.Execution;
+
+/// <summary>
+/// The writes that decide who runs a run and how it ended: claims (each takes a new fencing token and a lease),
+/// lease renewals, fenced outcomes and the sweeps of runs whose lease expired. On the background pool, so API
+/// traffic never delays them. Lease times are the database's clock, one clock for every node.
+/// </summary>
+public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)] NpgsqlDataSource dataSource)
+{
+    private const string ActiveIndex = "ux_scheduled_jobs_one_active_per_type";
+
+    private const string ActiveOfTypeSql = "SELECT id FROM scheduled_jobs WHERE job_type = @jobType AND status IN ('pending', 'running')";
+
+    /// <summary>What a claim returns: the run, and the fencing token the claim took.</summary>
+    private const string ClaimedColumns = "id AS Id, root_id AS RootId, trigger AS Trigger, parameters::text AS Parameters, lease_token AS LeaseToken";
+
+    private const string ClaimPendingSql = $"""
+        UPDATE scheduled_jobs
+           SET status = 'running', started_at = @now, runner_id = @runnerId, fire_instance_id = @fireInstanceId,
+               heartbeat_at = @now, updated_at = @now,
+               lease_token = nextval('scheduled_jobs_lease_seq'), lease_expires_at = clock_timestamp() + @lease
+         WHERE id = @id AND status = 'pending'
+        RETURNING {ClaimedColumns}
+        """;
+
+    /// <summary>Moves a pending run to <c>running</c> on this node. Null when it is no longer pending (cancelled, or claimed elsewhere).</summary>
+    public async Task<ClaimedRun?> ClaimPendingAsync(Guid id, string runnerId, string fireInstanceId, TimeSpan lease, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<ClaimedRun>(new CommandDefinition(
+            ClaimPendingSql, new { id, runnerId, fireInstanceId, lease, now }, cancellationToken: cancellationToken));
+    }
+
+    private const string ClaimOccurrenceSql = $"""
+        INSERT INTO scheduled_jobs (job_type, status, trigger, scheduled_for, started_at, started_by, runner_id,
+                                    fire_instance_id, heartbeat_at, created_at, updated_at, lease_token, lease_expires_at)
+        VALUES (@jobType, 'running', 'cron', @scheduledFor, @now, 'scheduler', @runnerId, @fireInstanceId, @now, @now, @now,
+                nextval('scheduled_jobs_lease_seq'), clock_timestamp() + @lease)
+        ON CONFLICT (job_type, scheduled_for) WHERE trigger = 'cron' DO NOTHING
+        RETURNING {ClaimedColumns}
+        """;
+
+    private const string SkipOccurrenceSql = """
+        INSERT INTO scheduled_jobs (job_type, status, trigger, scheduled_for, started_by, runner_id, error, result,
+                                    completed_at, created_at, updated_at)
+        VALUES (@jobType, 'skipped', 'cron', @scheduledFor, 'scheduler', @runnerId, @error, @result::jsonb, @now, @now, @now)
+        ON CONFLICT (job_type, scheduled_for) WHERE trigger = 'cron' DO NOTHING
+        """;
+
+    /// <summary>
+    /// Records a cron occurrence as <c>running</c> on this node. <see cref="OccurrenceOutcome.AlreadyRecorded"/>
+    /// when another node recorded it (it must not run again); <see cref="OccurrenceOutcome.Skipped"/> when the
+    /// type was already running, in which case the occurrence is recorded as <c>skipped</c> with the reason.
+    /// </summary>
+    public async Task<OccurrenceOutcome> ClaimOccurrenceAsync(
+        string jobType, DateTimeOffset scheduledFor, string runnerId, string fireInstanceId, TimeSpan lease, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var claimed = await connection.QuerySingleOrDefaultAsync<ClaimedRun>(new CommandDefinition(
+                ClaimOccurrenceSql, new { jobType, scheduledFor, runnerId, fireInstanceId, lease, now }, cancellationToken: cancellationToken));
+            return claimed is not null ? new OccurrenceOutcome.Claimed(claimed) : new OccurrenceOutcome.AlreadyRecorded();
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == ActiveIndex)
+        {
+            var active = await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(ActiveOfTypeSql, new { jobType }, cancellationToken: cancellationToken));
+            var error = $"skipped: execution {active} of {jobType} was still pending or running";
+            await connection.ExecuteAsync(new CommandDefinition(SkipOccurrenceSql, new
+            {
+                jobType, scheduledFor, runnerId, error, now,
+                result = Serialize(JobResults.Skipped(error, FailureKind.Overlap)),
+            }, cancellationToken: cancellationToken));
+            return new OccurrenceOutcome.Skipped(active, error);
+        }
+    }
+
+    /// <summary>Records a cron occurrence that is deliberately not run (e.g. it fired later than its misfire grace).</summary>
+    public async Task<bool> SkipOccurrenceAsync(
+        string jobType, DateTimeOffset scheduledFor, string runnerId, string error, string failureKind, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(SkipOccurrenceSql, new
+        {
+            jobType, scheduledFor, runnerId, error, now,
+            result = Serialize(JobResults.Skipped(error, failureKind)),
+        }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    private const string FindOccurrenceSql = "SELECT id FROM scheduled_jobs WHERE job_type = @jobType AND scheduled_for = @scheduledFor AND trigger = 'cron'";
+
+    /// <summary>The execution recorded for a cron occurrence, if any.</summary>
+    public async Task<Guid?> FindOccurrenceAsync(string jobType, DateTimeOffset scheduledFor, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(FindOccurrenceSql, new { jobType, scheduledFor }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Whether a running row's lease has expired: its end has passed by the database's clock. A row claimed before
+    /// leases existed has none and is judged by its heartbeat (or, with none, by its last update).
+    /// </summary>
+    private const string LeaseExpired = """
+        (CASE WHEN lease_expires_at IS NOT NULL THEN lease_expires_at < clock_timestamp()
+              ELSE COALESCE(heartbeat_at, updated_at) < clock_timestamp() - @lease END)
+        """;
+
+    /// <summary>The columns a row whose lease expired ends with: failed, "runner lost", naming the node.</summary>
+    private const string RunnerLostSet = """
+        status = 'failed',
+        error = 'runner lost: ' || COALESCE(runner_id, 'unknown node') || ' stopped renewing its lease before the run finished',
+        result = jsonb_build_object('success', false, 'itemsProcessed', 0,
+                   'errors', jsonb_build_array('runner lost: ' || COALESCE(runner_id, 'unknown node') || ' stopped renewing its lease before the run finished'),
+                   'details', jsonb_build_object('failure', 'runner_lost', 'lastHeartbeat', heartbeat_at,
+                                                 'leaseExpiredAt', lease_expires_at, 'leaseToken', lease_token)),
+        completed_at = @now, updated_at = @now
+        """;
+
+    private const string LoseRunnerSql = $"""
+        UPDATE scheduled_jobs
+           SET {RunnerLostSet}
+         WHERE id = @id AND status = 'running' AND {LeaseExpired}
+        """;
+
+    private const string StartRecoverySql = $"""
+        INSERT INTO scheduled_jobs (job_type, status, trigger, started_at, started_by, runner_id, fire_instance_id,
+                                    heartbeat_at, attempt, retry_of, root_id, parameters, created_at, updated_at,
+                                    lease_token, lease_expires_at)
+        SELECT job_type, 'running', 'recovery', @now, started_by, @runnerId, @fireInstanceId,
+               @now, attempt + 1, id, COALESCE(root_id, id), parameters, @now, @now,
+               nextval('scheduled_jobs_lease_seq'), clock_timestamp() + @lease
+          FROM scheduled_jobs
+         WHERE id = @orphanId
+           AND status IN ('failed', 'cancelled')
+           AND result->'details'->>'failure' IN ('runner_lost', 'shutdown')
+        ON CONFLICT (retry_of) WHERE trigger = 'recovery' DO NOTHING
+        RETURNING {ClaimedColumns}
+        """;
+
+    /// <summary>
+    /// A recovered firing of a run whose node was lost or shut down. With <paramref name="mayTakeOver"/>, the lost row
+    /// ends <c>failed</c> ("runner lost") if it is still running and its lease has expired; then a <c>recovery</c> row
+    /// linked to it starts here, at most once per lost run, under a new lease. <see cref="RecoveryOutcome.Wait"/> while
+    /// the owner's lease holds (a node slow but alive keeps its run) or another run of the type is active.
+    /// </summary>
+    public async Task<RecoveryOutcome> StartRecoveryAsync(
+        Guid orphanId, string runnerId, string fireInstanceId, TimeSpan lease, bool mayTakeOver, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        if (mayTakeOver)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(LoseRunnerSql, new { id = orphanId, lease, now }, cancellationToken: cancellationToken));
+        }
+
+        try
+        {
+            if (await connection.QuerySingleOrDefaultAsync<ClaimedRun>(new CommandDefinition(
+                StartRecoverySql, new { orphanId, runnerId, fireInstanceId, lease, now }, cancellationToken: cancellationToken)) is { } started)
+            {
+                return new RecoveryOutcome.Started(started);
+            }
+
+            var status = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+                "SELECT status FROM scheduled_jobs WHERE id = @orphanId", new { orphanId }, cancellationToken: cancellationToken));
+            return status == ExecutionStatus.Running ? new RecoveryOutcome.Wait("its node still holds its lease") : new RecoveryOutcome.NotNeeded();
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == ActiveIndex)
+        {
+            // Another run of the type is pending or running: the recovery waits its turn, it is not dropped.
+            return new RecoveryOutcome.Wait("another run of the type is active");
+        }
+    }
+
+    private const string InsertRunningSql = $"""
+        INSERT INTO scheduled_jobs (job_type, status, trigger, started_at, started_by, runner_id, fire_instance_id, heartbeat_at,
+                                    created_at, updated_at, lease_token, lease_expires_at)
+        VALUES (@jobType, 'running', 'manual', @now, 'scheduler', @runnerId, @fireInstanceId, @now, @now, @now,
+                nextval('scheduled_jobs_lease_seq'), clock_timestamp() + @lease)
+        ON CONFLICT DO NOTHING
+        RETURNING {ClaimedColumns}
+        """;
+
+    /// <summary>Records a firing that came with no execution of its own (a trigger created outside the API). Null when the type is already running.</summary>
+    public async Task<ClaimedRun?> StartUnrecordedAsync(string jobType, string runnerId, string fireInstanceId, TimeSpan lease, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<ClaimedRun>(new CommandDefinition(
+            InsertRunningSql, new { jobType, runnerId, fireInstanceId, lease, now }, cancellationToken: cancellationToken));
+    }
+
+    private const string RenewSql = """
+        UPDATE scheduled_jobs s
+           SET heartbeat_at = @now, lease_expires_at = clock_timestamp() + @lease
+          FROM unnest(@ids, @tokens) AS held(id, token)
+         WHERE s.id = held.id AND s.lease_token = held.token AND s.status = 'running'
+        RETURNING s.id
+        """;
+
+    /// <summary>
+    /// Renews this node's leases in one statement: each only while the row still carries its token and runs.
+    /// Returns the ids renewed; a lease missing from them was lost (another node's claim replaced it, or the run was
+    /// ended without this node).
+    /// </summary>
+    public async Task<IReadOnlySet<Guid>> RenewAsync(IReadOnlyCollection<RunLease> leases, TimeSpan lease, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (leases.Count == 0)
+        {
+            return new HashSet<Guid>();
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var renewed = await connection.QueryAsync<Guid>(new CommandDefinition(RenewSql, new
+        {
+            ids = leases.Select(l => l.ExecutionId).ToArray(),
+            tokens = leases.Select(l => l.Token).ToArray(),
+            lease,
+            now,
+        }, cancellationToken: cancellationToken));
+        return renewed.ToHashSet();
+    }
+
+    private const string FinishSql = """
+        UPDATE scheduled_jobs
+           SET status = @status, error = @error, result = @result::jsonb, completed_at = @now, updated_at = @now,
+               lease_expires_at = NULL
+         WHERE id = @id AND status = 'running' AND lease_token = @token
+        """;
+
+    /// <summary>
+    /// A success and its job type's <c>job_heartbeats</c> row (last success set, failures cleared) in one statement,
+    /// so recording a completed run costs one commit, not two.
+    /// </summary>
+    private const string CompleteSql = """
+        WITH done AS (
+          UPDATE scheduled_jobs
+             SET status = 'completed', error = NULL, result = @result::jsonb, completed_at = @now, updated_at = @now,
+                 lease_expires_at = NULL
+           WHERE id = @id AND status = 'running' AND lease_token = @token
+          RETURNING job_type)
+        INSERT INTO job_heartbeats (name, runner_id, last_heartbeat, last_success_at, consecutive_failures)
+        SELECT job_type, @succeededOn, @now, @now, 0 FROM done
+        ON CONFLICT (name) WHERE name <> 'jobs-runner' DO UPDATE
+           SET runner_id = EXCLUDED.runner_id, last_heartbeat = EXCLUDED.last_heartbeat,
+               last_success_at = EXCLUDED.last_success_at, consecutive_failures = 0,
+               last_error = NULL, last_error_at = NULL
+        """;
+
+    /// <summary>
+    /// Writes how a run ended, fenced by its lease token: only the claim that holds the row changes it, and a finished
+    /// row is never rewritten. With <paramref name="succeededOn"/> (a completed run), the type's heartbeat row records
+    /// the success in the same statement. False when the token no longer holds the row.
+    /// </summary>
+    public async Task<bool> FinishAsync(
+        Guid id, long token, string status, string? error, JobResult result, DateTimeOffset now, CancellationToken cancellationToken, string? succeededOn = null)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var changed = await connection.ExecuteAsync(new CommandDefinition(succeededOn is null ? FinishSql : CompleteSql, new
+        {
+            id, token, status, error, now, succeededOn,
+            result = Serialize(result),
+        }, cancellationToken: cancellationToken));
+        return changed >= 1;
+    }
+
+    private const string SweepSql = $"""
+        UPDATE scheduled_jobs
+           SET {RunnerLostSet}
+         WHERE status = 'running' AND {LeaseExpired}
+        RETURNING id AS Id, job_type AS JobType, runner_id AS RunnerId
+        """;
+
+    /// <summary>
+    /// Ends every running execution whose lease has expired: its node stopped renewing it for a whole lease (it died,
+    /// or stalled or lost the database for that long). They end <c>failed</c>, "runner lost", and are re-run by recovery.
+    /// </summary>
+    public async Task<IReadOnlyList<LostExecution>> SweepExpiredAsync(TimeSpan lease, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return [.. await connection.QueryAsync<LostExecution>(new CommandDefinition(SweepSql, new { lease, now }, cancellationToken: cancellationToken))];
+    }
+
+    private static string Serialize(JobResult result) => JsonSerializer.Serialize(result, ExecutionStore.Json);
+}
