@@ -112,7 +112,10 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
               ELSE COALESCE(heartbeat_at, updated_at) < clock_timestamp() - @lease END)
         """;
 
-    /// <summary>The columns a row whose lease expired ends with: failed, "runner lost", naming the node.</summary>
+    /// <summary>
+    /// The columns a row whose lease expired ends with: failed, "runner lost", naming the node. Ending it is a claim of
+    /// its own: a new token, so the old owner, should it come back, has every write refused (log lines included).
+    /// </summary>
     private const string RunnerLostSet = """
         status = 'failed',
         error = 'runner lost: ' || COALESCE(runner_id, 'unknown node') || ' stopped renewing its lease before the run finished',
@@ -120,7 +123,8 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
                    'errors', jsonb_build_array('runner lost: ' || COALESCE(runner_id, 'unknown node') || ' stopped renewing its lease before the run finished'),
                    'details', jsonb_build_object('failure', 'runner_lost', 'lastHeartbeat', heartbeat_at,
                                                  'leaseExpiredAt', lease_expires_at, 'leaseToken', lease_token)),
-        completed_at = @now, updated_at = @now
+        completed_at = @now, updated_at = @now,
+        lease_token = nextval('scheduled_jobs_lease_seq'), lease_expires_at = NULL
         """;
 
     private const string LoseRunnerSql = $"""
