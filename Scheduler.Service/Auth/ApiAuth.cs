@@ -51,6 +51,12 @@ public static class ApiAuth
                 // would be read from azp, the client app, making every user of the dashboard the same caller.
                 jwt.MapInboundClaims = false;
                 jwt.RequireHttpsMetadata = entraOptions.RequireHttpsMetadata;
+                if (!entraOptions.RequireHttpsMetadata)
+                {
+                    // Microsoft.Identity.Web's issuer validator reads its own copy of the metadata, over HTTPS only; with
+                    // a plain-HTTP instance (a loopback Entra outside Production) it checks against the issuer Entra publishes.
+                    jwt.TokenValidationParameters.ValidIssuers = [entraOptions.V2Issuer];
+                }
             });
             var acceptedTenants = entraOptions.AcceptedTenants;
             builder.Services.PostConfigure<JwtBearerOptions>(EntraScheme, jwt =>

@@ -92,6 +92,8 @@ public sealed class EntraOptions
     /// <summary>Tenant values that accept tokens from any tenant, which Entra itself then does not restrict.</summary>
     public static readonly IReadOnlySet<string> MultiTenantValues = new HashSet<string>(["common", "organizations", "consumers"], StringComparer.OrdinalIgnoreCase);
 
+    public string? Instance { get; set; }
+
     public string? ClientId { get; set; }
 
     public string? TenantId { get; set; }
@@ -104,6 +106,9 @@ public sealed class EntraOptions
     public bool Enabled => !string.IsNullOrWhiteSpace(ClientId);
 
     public bool MultiTenant => TenantId is { } tenant && MultiTenantValues.Contains(tenant.Trim());
+
+    /// <summary>The v2.0 issuer Entra publishes for <see cref="TenantId"/> (with the <c>{tenantid}</c> template when multi-tenant).</summary>
+    public string V2Issuer => $"{(Instance ?? "https://login.microsoftonline.com/").TrimEnd('/')}/{(MultiTenant ? "{tenantid}" : TenantId?.Trim())}/v2.0";
 
     /// <summary>
     /// The tenants a token's <c>tid</c> must be one of: the allow-list when given, else the configured tenant when it is

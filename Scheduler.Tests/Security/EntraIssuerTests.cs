@@ -19,6 +19,7 @@ public sealed class EntraIssuerTests : ServiceFixture
     private const string OtherTenant = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
     private const string SchedulerApp = "0b7e2c4a-91d3-4f6e-8a5b-2c3d4e5f6a7b";
     private const string Dashboard = "d45b0e1f-3a2c-4b6d-9e8f-7a6b5c4d3e2f";
+    private const string OpsPortal = "e56c1f2a-4b3d-4c7e-8f9a-8b7c6d5e4f3a";
     private const int Limit = 3;
 
     private EntraTokens? _entra;
@@ -46,13 +47,13 @@ public sealed class EntraIssuerTests : ServiceFixture
     public async Task UserToken_IsRecordedByTheUsersObjectId_NotByTheClientApp()
     {
         var user = "1c9d8e7f-6a5b-4c3d-8e2f-0a1b2c3d4e5f";
-        using var client = Service.CreateClient(Entra.UserToken(Tenant, user, Dashboard, "Scheduler.Admin"));
+        using var client = Service.CreateClient(Entra.UserToken(Tenant, user, OpsPortal, "Scheduler.Admin"));
 
-        using var response = await client.PostAsJsonAsync("/api/jobs/trigger", new { jobType = JobTypes.EmailScan, triggeredBy = "someone-else" });
+        using var response = await client.PostAsJsonAsync("/api/jobs/trigger", new { jobType = JobTypes.EmailScan });
 
         response.StatusCode.Should().Be(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         var id = (await response.Content.ReadFromJsonAsync<TriggerJobResponse>())!.Id;
-        (await Service.GetExecutionAsync(id)).StartedBy.Should().Be(user, "the user's oid, not the dashboard's azp");
+        (await Service.GetExecutionAsync(id)).StartedBy.Should().Be(user, "the user's oid, not the client app's azp");
         await using var connection = await TestDatabase.OpenAsync();
         var actors = await connection.QueryAsync<string>("SELECT actor FROM audit_log WHERE target_id = @target", new { target = id.ToString() });
         actors.Should().ContainSingle().Which.Should().Be(user);
