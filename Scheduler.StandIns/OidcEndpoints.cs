@@ -9,11 +9,11 @@ public static class OidcEndpoints
 {
     public static void MapOidcEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/oidc/.well-known/openid-configuration", (HttpContext http) =>
+        app.MapGet("/oidc/.well-known/openid-configuration", (HttpContext http, StandInState state) =>
         {
             var issuer = $"{http.Request.Scheme}://{http.Request.Host}/oidc";
             return Results.Text($$"""
-                {"issuer":"{{issuer}}","jwks_uri":"{{issuer}}/jwks","id_token_signing_alg_values_supported":["RS256"],
+                {"issuer":"{{issuer}}{{(state.OidcIssuerEndsWithSlash ? "/" : "")}}","jwks_uri":"{{issuer}}/jwks","id_token_signing_alg_values_supported":["RS256"],
                  "response_types_supported":["code"],"subject_types_supported":["public"]}
                 """, "application/json");
         });

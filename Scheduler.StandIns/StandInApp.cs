@@ -12,7 +12,7 @@ namespace Scheduler.StandIns;
 /// <item>user service: <c>GET /api/users</c>, <c>GET /api/users/{externalId}</c>, <c>POST /api/interactions/cleanup</c>;</item>
 /// <item>email service: <c>POST /api/send</c>;</item>
 /// <item>core API admin endpoints: <c>POST /v1/admin/…</c>, behind HTTP Basic;</item>
-/// <item>an OpenID Connect issuer's discovery document and keys under <c>/oidc</c>.</item>
+/// <item>an OpenID Connect issuer's discovery document and keys under <c>/oidc</c>, and Entra ID's v2.0 ones under <c>/entra</c>.</item>
 /// </list>
 /// </summary>
 public sealed class StandInApp : IAsyncDisposable
@@ -108,6 +108,7 @@ public sealed class StandInApp : IAsyncDisposable
         app.MapEmailEndpoints();
         app.MapCoreApiEndpoints();
         app.MapOidcEndpoints();
+        app.MapEntraEndpoints();
         app.MapControlEndpoints();
 
         await app.StartAsync();

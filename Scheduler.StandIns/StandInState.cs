@@ -38,6 +38,12 @@ public sealed partial class StandInState
     /// <summary>The JSON Web Key Set the stand-in OIDC issuer publishes at <c>/oidc/jwks</c>.</summary>
     public string? OidcSigningKeys { get; set; }
 
+    /// <summary>Whether the stand-in OIDC issuer's <c>issuer</c> ends in a slash, as Auth0's does.</summary>
+    public bool OidcIssuerEndsWithSlash { get; set; }
+
+    /// <summary>The JSON Web Key Set the stand-in Entra ID publishes at <c>/entra/{tenant}/discovery/v2.0/keys</c>.</summary>
+    public string? EntraSigningKeys { get; set; }
+
     public IReadOnlyList<ReceivedRequest> RequestsTo(string method, string path) =>
         [.. _requests.Where(r => r.Method == method && r.Path == path)];
 

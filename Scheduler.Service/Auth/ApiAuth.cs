@@ -30,15 +30,14 @@ public static class ApiAuth
     {
         var configuration = builder.Configuration;
         var options = builder.Services.AddValidatedOptions<AuthOptions>(configuration, AuthOptions.Section);
-        var entra = configuration.GetSection("AzureAd");
-        var entraEnabled = !string.IsNullOrWhiteSpace(entra["ClientId"]);
-        CheckIssuers(builder.Environment, options, entra, entraEnabled);
+        var entra = configuration.GetSection(EntraOptions.Section);
+        var entraOptions = ValidatedOptions.Bind<EntraOptions>(entra, EntraOptions.Section);
+        CheckIssuers(builder.Environment, options, entraOptions);
 
-        var issuers = new Dictionary<string, string>(StringComparer.Ordinal);
-        var fallback = NoIssuerScheme;
+        var routes = new IssuerRoutes(NoIssuerScheme);
         var auth = builder.Services.AddAuthentication(BearerScheme);
 
-        if (entraEnabled)
+        if (entraOptions.Enabled)
         {
             var entraAuth = auth.AddMicrosoftIdentityWebApi(entra, EntraScheme);
             if (OutboundTokens.AnyConfigured(configuration))
@@ -46,6 +45,20 @@ public static class ApiAuth
                 entraAuth.EnableTokenAcquisitionToCallDownstreamApi().AddInMemoryTokenCaches();
             }
 
+            builder.Services.Configure<JwtBearerOptions>(EntraScheme, jwt =>
+            {
+                // Claims keep their token names: with the default mapping oid and sub are renamed, and the caller
+                // would be read from azp, the client app, making every user of the dashboard the same caller.
+                jwt.MapInboundClaims = false;
+                jwt.RequireHttpsMetadata = entraOptions.RequireHttpsMetadata;
+                if (!entraOptions.RequireHttpsMetadata)
+                {
+                    // Microsoft.Identity.Web's issuer validator reads its own copy of the metadata, over HTTPS only; with
+                    // a plain-HTTP instance (a loopback Entra outside Production) it checks against the issuer Entra publishes.
+                    jwt.TokenValidationParameters.ValidIssuers = [entraOptions.V2Issuer];
+                }
+            });
+            var acceptedTenants = entraOptions.AcceptedTenants;
             builder.Services.PostConfigure<JwtBearerOptions>(EntraScheme, jwt =>
             {
                 jwt.Events ??= new JwtBearerEvents();
@@ -55,6 +68,12 @@ public static class ApiAuth
                     await validated(context);
                     if (context.Result is null && context.Principal is { } principal)
                     {
+                        if (acceptedTenants.Count > 0 && !acceptedTenants.Contains(principal.FindFirst("tid")?.Value ?? ""))
+                        {
+                            context.Fail("The token was issued by a tenant that is not accepted.");
+                            return;
+                        }
+
                         foreach (var claim in EntraRoleClaims)
                         {
                             Caller.MapRoles(principal, claim, [Caller.AdminRole], [Caller.ReaderRole]);
@@ -62,7 +81,7 @@ public static class ApiAuth
                     }
                 };
             });
-            fallback = EntraScheme;
+            routes.Fallback = EntraScheme;
         }
 
         if (options.Oidc.Enabled)
@@ -80,12 +99,12 @@ public static class ApiAuth
                     oidc.AdminRoles is { Count: > 0 } admin ? admin : [Caller.AdminRole],
                     oidc.ReaderRoles is { Count: > 0 } reader ? reader : [Caller.ReaderRole]);
             });
-            if ((oidc.Issuer ?? oidc.Authority?.TrimEnd('/')) is { } issuer)
+            if ((oidc.Issuer ?? oidc.Authority) is { Length: > 0 } issuer)
             {
-                issuers[issuer] = OidcScheme;
+                routes.Add(issuer, OidcScheme);
             }
 
-            fallback = fallback == NoIssuerScheme ? OidcScheme : fallback;
+            routes.Fallback = routes.Fallback == NoIssuerScheme ? OidcScheme : routes.Fallback;
         }
 
         if (options.Local.Enabled)
@@ -98,11 +117,11 @@ public static class ApiAuth
                 jwt.TokenValidationParameters = Strict(local.Issuer, local.Audience, [key]);
                 jwt.Events = MapRolesOnValidation(local.TenantId, "roles", [Caller.AdminRole], [Caller.ReaderRole]);
             });
-            issuers[local.Issuer] = LocalScheme;
-            fallback = fallback == NoIssuerScheme ? LocalScheme : fallback;
+            routes.Add(local.Issuer, LocalScheme);
+            routes.Fallback = routes.Fallback == NoIssuerScheme ? LocalScheme : routes.Fallback;
         }
 
-        if (fallback == NoIssuerScheme)
+        if (routes.Fallback == NoIssuerScheme)
         {
             auth.AddJwtBearer(NoIssuerScheme, jwt =>
             {
@@ -112,7 +131,7 @@ public static class ApiAuth
         }
 
         auth.AddPolicyScheme(BearerScheme, "Bearer token, routed to the issuer it names", policy =>
-            policy.ForwardDefaultSelector = http => IssuerOf(http) is { } issuer && issuers.TryGetValue(issuer, out var scheme) ? scheme : fallback);
+            policy.ForwardDefaultSelector = http => routes.SchemeFor(IssuerOf(http)));
 
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Caller.ReaderPolicy, policy => policy.RequireAuthenticatedUser().RequireClaim(Caller.RoleClaim, Caller.ReaderRole))
@@ -130,7 +149,7 @@ public static class ApiAuth
         return app;
     }
 
-    private static void CheckIssuers(IHostEnvironment environment, AuthOptions options, IConfigurationSection entra, bool entraEnabled)
+    private static void CheckIssuers(IHostEnvironment environment, AuthOptions options, EntraOptions entra)
     {
         var failures = new List<string>();
         if (environment.IsProduction() && options.Local.Enabled)
@@ -138,14 +157,32 @@ public static class ApiAuth
             failures.Add("Auth:Local: the local development issuer cannot be enabled in Production; configure AzureAd or Auth:Oidc.");
         }
 
-        if (environment.IsProduction() && !entraEnabled && !options.Oidc.Enabled)
+        if (environment.IsProduction() && !entra.Enabled && !options.Oidc.Enabled)
         {
             failures.Add("Auth: no token issuer is configured. Set AzureAd:TenantId and AzureAd:ClientId (Entra ID), or Auth:Oidc:Authority (another OpenID Connect issuer).");
         }
 
-        if (entraEnabled && string.IsNullOrWhiteSpace(entra["TenantId"]))
+        if (entra.Enabled && string.IsNullOrWhiteSpace(entra.TenantId))
         {
             failures.Add("AzureAd:TenantId: is required with AzureAd:ClientId.");
+        }
+
+        if (entra.Enabled && entra.MultiTenant && entra.AllowedTenants.Count == 0)
+        {
+            failures.Add("AzureAd:TenantId: common, organizations and consumers accept tokens from any Entra tenant. Set the tenant id, or list the tenant ids to accept in AzureAd:AllowedTenants.");
+        }
+
+        for (var i = 0; i < entra.AllowedTenants.Count; i++)
+        {
+            if (!Guid.TryParse(entra.AllowedTenants[i], out _))
+            {
+                failures.Add($"AzureAd:AllowedTenants:{i}: must be a tenant id (a GUID, as in the tokens' tid claim).");
+            }
+        }
+
+        if (environment.IsProduction() && !entra.RequireHttpsMetadata)
+        {
+            failures.Add("AzureAd:RequireHttpsMetadata: cannot be false in Production; the signing keys must come over HTTPS.");
         }
 
         if (options.Oidc.Enabled && string.IsNullOrWhiteSpace(options.Oidc.Audience))

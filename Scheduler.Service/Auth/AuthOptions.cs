@@ -80,3 +80,42 @@ public sealed class LocalIssuerOptions
 
     public bool Enabled => !string.IsNullOrWhiteSpace(SigningKeyFile);
 }
+
+/// <summary>
+/// The keys of Microsoft.Identity.Web's <c>AzureAd</c> section that the service checks itself: which tenants' tokens are
+/// accepted, and whether discovery may be fetched over plain HTTP (a loopback stand-in in tests; refused in Production).
+/// </summary>
+public sealed class EntraOptions
+{
+    public const string Section = "AzureAd";
+
+    /// <summary>Tenant values that accept tokens from any tenant, which Entra itself then does not restrict.</summary>
+    public static readonly IReadOnlySet<string> MultiTenantValues = new HashSet<string>(["common", "organizations", "consumers"], StringComparer.OrdinalIgnoreCase);
+
+    public string? Instance { get; set; }
+
+    public string? ClientId { get; set; }
+
+    public string? TenantId { get; set; }
+
+    /// <summary>Tenant ids (<c>tid</c>) whose tokens are accepted; required when <see cref="TenantId"/> is multi-tenant.</summary>
+    public List<string> AllowedTenants { get; set; } = [];
+
+    public bool RequireHttpsMetadata { get; set; } = true;
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(ClientId);
+
+    public bool MultiTenant => TenantId is { } tenant && MultiTenantValues.Contains(tenant.Trim());
+
+    /// <summary>The v2.0 issuer Entra publishes for <see cref="TenantId"/> (with the <c>{tenantid}</c> template when multi-tenant).</summary>
+    public string V2Issuer => $"{(Instance ?? "https://login.microsoftonline.com/").TrimEnd('/')}/{(MultiTenant ? "{tenantid}" : TenantId?.Trim())}/v2.0";
+
+    /// <summary>
+    /// The tenants a token's <c>tid</c> must be one of: the allow-list when given, else the configured tenant when it is
+    /// a tenant id (a domain name is left to Entra's issuer check, since <c>tid</c> is always the id).
+    /// </summary>
+    public IReadOnlySet<string> AcceptedTenants =>
+        AllowedTenants.Count > 0 ? AllowedTenants.Select(t => t.Trim()).ToHashSet(StringComparer.OrdinalIgnoreCase)
+        : Guid.TryParse(TenantId, out _) ? new HashSet<string>([TenantId!.Trim()], StringComparer.OrdinalIgnoreCase)
+        : new HashSet<string>();
+}

@@ -20,13 +20,24 @@ public static class Caller
     public const string RoleClaim = "scheduler_role";
 
     /// <summary>
+    /// Claim types in the order they name the caller. The mapped forms of <c>oid</c> and <c>sub</c> come before the
+    /// client (<c>azp</c>), so that a scheme that maps inbound claims still records the user, never the app they used.
+    /// </summary>
+    private static readonly string[] IdClaims =
+    [
+        "oid", "http://schemas.microsoft.com/identity/claims/objectidentifier",
+        "sub", ClaimTypes.NameIdentifier,
+        "azp", "appid", "client_id",
+    ];
+
+    /// <summary>
     /// The caller's id: Entra's object id (<c>oid</c>, a user or an application's service principal), else the
     /// subject (<c>sub</c>), else the client the token was issued to.
     /// </summary>
     public static string? Id(this ClaimsPrincipal user)
     {
         ArgumentNullException.ThrowIfNull(user);
-        foreach (var type in (string[])["oid", "sub", "azp", "appid", "client_id"])
+        foreach (var type in IdClaims)
         {
             if (user.FindFirst(type)?.Value is { Length: > 0 } value)
             {

@@ -27,9 +27,9 @@ public static class DataServiceCollectionExtensions
         builder.Services.AddKeyedSingleton(SchedulerDataSources.Background, (_, _) => CreateDataSource(connectionString, SchedulerDataSources.Background, DefaultBackgroundPoolSize));
         builder.Services.AddKeyedSingleton<DbDataSource>(SchedulerDataSources.Background,
             (sp, key) => sp.GetRequiredKeyedService<NpgsqlDataSource>(key));
-        builder.Services.AddSingleton<DatabaseMigrator>();
-
         var options = builder.Services.AddValidatedOptions<DatabaseOptions>(builder.Configuration, DatabaseOptions.Section);
+        builder.Services.AddSingleton(sp => new DatabaseMigrator(
+            sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ILogger<DatabaseMigrator>>(), options, timeProvider: sp.GetService<TimeProvider>()));
         if (options.MigrateOnStartup)
         {
             builder.Services.AddHostedService<MigrateOnStartup>();

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Scheduler.Service.Data;
 
 /// <summary>Database settings, from <c>Database</c>; the connection string is <c>ConnectionStrings:Scheduler</c>.</summary>
@@ -8,4 +10,19 @@ public sealed class DatabaseOptions
 
     /// <summary>Apply pending migrations when the service starts (under the migration advisory lock).</summary>
     public bool MigrateOnStartup { get; set; } = true;
+
+    /// <summary>
+    /// How long a migration statement waits for a lock before giving up (PostgreSQL <c>lock_timeout</c>). Short, so
+    /// that a migration queued behind a long transaction does not hold up the live traffic queued behind it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan MigrationLockTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Attempts per migration (or per statement of a no-transaction migration) when the lock wait times out.</summary>
+    [Range(1, 100)]
+    public int MigrationAttempts { get; set; } = 6;
+
+    /// <summary>The wait before the second attempt; doubled for each one after, up to a minute.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan MigrationRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 }

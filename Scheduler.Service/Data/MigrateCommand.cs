@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using Scheduler.Jobs.Configuration;
 using Scheduler.Service.Hosting;
 
 namespace Scheduler.Service.Data;
@@ -20,9 +22,20 @@ internal static class MigrateCommand
             return 2;
         }
 
+        DatabaseOptions options;
+        try
+        {
+            options = ValidatedOptions.Bind<DatabaseOptions>(configuration.GetSection(DatabaseOptions.Section), DatabaseOptions.Section);
+        }
+        catch (OptionsValidationException ex)
+        {
+            await Console.Error.WriteLineAsync($"migrate: {ex.Message}");
+            return 2;
+        }
+
         using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true));
         await using var dataSource = DataServiceCollectionExtensions.CreateDataSource(connectionString);
-        var migrator = new DatabaseMigrator(dataSource, loggerFactory.CreateLogger<DatabaseMigrator>());
+        var migrator = new DatabaseMigrator(dataSource, loggerFactory.CreateLogger<DatabaseMigrator>(), options);
         try
         {
             var applied = await migrator.ApplyAsync(CancellationToken.None);

@@ -75,6 +75,52 @@ public sealed class IssuerConfigurationTests
         act.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("Auth:Oidc:Audience");
     }
 
+    [TestCase("common")]
+    [TestCase("organizations")]
+    [TestCase("Consumers")]
+    public void Entra_WithAMultiTenantTenantId_AndNoAllowList_RefusesToStart_NamingTheKey(string tenant)
+    {
+        var settings = Settings();
+        settings["AzureAd:Instance"] = "https://login.microsoftonline.com/";
+        settings["AzureAd:TenantId"] = tenant;
+        settings["AzureAd:ClientId"] = "66666666-7777-8888-9999-000000000000";
+
+        var act = () => SchedulerApp.Create(ServiceHost.Args, configuration => configuration.AddInMemoryCollection(settings));
+
+        act.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("AzureAd:TenantId").And.Contain("AzureAd:AllowedTenants");
+    }
+
+    [Test]
+    public void Entra_WithAnAllowedTenantThatIsNotATenantId_RefusesToStart_NamingTheKey()
+    {
+        var settings = Settings();
+        settings["AzureAd:Instance"] = "https://login.microsoftonline.com/";
+        settings["AzureAd:TenantId"] = "organizations";
+        settings["AzureAd:ClientId"] = "66666666-7777-8888-9999-000000000000";
+        settings["AzureAd:AllowedTenants:0"] = "11111111-2222-3333-4444-555555555555";
+        settings["AzureAd:AllowedTenants:1"] = "contoso.onmicrosoft.com";
+
+        var act = () => SchedulerApp.Create(ServiceHost.Args, configuration => configuration.AddInMemoryCollection(settings));
+
+        act.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("AzureAd:AllowedTenants:1")
+            .And.NotContain("AzureAd:AllowedTenants:0").And.NotContain("AzureAd:TenantId");
+    }
+
+    [Test]
+    public void Production_WithEntraMetadataOverHttp_RefusesToStart_NamingTheKey()
+    {
+        var settings = Settings();
+        settings.Remove("Auth:Local:SigningKeyFile");
+        settings["AzureAd:Instance"] = "http://127.0.0.1:9/";
+        settings["AzureAd:TenantId"] = "11111111-2222-3333-4444-555555555555";
+        settings["AzureAd:ClientId"] = "66666666-7777-8888-9999-000000000000";
+        settings["AzureAd:RequireHttpsMetadata"] = "false";
+
+        var act = () => SchedulerApp.Create(Production, configuration => configuration.AddInMemoryCollection(settings));
+
+        act.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("AzureAd:RequireHttpsMetadata");
+    }
+
     private static Dictionary<string, string?> Settings() =>
         ServiceHost.BaseSettings(TestDatabase.ConnectionString, "http://127.0.0.1:9", "issuer-config-test");
 }
