@@ -50,7 +50,7 @@ public sealed class SchedulerTelemetry
             "Runs this node stopped because another node's claim replaced its lease (its writes for them refused).");
         meter.CreateObservableGauge("scheduler.outcomes.waiting", () => running.OutcomesWaiting, "{execution}",
             "Finished runs whose outcome this node keeps and retries because the database cannot be reached.");
-        meter.CreateObservableGauge("scheduler.stuck_executions", () => _stuck.Select(s => new Measurement<int>(s.Value, Tag("state", s.Key))),
+        meter.CreateObservableGauge("scheduler.stuck_executions", () => StuckStates.All.Select(state => new Measurement<int>(_stuck.GetValueOrDefault(state), Tag("state", state))),
             "{execution}", "Executions found stuck by the supervisor's last sweep, by state (each is then ended or re-run with the reason recorded).");
         _skipped = meter.CreateCounter<long>("scheduler.job.skipped", "{occurrence}", "Cron occurrences recorded skipped instead of run, by reason.");
 

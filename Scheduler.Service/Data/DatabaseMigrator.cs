@@ -96,6 +96,9 @@ public sealed partial class DatabaseMigrator(
 
     private const string IsInvalidIndexSql = "SELECT EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = to_regclass(@name) AND NOT indisvalid)";
 
+    /// <summary>How often a process waiting for another's migrations asks for the lock again.</summary>
+    private static readonly TimeSpan LockPollInterval = TimeSpan.FromMilliseconds(250);
+
     /// <summary>The migrations this build carries, in the order they apply.</summary>
     public static IReadOnlyList<Migration> Embedded { get; } = LoadEmbedded();
 
@@ -103,7 +106,13 @@ public sealed partial class DatabaseMigrator(
     public async Task<IReadOnlyList<string>> ApplyAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@key)", new { key = AdvisoryLockKey }, cancellationToken: cancellationToken));
+        // Polled rather than waited for: a session blocked in pg_advisory_lock holds a snapshot, and the holder's
+        // CREATE INDEX CONCURRENTLY waits for every such snapshot to end, so the two would wait on each other.
+        while (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT pg_try_advisory_lock(@key)", new { key = AdvisoryLockKey }, cancellationToken: cancellationToken)))
+        {
+            await Task.Delay(LockPollInterval, cancellationToken);
+        }
+
         try
         {
             await connection.ExecuteAsync(new CommandDefinition(CreateHistorySql, cancellationToken: cancellationToken));

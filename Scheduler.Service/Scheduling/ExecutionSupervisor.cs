@@ -89,17 +89,6 @@ internal sealed partial class ExecutionSupervisor(
         telemetry.Stuck(stuck);
     }
 
-    /// <summary>The states <c>scheduler_stuck_executions</c> counts.</summary>
-    internal static class StuckStates
-    {
-        public const string LeaseExpired = "running_lease_expired";
-        public const string TriggerMissing = "pending_trigger_missing";
-        public const string TriggerError = "pending_trigger_error";
-        public const string TriggerPaused = "pending_trigger_paused";
-        public const string TriggerBlocked = "pending_trigger_blocked";
-        public const string RecoveryWaiting = "recovery_waiting_too_long";
-    }
-
     private static void Count(Dictionary<string, int> stuck, string state, int n) => stuck[state] = stuck.GetValueOrDefault(state) + n;
 
     /// <summary>
@@ -146,8 +135,8 @@ internal sealed partial class ExecutionSupervisor(
                     if (age > settings.StuckPendingAfter)
                     {
                         var error = $"not run: its trigger stayed {name} for over {JobResults.FormatDuration(settings.StuckPendingAfter)}";
-                        await lifecycle.FailPendingAsync(pending.Id, error, FailureKind.Stuck, cancellationToken);
                         await scheduler.UnscheduleJob(key, cancellationToken);
+                        await lifecycle.FailPendingAsync(pending.Id, error, FailureKind.Stuck, cancellationToken);
                         LogStrandedFailed(pending.Id, pending.JobType, error);
                     }
                     else if (state == TriggerState.Error)

@@ -1,5 +1,6 @@
 using Dapper;
 using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
 using Scheduler.Contracts;
 using Scheduler.StandIns;
 using Scheduler.Tests.Infrastructure;
@@ -15,6 +16,8 @@ public sealed class SupervisionTests : ServiceFixture
         ["Recovery:StaleAfter"] = "00:00:02",
         ["Recovery:ResubmitPendingAfter"] = "00:00:01",
         ["Recovery:FailPendingAfter"] = "00:00:30",
+        ["Recovery:StuckPendingAfter"] = "00:00:05",
+        ["Recovery:RecoveryWaitLimit"] = "00:00:10",
     };
 
     [SetUp]
@@ -52,6 +55,84 @@ public sealed class SupervisionTests : ServiceFixture
         lost.Error.Should().Be("runner lost: node-gone stopped renewing its lease before the run finished");
         ((System.Text.Json.JsonElement)lost.Result!.Details["failure"]!).GetString().Should().Be(FailureKind.RunnerLost);
         lost.CompletedAt.Should().NotBeNull();
+    }
+
+    [Test]
+    public async Task ARunningRow_WithNoHeartbeatAtAll_EndsRunnerLost_AndNoLongerBlocksItsType()
+    {
+        var id = await InsertAsync("running", createdAgo: TimeSpan.FromMinutes(1), runnerId: "node-gone", heartbeatAgo: null);
+
+        var lost = await Service.WaitForStatusAsync(id, ExecutionStatus.Failed);
+
+        lost.Error.Should().Be("runner lost: node-gone stopped renewing its lease before the run finished");
+        using var cancel = await Service.Client.PostAsync($"/api/jobs/{id}/cancel", null);
+        cancel.StatusCode.Should().Be(System.Net.HttpStatusCode.Conflict, "the run has ended");
+    }
+
+    [TestCase("PAUSED", "paused")]
+    [TestCase("ERROR", "error")]
+    [TestCase("BLOCKED", "blocked")]
+    public async Task APendingRow_WhoseTriggerStaysPausedInErrorOrBlocked_EndsFailedStuck_SayingWhy_AndFreesItsType(string quartzState, string said)
+    {
+        var id = await InsertAsync("pending", createdAgo: TimeSpan.FromMinutes(1));
+        var scheduler = await Service.Services.GetRequiredService<Quartz.ISchedulerFactory>().GetScheduler();
+        Service.Services.GetRequiredService<Scheduler.Jobs.Catalog.JobCatalog>().TryGet(JobTypes.CrawlPending, out var definition).Should().BeTrue();
+        // The run's hand-over landed, but its trigger sits where nothing fires it: held in the store's state column.
+        await scheduler.ScheduleJob(Quartz.TriggerBuilder.Create()
+            .WithIdentity(Scheduler.Jobs.Execution.ExecutionSubmitter.TriggerKeyOf(id))
+            .ForJob(definition.JobKey)
+            .StartAt(DateTimeOffset.UtcNow.AddHours(1))
+            .Build());
+        await using (var connection = await TestDatabase.OpenAsync())
+        {
+            await connection.ExecuteAsync("UPDATE qrtz_triggers SET trigger_state = @quartzState WHERE trigger_name = @name",
+                new { quartzState, name = $"run-{id}" });
+        }
+
+        var failed = await Service.WaitForStatusAsync(id, ExecutionStatus.Failed);
+
+        failed.Error.Should().Be($"not run: its trigger stayed {said} for over 5s");
+        ((System.Text.Json.JsonElement)failed.Result!.Details["failure"]!).GetString().Should().Be(FailureKind.Stuck);
+        (await scheduler.Exists(Scheduler.Jobs.Execution.ExecutionSubmitter.TriggerKeyOf(id))).Should().BeFalse("its trigger is removed with it");
+        (await Service.RunAsync(JobTypes.CrawlPending)).Status.Should().Be(ExecutionStatus.Completed, "the type is free again");
+    }
+
+    [Test]
+    public async Task ALostRun_WhoseReRunWaitsPastTheLimit_IsGivenUp_WithTheReasonOnARecoveryRow_AndFreesItsType()
+    {
+        Guid lost;
+        await using (var connection = await TestDatabase.OpenAsync())
+        {
+            lost = await connection.ExecuteScalarAsync<Guid>("""
+                INSERT INTO scheduled_jobs (job_type, status, trigger, started_by, runner_id, started_at, completed_at, error, result, created_at, updated_at)
+                VALUES ('crawl_pending', 'failed', 'manual', 'test', 'node-gone', now() - interval '1 minute', now() - interval '30 seconds',
+                        'runner lost', '{"success":false,"itemsProcessed":0,"errors":["runner lost"],"details":{"failure":"runner_lost"}}',
+                        now() - interval '1 minute', now() - interval '30 seconds')
+                RETURNING id
+                """);
+        }
+
+        var recovery = await Eventually.Until(async () =>
+        {
+            await using var connection = await TestDatabase.OpenAsync();
+            return await connection.QuerySingleOrDefaultAsync<(string Status, string Error)?>(
+                "SELECT status, error FROM scheduled_jobs WHERE retry_of = @lost AND trigger = 'recovery'", new { lost });
+        }, r => r is not null, TimeSpan.FromSeconds(20), "the waiting re-run to be given up");
+
+        recovery!.Value.Status.Should().Be(ExecutionStatus.Failed);
+        recovery.Value.Error.Should().Be("not re-run: its type stayed busy for 10s after its node was lost; retry it if it is still needed");
+        (await Service.RunAsync(JobTypes.CrawlPending)).Status.Should().Be(ExecutionStatus.Completed, "a trigger no longer waits behind it");
+    }
+
+    [Test]
+    public async Task StuckExecutions_AreAGaugeOnMetrics()
+    {
+        using var anonymous = new HttpClient { BaseAddress = Service.Client.BaseAddress };
+
+        var scrape = await Eventually.Until(() => anonymous.GetStringAsync("/metrics"), text => text.Contains("scheduler_stuck_executions", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), "the stuck-executions gauge");
+
+        scrape.Should().Contain("scheduler_outcomes_waiting");
     }
 
     [Test]
