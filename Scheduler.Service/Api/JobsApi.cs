@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Quartz;
 using Scheduler.Contracts;
@@ -22,8 +23,6 @@ public static partial class JobsApi
     private const string IdempotencyKeyHeader = "Idempotency-Key";
     private const int MaxParameterDepth = 5;
 
-    /// <summary>How long a lost run's waiting re-run holds manual triggers of its type back, at most.</summary>
-    private static readonly TimeSpan WaitingRecoveryWindow = TimeSpan.FromMinutes(5);
     private const int MaxParameterBytes = 8 * 1024;
 
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
@@ -70,6 +69,7 @@ public static partial class JobsApi
         AuditLog audit,
         TimeProvider time,
         ILoggerFactory loggers,
+        IOptions<RecoveryOptions> recovery,
         CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
@@ -134,7 +134,7 @@ public static partial class JobsApi
 
         // A lost run waiting for its re-run goes first: its recovery is retried every two seconds, and a stream of
         // manual triggers would otherwise keep the type's one slot from it for ever.
-        if (definition.Recoverable && await store.WaitingRecoveryAsync(definition.Name, time.GetUtcNow() - WaitingRecoveryWindow, cancellationToken) is { } lost)
+        if (definition.Recoverable && await store.WaitingRecoveryAsync(definition.Name, time.GetUtcNow() - recovery.Value.RecoveryWaitLimit, cancellationToken) is { } lost)
         {
             await AuditAsync(audit, http, AuditActions.JobTrigger, actor, null, definition.Name, AuditOutcomes.Conflict, new { waitingRecoveryOf = lost }, loggers);
             return TypedResults.Problem(

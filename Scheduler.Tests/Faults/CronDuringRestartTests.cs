@@ -31,7 +31,7 @@ public sealed class CronDuringRestartTests
 
         var stoppedAt = DateTime.UtcNow;
         await database.StopAsync();
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await Task.Delay(TimeSpan.FromSeconds(3 * FaultCluster.Scale));
         await database.StartAgainAsync();
         var backAt = DateTime.UtcNow;
         await Task.Delay(TimeSpan.FromSeconds(10));
@@ -53,7 +53,7 @@ public sealed class CronDuringRestartTests
             .ToList();
         var recorded = rows.Select(r => r.ScheduledFor).ToHashSet();
         expected.Where(second => !recorded.Contains(second)).Should().BeEmpty("every occurrence outside the restart window is recorded");
-        TestContext.Out.WriteLine($"PostgreSQL restarted (down 3 s) under 2 nodes firing every second: {rows.Count} occurrences recorded, "
+        TestContext.Out.WriteLine($"PostgreSQL restarted (down {3 * FaultCluster.Scale} s) under 2 nodes firing every second: {rows.Count} occurrences recorded, "
             + $"{rows.Count(r => r.Status == ExecutionStatus.Completed)} run, {rows.Count(r => r.Status == ExecutionStatus.Skipped)} skipped; 0 doubled, 0 left running, "
             + $"{expected.Count(second => !recorded.Contains(second))} missing outside the restart window");
     }

@@ -16,7 +16,7 @@ namespace Scheduler.Tests.Faults;
 /// </summary>
 public sealed class DatabaseOutageTests
 {
-    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(30 * FaultCluster.Scale);
 
     [Test]
     public async Task RunsInFlight_WhenTheDatabaseStops30s_RecordTheirTrueOutcomes_AndNothingIsReRun()
@@ -28,7 +28,7 @@ public sealed class DatabaseOutageTests
         standIns.State.SetFault("POST", "/v1/admin/email-scan", new Fault(DelayMs: 12_000, Times: 1));
         // A lease longer than the outage: the runs need no renewal to make their calls. Takeover is also held back
         // after the outage by the reconnect grace, whatever the lease.
-        var settings = FaultCluster.Settings(TimeSpan.FromSeconds(40), new Dictionary<string, string?> { ["ConnectionStrings:Scheduler"] = database.ConnectionString });
+        var settings = FaultCluster.Settings(Outage + TimeSpan.FromSeconds(10), new Dictionary<string, string?> { ["ConnectionStrings:Scheduler"] = database.ConnectionString });
         var starting = new[] { ServiceProcess.StartAsync(standIns.BaseUrl, "node-a", settings), ServiceProcess.StartAsync(standIns.BaseUrl, "node-b", settings) };
         await using var nodeA = await starting[0];
         await using var nodeB = await starting[1];
@@ -55,7 +55,7 @@ public sealed class DatabaseOutageTests
         await database.StartAgainAsync();
         var back = Stopwatch.StartNew();
 
-        var crawled = await FaultCluster.WaitForAsync(nodeA, crawl, e => e.Status is not (ExecutionStatus.Running or ExecutionStatus.Pending), TimeSpan.FromSeconds(30));
+        var crawled = await FaultCluster.WaitForAsync(nodeA, crawl, e => e.Status is not (ExecutionStatus.Running or ExecutionStatus.Pending), TimeSpan.FromSeconds(30 * FaultCluster.Scale));
         var scanned = await FaultCluster.WaitForAsync(nodeA, scan, e => e.Status is not (ExecutionStatus.Running or ExecutionStatus.Pending), TimeSpan.FromSeconds(30));
         var written = back.Elapsed;
         // Long enough for a wrong takeover to show: several lease renewals, cluster check-ins and supervisor sweeps.

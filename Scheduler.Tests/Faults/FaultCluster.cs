@@ -10,6 +10,12 @@ namespace Scheduler.Tests.Faults;
 internal static class FaultCluster
 {
     /// <summary>
+    /// How much longer than in ./test.sh each fault lasts: <c>FAULT_SCALE=4 ./test.sh --filter "FullyQualifiedName~Scheduler.Tests.Faults"</c>
+    /// runs the longer variants (a 2-minute outage, a 12-second restart, a 20-second lease frozen through).
+    /// </summary>
+    public static int Scale { get; } = int.TryParse(Environment.GetEnvironmentVariable("FAULT_SCALE"), out var scale) && scale > 1 ? scale : 1;
+
+    /// <summary>
     /// Check-ins every second, a node counted failed after two missed, run leases renewed every second. The lease is
     /// given per scenario: longer than the fault where a live node must keep its runs, shorter where it must lose them.
     /// </summary>

@@ -15,7 +15,7 @@ namespace Scheduler.Tests.Faults;
 /// </summary>
 public sealed class StalledNodeTests
 {
-    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(5 * FaultCluster.Scale);
 
     [SetUp]
     public Task EmptyDatabase() => TestDatabase.ResetAsync();
@@ -26,7 +26,7 @@ public sealed class StalledNodeTests
         await using var standIns = await StandInApp.StartAsync();
         standIns.State.SeedDiscoveries(500);
         // The first batch (100 discoveries) is held at the crawler while its node freezes.
-        standIns.State.SetFault("POST", "/api/crawl/batch", new Fault(DelayMs: 25_000, Times: 1));
+        standIns.State.SetFault("POST", "/api/crawl/batch", new Fault(DelayMs: 25_000 * FaultCluster.Scale, Times: 1));
         var settings = FaultCluster.Settings(Lease);
         var starting = new[] { ServiceProcess.StartAsync(standIns.BaseUrl, "node-a", settings), ServiceProcess.StartAsync(standIns.BaseUrl, "node-b", settings) };
         await using var nodeA = await starting[0];
@@ -41,7 +41,7 @@ public sealed class StalledNodeTests
         await owner.FreezeAsync();
         var frozen = Stopwatch.StartNew();
         var recovery = await Eventually.Until(() => RecoveryOfAsync(id), r => r is { Status: ExecutionStatus.Completed },
-            TimeSpan.FromSeconds(40), "the other node to take the run over and finish it");
+            TimeSpan.FromSeconds(40 * FaultCluster.Scale), "the other node to take the run over and finish it");
         var takenOverAfter = frozen.Elapsed;
         var lost = await RowAsync(id);
         var logLinesBefore = await LogLinesAsync(id);
