@@ -47,11 +47,12 @@ public sealed class StalledNodeTests
         var logLinesBefore = await LogLinesAsync(id);
         var requestsBeforeThaw = standIns.State.Requests.Count;
         await owner.ThawAsync();
-        var thawedAt = DateTimeOffset.UtcNow;
+        var thawed = Stopwatch.StartNew();
 
         // The continued node learns at its first renewal that the lease is gone, and stops the job.
         await Eventually.Until(() => Task.FromResult(owner.Output), output => output.Contains($"Lost the lease on execution {id}", StringComparison.Ordinal),
             TimeSpan.FromSeconds(20), "the continued node to find its lease taken over");
+        var stoppedAfterThaw = thawed.Elapsed;
         // Time for anything the continued node would still do: its held call to return, another batch, an outcome, a log flush.
         await Task.Delay(TimeSpan.FromSeconds(4));
 
@@ -72,7 +73,8 @@ public sealed class StalledNodeTests
         }
 
         TestContext.Out.WriteLine($"SIGSTOP {owner.RunnerId} (lease {Lease.TotalSeconds:0} s): taken over and finished by {other.RunnerId} {takenOverAfter.TotalMilliseconds:0} ms "
-            + $"after the freeze; after SIGCONT: 0 calls, 0 writes, job interrupted; {batches.Count} batches for 5 batches of work plus the 1 in flight");
+            + $"after the freeze; after SIGCONT the job was interrupted within {stoppedAfterThaw.TotalMilliseconds:0} ms, with 0 calls and 0 writes; "
+            + $"{batches.Count} batches for 5 batches of work plus the 1 in flight");
     }
 
     private sealed record Row(string Status, string? Error, DateTime UpdatedAt, string? Result);
