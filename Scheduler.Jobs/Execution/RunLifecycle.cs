@@ -82,8 +82,12 @@ public sealed partial class RunLifecycle(
     public async Task<(ClaimedRun Run, RunLease Lease)?> ClaimAsync(IJobExecutionContext context, JobDefinition? definition, CancellationToken cancellationToken)
     {
         var jobType = context.JobDetail.Key.Name;
+        var since = time.GetTimestamp();
         var claimed = await RetryWhileUnreachableAsync(
-            () => ClaimOnceAsync(context, jobType, definition, cancellationToken), Settings.ClaimRetryFor, $"claim of a firing of {jobType}", cancellationToken);
+            () => ClaimOnceAsync(context, jobType, definition, cancellationToken),
+            keepTrying: () => time.GetElapsedTime(since) < Settings.ClaimRetryFor,
+            unreachable: ex => LogClaimWaits(ex, jobType),
+            cancellationToken);
         if (claimed is null)
         {
             return null;
@@ -244,53 +248,52 @@ public sealed partial class RunLifecycle(
     public async Task<FinishOutcome> FinishAsync(RunLease lease, string status, string? error, JobResult result, bool succeeded)
     {
         var waited = false;
+        long? shutdownSeen = null;
         try
         {
-            var backoff = FirstBackoff;
-            long? shutdownSeen = null;
-            while (true)
-            {
-                if (lease.Lost)
+            var outcome = await RetryWhileUnreachableAsync(
+                async () =>
                 {
-                    return Fenced(lease, status);
-                }
-
-                try
-                {
-                    var written = await runs.FinishAsync(
-                        lease.ExecutionId, lease.Token, status, error, result, time.GetUtcNow(), CancellationToken.None, succeeded ? runner.Id : null);
-                    contact.Reached();
-                    if (waited)
+                    if (lease.Lost)
                     {
-                        LogOutcomeWritten(lease.ExecutionId, status);
+                        return Fenced(lease, status);
                     }
 
+                    var written = await runs.FinishAsync(
+                        lease.ExecutionId, lease.Token, status, error, result, time.GetUtcNow(), CancellationToken.None, succeeded ? runner.Id : null);
                     return written ? FinishOutcome.Written : Fenced(lease, status);
-                }
-                catch (Exception ex) when (DatabaseContact.IsUnreachable(ex))
+                },
+                keepTrying: () =>
                 {
-                    contact.Failed();
+                    if (running.ShuttingDown)
+                    {
+                        shutdownSeen ??= time.GetTimestamp();
+                        return time.GetElapsedTime(shutdownSeen.Value) <= OutcomeRetryAfterShutdown;
+                    }
+
+                    return true;
+                },
+                unreachable: ex =>
+                {
                     if (!waited)
                     {
                         waited = true;
                         running.OutcomeWaits();
                         LogOutcomeWaits(ex, lease.ExecutionId, status);
                     }
-
-                    if (running.ShuttingDown)
-                    {
-                        shutdownSeen ??= time.GetTimestamp();
-                        if (time.GetElapsedTime(shutdownSeen.Value) > OutcomeRetryAfterShutdown)
-                        {
-                            LogOutcomeAbandoned(lease.ExecutionId, status);
-                            return FinishOutcome.NotWritten;
-                        }
-                    }
-
-                    await Task.Delay(backoff, time);
-                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
-                }
+                },
+                CancellationToken.None);
+            if (waited)
+            {
+                LogOutcomeWritten(lease.ExecutionId, status);
             }
+
+            return outcome;
+        }
+        catch (Exception ex) when (DatabaseContact.IsUnreachable(ex))
+        {
+            LogOutcomeAbandoned(lease.ExecutionId, status);
+            return FinishOutcome.NotWritten;
         }
         finally
         {
@@ -340,10 +343,12 @@ public sealed partial class RunLifecycle(
         return lost;
     }
 
-    /// <summary>Runs <paramref name="action"/>, trying again with backoff while the database cannot be reached, for at most <paramref name="limit"/>.</summary>
-    private async Task<T> RetryWhileUnreachableAsync<T>(Func<Task<T>> action, TimeSpan limit, string what, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="action"/>, trying again with backoff (0.25 s doubling to 5 s) while the database cannot be reached
+    /// and <paramref name="keepTrying"/> says so; <paramref name="unreachable"/> hears of each failure.
+    /// </summary>
+    private async Task<T> RetryWhileUnreachableAsync<T>(Func<Task<T>> action, Func<bool> keepTrying, Action<Exception> unreachable, CancellationToken cancellationToken)
     {
-        var started = time.GetTimestamp();
         var backoff = FirstBackoff;
         while (true)
         {
@@ -353,10 +358,10 @@ public sealed partial class RunLifecycle(
                 contact.Reached();
                 return result;
             }
-            catch (Exception ex) when (DatabaseContact.IsUnreachable(ex) && time.GetElapsedTime(started) < limit && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (DatabaseContact.IsUnreachable(ex) && keepTrying() && !cancellationToken.IsCancellationRequested)
             {
                 contact.Failed();
-                LogRetryingUnreachable(ex, what, backoff.TotalMilliseconds);
+                unreachable(ex);
                 await Task.Delay(backoff, time, cancellationToken);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
             }
@@ -408,8 +413,8 @@ public sealed partial class RunLifecycle(
     [LoggerMessage(Level = LogLevel.Error, Message = "Execution {ExecutionId}: its {Status} outcome could not be written before shutdown; its lease will expire and the run is recovered")]
     private partial void LogOutcomeAbandoned(Guid executionId, string status);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The database cannot be reached for the {What}; trying again in {BackoffMs} ms")]
-    private partial void LogRetryingUnreachable(Exception exception, string what, double backoffMs);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database cannot be reached to claim a firing of {JobType}; trying again shortly")]
+    private partial void LogClaimWaits(Exception exception, string jobType);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId} of {JobType} ended 'runner lost': node {RunnerId} stopped renewing its lease")]
     private partial void LogRunnerLost(Guid executionId, string jobType, string? runnerId);
