@@ -44,6 +44,17 @@ public sealed record ScheduleView
 
     /// <summary>The pause: why, who, since, until; null when not paused.</summary>
     public PauseView? Pause { get; init; }
+
+    /// <summary>
+    /// True when the schedule in effect cannot be scheduled (it never fires again, or names an unknown time zone),
+    /// typically a stored override from an older version or written by hand. The service does not apply it: the
+    /// type keeps the trigger it had (see <see cref="PreviousFireTime"/>), or has none, and
+    /// <see cref="NextFireTimes"/> is empty. A valid <c>PUT</c>, or returning to configuration, repairs it.
+    /// </summary>
+    public bool Invalid { get; init; }
+
+    /// <summary>Why <see cref="Invalid"/> is true, for the person repairing it; null when the schedule is valid.</summary>
+    public string? InvalidReason { get; init; }
 }
 
 /// <summary>A run-time change to a schedule.</summary>

@@ -55,7 +55,7 @@ public sealed class AuditLog(NpgsqlDataSource dataSource, TimeProvider time)
         AuditFilter filter, int page, int limit, PageCursor? after, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        var (rows, total, next) = await new PagedQuery("audit_log", Columns, "at", "id", "bigint")
+        var (rows, total, next) = await new PagedQuery("audit_log", Columns, "at", "id", PageCursorId.BigInt)
             .Where("action = @action", "action", filter.Action)
             .Where("actor = @actor", "actor", filter.Actor)
             .Where("job_type = @jobType", "jobType", filter.JobType)

@@ -85,8 +85,10 @@ public sealed partial class JobCatalog
             Services = [ServiceNames.User, ServiceNames.Discovery],
             Parameters =
             [
-                new("interactionRetentionDays", "User interactions older than this many days are deleted.", nameof(CleanupOptions.InteractionRetentionDays), 730, 1, 36_500),
-                new("executionRetentionDays", "Executions finished longer ago than this many days are archived.", nameof(CleanupOptions.ExecutionRetentionDays), 90, 1, 36_500),
+                new("interactionRetentionDays", "User interactions older than this many days are deleted.", nameof(CleanupOptions.InteractionRetentionDays),
+                    730, CleanupOptions.RetentionFloorDays, 36_500) { Floor = new(CleanupOptions.AllowShortRetentionKey, 1) },
+                new("executionRetentionDays", "Executions finished longer ago than this many days are archived.", nameof(CleanupOptions.ExecutionRetentionDays),
+                    90, CleanupOptions.RetentionFloorDays, 36_500) { Floor = new(CleanupOptions.AllowShortRetentionKey, 1) },
             ],
         },
         HttpCall(JobTypes.ExportDlqReplay, "Replays failed exports (core API export dead letters).",
@@ -251,7 +253,10 @@ public sealed partial class JobCatalog
         return definition with
         {
             // A parameter's default is the job's configured setting, so the trigger form shows what a cron run would use.
-            Parameters = [.. definition.Parameters.Select(p => p with { Default = ConfiguredDefault(configuration, definition.Name, p) })],
+            // A floor lowered by its setting is no floor: the minimum is then the lowest it allows.
+            Parameters = [.. definition.Parameters.Select(p => p.Floor is { } floor && bool.TryParse(configuration[floor.Setting], out var lowered) && lowered
+                ? p with { Default = ConfiguredDefault(configuration, definition.Name, p), Minimum = floor.Lowest, Floor = null }
+                : p with { Default = ConfiguredDefault(configuration, definition.Name, p) })],
             Retry = retries == 0 ? RetryPolicy.None : RetryPolicy.Exponential(retries, retryDelay, 2.0, retryMaxDelay),
             PauseAfterFailures = options.PauseAfterFailures ?? definition.PauseAfterFailures,
             Recoverable = options.Recoverable ?? definition.Recoverable,

@@ -18,11 +18,33 @@ public sealed record JobParameter(string Name, string Description, string Settin
     /// <summary>Parameters are whole numbers (the only kind the jobs take so far).</summary>
     public const string Type = "integer";
 
+    /// <summary>
+    /// A floor that protects data: <see cref="Minimum"/> is the floor, and configuration may lower it to
+    /// <see cref="ParameterFloor.Lowest"/> by setting <see cref="ParameterFloor.Setting"/> to true. Null for none.
+    /// </summary>
+    public ParameterFloor? Floor { get; init; }
+
     /// <summary>Why <paramref name="value"/> is not acceptable, or null when it is.</summary>
-    public string? Problem(JsonElement value) =>
-        value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var number)
-            ? "Must be a whole number."
-            : number < Minimum || number > Maximum
-                ? string.Create(CultureInfo.InvariantCulture, $"Must be from {Minimum} to {Maximum}.")
-                : null;
+    public string? Problem(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var number))
+        {
+            return "Must be a whole number.";
+        }
+
+        if (number < Minimum && Floor is { } floor && number >= floor.Lowest)
+        {
+            return string.Create(CultureInfo.InvariantCulture,
+                $"Must be at least {Minimum}: a shorter window deletes data that may still be needed; {floor.Setting}=true allows down to {floor.Lowest}.");
+        }
+
+        return number < Minimum || number > Maximum
+            ? string.Create(CultureInfo.InvariantCulture, $"Must be from {Minimum} to {Maximum}.")
+            : null;
+    }
 }
+
+/// <summary>The floor of a <see cref="JobParameter"/> and the setting that lowers it.</summary>
+/// <param name="Setting">The full configuration key of a boolean that, when true, lowers the minimum to <paramref name="Lowest"/>.</param>
+/// <param name="Lowest">The minimum where <paramref name="Setting"/> is true.</param>
+public sealed record ParameterFloor(string Setting, int Lowest);

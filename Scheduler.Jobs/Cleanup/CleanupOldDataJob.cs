@@ -24,6 +24,19 @@ public sealed class CleanupOldDataJob(
         var settings = options.CurrentValue;
         var interactionRetentionDays = context.Parameter("interactionRetentionDays", settings.InteractionRetentionDays);
         var executionRetentionDays = context.Parameter("executionRetentionDays", settings.ExecutionRetentionDays);
+
+        // Checked when the run was requested; a retry of an older run, or a setting changed since, is checked again
+        // here, because what this job deletes is not coming back.
+        var belowFloor = new[] { ("interactionRetentionDays", interactionRetentionDays), ("executionRetentionDays", executionRetentionDays) }
+            .Where(r => settings.BelowFloor(r.Item2))
+            .Select(r => $"{r.Item1} {r.Item2} is below the {CleanupOptions.RetentionFloorDays}-day floor ({CleanupOptions.AllowShortRetentionKey} is not set); nothing was deleted")
+            .ToList();
+        if (belowFloor.Count > 0)
+        {
+            context.Result = Result([], belowFloor, 0, done: true);
+            return;
+        }
+
         var now = time.GetUtcNow();
         var steps = new Dictionary<string, object?>();
         var errors = new List<string>();

@@ -11,7 +11,7 @@ namespace Scheduler.Jobs.Data;
 /// service's API had them) or, for deep paging, after a <see cref="PageCursor"/> (keyset: one index range
 /// however deep). The total is <c>count(*)</c> unless the caller has a cheaper exact one.
 /// </summary>
-internal sealed class PagedQuery(string table, string columns, string timeColumn, string idColumn, string idType)
+internal sealed class PagedQuery(string table, string columns, string timeColumn, string idColumn, PageCursorId idKind)
 {
     private readonly List<string> _conditions = [];
     private readonly DynamicParameters _parameters = new();
@@ -54,7 +54,7 @@ internal sealed class PagedQuery(string table, string columns, string timeColumn
         var pageWhere = where;
         if (after is not null)
         {
-            var keyset = $"({timeColumn}, {idColumn}) < (@afterTime, @afterId::{idType})";
+            var keyset = $"({timeColumn}, {idColumn}) < (@afterTime, @afterId::{(idKind == PageCursorId.Uuid ? "uuid" : "bigint")})";
             pageWhere = where.Length == 0 ? $"WHERE {keyset}" : $"{where} AND {keyset}";
             _parameters.Add("afterTime", after.At);
             _parameters.Add("afterId", after.Id);
@@ -84,27 +84,54 @@ public sealed record PageCursor(DateTime At, string Id)
         Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{At.Ticks}|{Id}")))
             .TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    /// <summary>Reads a cursor this API issued; false for anything else.</summary>
-    public static bool TryDecode(string text, out PageCursor? cursor)
+    /// <summary>
+    /// Reads a cursor this API issued for a table whose ids are <paramref name="idKind"/>; false for anything else,
+    /// including text that decodes but carries an id of another kind or a time outside what the columns hold.
+    /// </summary>
+    public static bool TryDecode(string text, PageCursorId idKind, out PageCursor? cursor)
     {
         cursor = null;
+        string[] parts;
         try
         {
             var base64 = text.Replace('-', '+').Replace('_', '/');
             var padded = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
-            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split('|', 2);
-            if (parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-                && ticks is > 0 and < 3_155_378_975_999_999_999 && parts[1].Length is > 0 and <= 64 && !parts[1].Any(char.IsControl))
-            {
-                cursor = new PageCursor(new DateTime(ticks, DateTimeKind.Utc), parts[1]);
-                return true;
-            }
+            parts = Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split('|', 2);
         }
         catch (FormatException)
         {
             // not base64: not ours
+            return false;
         }
 
-        return false;
+        if (parts.Length != 2
+            || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            || ticks < MinTicks || ticks > MaxTicks
+            || !IsId(parts[1], idKind))
+        {
+            return false;
+        }
+
+        cursor = new PageCursor(new DateTime(ticks, DateTimeKind.Utc), parts[1]);
+        return true;
     }
+
+    // Rows are written by this service: no time before 2000 or after 9000 is one of theirs, and both ends stay
+    // clear of DateTime.MinValue and MaxValue, which Npgsql sends as -infinity and infinity.
+    private static readonly long MinTicks = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+    private static readonly long MaxTicks = new DateTime(9000, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+
+    private static bool IsId(string id, PageCursorId idKind) => idKind switch
+    {
+        PageCursorId.Uuid => Guid.TryParseExact(id, "D", out _),
+        PageCursorId.BigInt => id.Length <= 19 && long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number > 0,
+        _ => false,
+    };
+}
+
+/// <summary>The kind of id a paged table's rows have, which its cursors must carry.</summary>
+public enum PageCursorId
+{
+    Uuid,
+    BigInt,
 }

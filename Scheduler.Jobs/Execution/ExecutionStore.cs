@@ -267,7 +267,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         ExecutionFilter filter, int page, int limit, PageCursor? after, CancellationToken cancellationToken)
     {
         var countable = filter is { StartedBy: null, From: null, To: null };
-        var (rows, total, next) = await new PagedQuery("scheduled_jobs", Columns, "created_at", "id", "uuid")
+        var (rows, total, next) = await new PagedQuery("scheduled_jobs", Columns, "created_at", "id", PageCursorId.Uuid)
             .Where("job_type = @jobType", "jobType", filter.JobType)
             .Where("status = @status", "status", filter.Status)
             .Where("started_by = @startedBy", "startedBy", filter.StartedBy)

@@ -18,6 +18,12 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
         return rows.ToDictionary(r => r.JobType, StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// The advisory lock schedule changes and start-up reconciliation take turns under, so that a node reconciling
+    /// from what is stored never interleaves with a change being stored and applied (the migrations use 7005202501).
+    /// </summary>
+    public const long ScheduleLock = 7005202502;
+
     private const string SaveOverrideSql = """
         INSERT INTO schedule_overrides (job_type, cron, time_zone, enabled, changed_by, changed_at)
         VALUES (@JobType, @Cron, @TimeZone, @Enabled, @ChangedBy, @ChangedAt)
@@ -26,18 +32,45 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
                changed_by = EXCLUDED.changed_by, changed_at = EXCLUDED.changed_at
         """;
 
-    public async Task SaveOverrideAsync(ScheduleOverride change, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(SaveOverrideSql, change, cancellationToken: cancellationToken));
-    }
+    /// <summary>
+    /// Stores <paramref name="change"/> and runs <paramref name="apply"/> (putting it into Quartz) in one transaction,
+    /// committed only once <paramref name="apply"/> has returned: when it throws, no override is left behind.
+    /// </summary>
+    public Task SaveOverrideAsync(ScheduleOverride change, Func<CancellationToken, Task> apply, CancellationToken cancellationToken) =>
+        InScheduleTransactionAsync(async (connection, transaction) =>
+        {
+            await connection.ExecuteAsync(new CommandDefinition(SaveOverrideSql, change, transaction, cancellationToken: cancellationToken));
+            await apply(cancellationToken);
+            return true;
+        }, cancellationToken);
 
-    /// <summary>Deletes the type's override; whether there was one.</summary>
-    public async Task<bool> DeleteOverrideAsync(string jobType, CancellationToken cancellationToken)
+    private const string DeleteOverrideSql = "DELETE FROM schedule_overrides WHERE job_type = @jobType";
+
+    /// <summary>
+    /// Deletes the type's override and runs <paramref name="apply"/> (returning Quartz to configuration) in one
+    /// transaction, as <see cref="SaveOverrideAsync"/> does; false, with nothing run, when there was no override.
+    /// </summary>
+    public Task<bool> DeleteOverrideAsync(string jobType, Func<CancellationToken, Task> apply, CancellationToken cancellationToken) =>
+        InScheduleTransactionAsync(async (connection, transaction) =>
+        {
+            if (await connection.ExecuteAsync(new CommandDefinition(DeleteOverrideSql, new { jobType }, transaction, cancellationToken: cancellationToken)) == 0)
+            {
+                return false;
+            }
+
+            await apply(cancellationToken);
+            return true;
+        }, cancellationToken);
+
+    private async Task<T> InScheduleTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM schedule_overrides WHERE job_type = @jobType", new { jobType }, cancellationToken: cancellationToken)) > 0;
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@ScheduleLock)", new { ScheduleLock }, transaction, cancellationToken: cancellationToken));
+        var result = await work(connection, transaction);
+        // Past this point the trigger has changed: the row must follow whether or not the caller has gone.
+        await transaction.CommitAsync(CancellationToken.None);
+        return result;
     }
 
     public async Task<IReadOnlyDictionary<string, DateTimeOffset>> PauseExpiriesAsync(CancellationToken cancellationToken)

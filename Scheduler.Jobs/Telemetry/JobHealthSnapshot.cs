@@ -47,4 +47,6 @@ public sealed class JobHealthSnapshot(TimeProvider time)
 /// <param name="Paused">Whether its cron trigger is paused.</param>
 /// <param name="ExpectedInterval">Time between its next two scheduled fires; null when it has no schedule.</param>
 /// <param name="Overdue">Why the type counts as overdue (a due occurrence has no row, or no success for twice its interval); null when it is not.</param>
-public sealed record JobTypeHealth(DateTimeOffset? LastSuccessAt, int ConsecutiveFailures, bool Paused, TimeSpan? ExpectedInterval, string? Overdue = null);
+/// <param name="InvalidSchedule">Why the type's schedule cannot be scheduled (never fires again, unknown zone); null when it can.</param>
+public sealed record JobTypeHealth(
+    DateTimeOffset? LastSuccessAt, int ConsecutiveFailures, bool Paused, TimeSpan? ExpectedInterval, string? Overdue = null, string? InvalidSchedule = null);

@@ -66,6 +66,8 @@ public sealed class SchedulerTelemetry
             health => health?.Paused == true ? 1 : 0), description: "1 while the type's schedule is paused.");
         meter.CreateObservableGauge("scheduler.job.overdue", () => PerType(catalog, snapshot,
             health => health?.Overdue is null ? 0 : 1), description: "1 while a due occurrence of the type has no row, or it has not succeeded for twice its interval.");
+        meter.CreateObservableGauge("scheduler.schedule.invalid", () => PerType(catalog, snapshot,
+            health => health?.InvalidSchedule is null ? 0 : 1), description: "1 while the type's schedule cannot be scheduled (it never fires again, or its time zone is unknown) and is not applied.");
 
         // The previous service's names, kept exactly for its dashboards and alerts.
         var ttl = heartbeat.Value.Ttl;

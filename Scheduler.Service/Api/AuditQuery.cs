@@ -19,7 +19,7 @@ internal sealed record AuditQuery(AuditFilter Filter, int Page, int Limit, PageC
         var jobType = reader.Text("jobType");
         var targetId = reader.Text("targetId");
         var (from, to) = reader.Window();
-        var (page, limit, after) = reader.Paging();
+        var (page, limit, after) = reader.Paging(PageCursorId.BigInt);
 
         result = new AuditQuery(new AuditFilter(action, actor, jobType, targetId, from, to), page, limit, after);
         errors = reader.Errors;

@@ -19,7 +19,7 @@ internal sealed record JobListQuery(ExecutionFilter Filter, int Page, int Limit,
         var status = reader.OneOf("status", ExecutionStatus.All, "status", "statuses");
         var startedBy = reader.Text("startedBy");
         var (from, to) = reader.Window();
-        var (page, limit, after) = reader.Paging();
+        var (page, limit, after) = reader.Paging(PageCursorId.Uuid);
 
         result = new JobListQuery(new ExecutionFilter(type, status, startedBy, from, to), page, limit, after);
         errors = reader.Errors;

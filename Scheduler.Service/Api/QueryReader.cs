@@ -90,15 +90,18 @@ internal sealed partial class QueryReader(IQueryCollection query)
         return (from, to);
     }
 
-    /// <summary><c>page</c> (from 1) and <c>limit</c> (1 to 200, default 50), or <c>cursor</c> (a page's <c>nextCursor</c>) instead of <c>page</c>.</summary>
-    public (int Page, int Limit, PageCursor? After) Paging()
+    /// <summary>
+    /// <c>page</c> (from 1) and <c>limit</c> (1 to 200, default 50), or <c>cursor</c> (a page's <c>nextCursor</c>) instead of
+    /// <c>page</c>, for a list whose rows have <paramref name="idKind"/> ids.
+    /// </summary>
+    public (int Page, int Limit, PageCursor? After) Paging(PageCursorId idKind)
     {
         var page = Integer("page", 1, 1, MaxPage);
         var limit = Integer("limit", DefaultLimit, 1, MaxLimit);
         PageCursor? after = null;
         if (Single("cursor") is { } cursor)
         {
-            if (!PageCursor.TryDecode(cursor, out after))
+            if (!PageCursor.TryDecode(cursor, idKind, out after))
             {
                 Errors["cursor"] = ["Not a cursor this API gave out: pass a page's nextCursor as it came."];
             }

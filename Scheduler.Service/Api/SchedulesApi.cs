@@ -77,12 +77,12 @@ public static class SchedulesApi
         string? cron = null;
         if (request.Cron is not null && !CronSyntax.TryNormalize(request.Cron, out cron, out var cronError))
         {
-            errors["cron"] = [cronError ?? "Not a valid cron expression."];
+            errors[ScheduleValidation.CronField] = [cronError ?? "Not a valid cron expression."];
         }
 
         if (request.TimeZone is not null && !ScheduleProjection.TryGetTimeZone(request.TimeZone, out _, out var zoneError))
         {
-            errors["timeZone"] = [zoneError ?? "Not a known IANA time zone."];
+            errors[ScheduleValidation.TimeZoneField] = [zoneError ?? "Not a known IANA time zone."];
         }
 
         if (request is { Cron: null, TimeZone: null, Enabled: null })
@@ -92,7 +92,7 @@ public static class SchedulesApi
 
         if (errors.Count > 0)
         {
-            return TypedResults.ValidationProblem(errors, title: "The schedule change is invalid");
+            return InvalidChange(errors);
         }
 
         if (!definition.Enabled)
@@ -104,16 +104,43 @@ public static class SchedulesApi
         var actor = ApiAudit.Actor(http);
         var before = await manager.EffectiveAsync(definition, cancellationToken);
         var change = new ScheduleOverride(jobType, cron ?? before.Cron, request.TimeZone ?? before.TimeZone, request.Enabled ?? before.Enabled, actor, time.GetUtcNow().UtcDateTime);
-        await store.SaveOverrideAsync(change, cancellationToken);
-        await manager.ApplyAsync(ScheduleManager.Effective(definition, change), cancellationToken);
-        await AuditAsync(audit, http, AuditActions.ScheduleChange, actor, jobType, new
+
+        // The whole schedule as it would be stored, whether or not it is switched on now: Quartz's "will never fire"
+        // check included, so that nothing is stored that a node could not schedule at its next start.
+        if (ScheduleValidation.Check(change.Cron, change.TimeZone, time.GetUtcNow()) is { } problem)
+        {
+            return InvalidChange(new Dictionary<string, string[]> { [problem.Field] = [problem.Reason] });
+        }
+
+        var details = new
         {
             before = new { before.Cron, before.TimeZone, before.Enabled, before.Source },
             after = new { change.Cron, change.TimeZone, change.Enabled },
             requested = new { request.Cron, request.TimeZone, request.Enabled },
-        }, loggers);
+        };
+        try
+        {
+            await store.SaveOverrideAsync(change, async token =>
+            {
+                if (await manager.ApplyAsync(manager.Effective(definition, change), token) == ScheduleChange.Invalid)
+                {
+                    throw new SchedulerException("the schedule became invalid while it was being applied");
+                }
+            }, cancellationToken);
+        }
+        catch (SchedulerException ex) when (ex is not JobPersistenceException)
+        {
+            // Nothing was stored (the override's transaction rolled back) and the trigger is as it was.
+            await AuditAsync(audit, http, AuditActions.ScheduleChange, actor, jobType, AuditOutcomes.Rejected, new { details.requested, reason = ex.Message }, loggers);
+            return InvalidChange(new Dictionary<string, string[]> { [ScheduleValidation.CronField] = [$"Quartz refused the schedule: {ex.Message}"] });
+        }
+
+        await AuditAsync(audit, http, AuditActions.ScheduleChange, actor, jobType, AuditOutcomes.Accepted, details, loggers);
         return TypedResults.Ok(await CurrentAsync(definition, manager, schedulers, store, time, cancellationToken));
     }
+
+    private static ValidationProblem InvalidChange(Dictionary<string, string[]> errors) =>
+        TypedResults.ValidationProblem(errors, title: "The schedule change is invalid");
 
     public static async Task<Results<Ok<ScheduleView>, ProblemHttpResult>> Reset(
         string jobType, HttpContext http, JobCatalog catalog, ScheduleManager manager, ISchedulerFactory schedulers,
@@ -125,14 +152,21 @@ public static class SchedulesApi
         }
 
         var before = await manager.EffectiveAsync(definition, cancellationToken);
-        if (!await store.DeleteOverrideAsync(jobType, cancellationToken))
+        var configured = manager.Effective(definition, null);
+        if (configured.Problem is { } problem)
+        {
+            return TypedResults.Problem(title: "The configured schedule is invalid",
+                detail: $"{jobType}'s configured schedule (Jobs:{jobType}:Cron, :TimeZone) cannot be scheduled: {problem.Reason} Fix the configuration, or PUT a valid schedule.",
+                statusCode: StatusCodes.Status409Conflict);
+        }
+
+        if (!await store.DeleteOverrideAsync(jobType, async token => await manager.ApplyAsync(configured, token), cancellationToken))
         {
             return TypedResults.Problem(title: "The schedule has no override", detail: $"{jobType} already runs on its configured schedule.",
                 statusCode: StatusCodes.Status404NotFound);
         }
 
-        await manager.ApplyAsync(ScheduleManager.Effective(definition, null), cancellationToken);
-        await AuditAsync(audit, http, AuditActions.ScheduleReset, ApiAudit.Actor(http), jobType, new
+        await AuditAsync(audit, http, AuditActions.ScheduleReset, ApiAudit.Actor(http), jobType, AuditOutcomes.Accepted, new
         {
             before = new { before.Cron, before.TimeZone, before.Enabled },
             after = new { definition.Cron, definition.TimeZone, Enabled = definition.Scheduled },
@@ -180,7 +214,7 @@ public static class SchedulesApi
         var actor = ApiAudit.Actor(http);
         await scheduler.PauseTriggerWith(definition.CronTriggerKey, new PauseDetails { Reason = request.Reason, RequestedBy = actor }, cancellationToken);
         await store.SetPauseExpiryAsync(jobType, request.Until, cancellationToken);
-        await AuditAsync(audit, http, AuditActions.SchedulePause, actor, jobType, new { request.Reason, request.Until }, loggers);
+        await AuditAsync(audit, http, AuditActions.SchedulePause, actor, jobType, AuditOutcomes.Accepted, new { request.Reason, request.Until }, loggers);
         return TypedResults.Ok(await CurrentAsync(definition, manager, schedulers, store, time, cancellationToken));
     }
 
@@ -202,7 +236,7 @@ public static class SchedulesApi
         var pause = await scheduler.GetTriggerPause(definition.CronTriggerKey, cancellationToken);
         await scheduler.ResumeTrigger(definition.CronTriggerKey, cancellationToken);
         await store.SetPauseExpiryAsync(jobType, null, cancellationToken);
-        await AuditAsync(audit, http, AuditActions.ScheduleResume, ApiAudit.Actor(http), jobType, new { pausedBecause = pause?.Reason, pausedBy = pause?.RequestedBy }, loggers);
+        await AuditAsync(audit, http, AuditActions.ScheduleResume, ApiAudit.Actor(http), jobType, AuditOutcomes.Accepted, new { pausedBecause = pause?.Reason, pausedBy = pause?.RequestedBy }, loggers);
         return TypedResults.Ok(await CurrentAsync(definition, manager, schedulers, store, time, cancellationToken));
     }
 
@@ -248,6 +282,13 @@ public static class SchedulesApi
         }
 
         var schedule = await manager.EffectiveAsync(definition, cancellationToken);
+        if (schedule.Problem is { } problem)
+        {
+            return TypedResults.Problem(title: "The schedule is invalid",
+                detail: $"{jobType}'s schedule cannot be read: {problem.Reason} Repair it with PUT /api/schedules/{jobType} first.",
+                statusCode: StatusCodes.Status409Conflict);
+        }
+
         var window = Occurrences.Between(schedule.Cron, schedule.TimeZone, request.From!.Value, request.To!.Value, MaxBackfillOccurrences + 1);
         if (window.Count > MaxBackfillOccurrences)
         {
@@ -261,7 +302,7 @@ public static class SchedulesApi
         var missing = window.Where(o => !recorded.Contains(o)).ToList();
         var actor = ApiAudit.Actor(http);
         Guid? backfillId = request.DryRun || missing.Count == 0 ? null : await store.CreateBackfillAsync(jobType, missing, actor, now, cancellationToken);
-        await AuditAsync(audit, http, AuditActions.ScheduleBackfill, actor, jobType,
+        await AuditAsync(audit, http, AuditActions.ScheduleBackfill, actor, jobType, AuditOutcomes.Accepted,
             new { request.From, request.To, request.DryRun, missing = missing.Count, backfillId }, loggers);
         var answer = new BackfillResponse(jobType, missing, request.DryRun, backfillId);
         return backfillId is null ? TypedResults.Ok(answer) : TypedResults.Accepted($"/api/jobs?type={jobType}", answer);
@@ -285,7 +326,7 @@ public static class SchedulesApi
         var definition = schedule.Definition;
         var paused = trigger?.State == TriggerState.Paused;
         var pause = paused ? trigger!.Pause : null;
-        var projection = schedule.Runs ? ScheduleProjection.Compute(schedule.Cron, schedule.TimeZone, now, UpcomingFireTimes) : null;
+        var projection = schedule.Runs && schedule.Problem is null ? ScheduleProjection.Compute(schedule.Cron, schedule.TimeZone, now, UpcomingFireTimes) : null;
         return new ScheduleView
         {
             JobType = definition.Name,
@@ -302,6 +343,8 @@ public static class SchedulesApi
             PreviousFireTime = trigger?.PreviousFireTimeUtc,
             Paused = paused,
             Pause = paused ? new PauseView(pause?.Reason, pause?.RequestedBy, pause?.PausedAtUtc, expiries.TryGetValue(definition.Name, out var until) ? until : null) : null,
+            Invalid = schedule.Problem is not null,
+            InvalidReason = schedule.Problem?.Reason,
         };
     }
 
@@ -310,10 +353,15 @@ public static class SchedulesApi
         detail: $"No job type is named '{(jobType.Length <= 64 ? jobType : jobType[..64] + "…")}'. Valid types: {string.Join(", ", catalog.Names)}.",
         statusCode: StatusCodes.Status404NotFound);
 
-    /// <summary>Audits a schedule change and tells the live views (the event's kind is the action's verb: paused, resumed, changed, reset).</summary>
-    private static async Task AuditAsync(AuditLog audit, HttpContext http, string action, string actor, string jobType, object details, ILoggerFactory loggers)
+    /// <summary>Audits a schedule change and, when it was carried out, tells the live views (the event's kind is the action's verb: paused, resumed, changed, reset).</summary>
+    private static async Task AuditAsync(AuditLog audit, HttpContext http, string action, string actor, string jobType, string outcome, object details, ILoggerFactory loggers)
     {
-        await ApiAudit.RecordAsync(audit, http, new AuditRecord(action, actor, AuditTargetTypes.Schedule, jobType, jobType, null, AuditOutcomes.Accepted, details), loggers);
+        await ApiAudit.RecordAsync(audit, http, new AuditRecord(action, actor, AuditTargetTypes.Schedule, jobType, jobType, null, outcome, details), loggers);
+        if (outcome != AuditOutcomes.Accepted)
+        {
+            return;
+        }
+
         var kind = action switch
         {
             AuditActions.SchedulePause => "paused",

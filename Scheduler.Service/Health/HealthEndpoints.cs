@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Quartz;
 using Scheduler.Jobs.Execution;
 using Scheduler.Jobs.Telemetry;
+using Scheduler.Service.Scheduling;
 
 namespace Scheduler.Service.Health;
 
@@ -19,7 +20,8 @@ public static class HealthEndpoints
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag])
             .AddCheck<SchedulerHealthCheck>("scheduler", tags: [ReadyTag])
-            .AddCheck<JobsHeartbeatHealthCheck>("jobs", tags: [ReadyTag]);
+            .AddCheck<JobsHeartbeatHealthCheck>("jobs", tags: [ReadyTag])
+            .AddCheck<SchedulesHealthCheck>("schedules", tags: [ReadyTag]);
         builder.Services.AddHostedService<HeartbeatService>();
         return builder;
     }
@@ -60,7 +62,7 @@ public static class HealthEndpoints
             checks = report.Entries.Select(e => new
             {
                 name = e.Key,
-                status = e.Value.Status == HealthStatus.Unhealthy ? "fail" : "ok",
+                status = e.Value.Status switch { HealthStatus.Unhealthy => "fail", HealthStatus.Degraded => "degraded", _ => "ok" },
                 detail = e.Value.Data.Count > 0 ? e.Value.Data : (object?)e.Value.Description,
             }),
         }, JsonSerializerOptions.Web));
@@ -124,6 +126,40 @@ public static class HealthEndpoints
             return !stale ? HealthCheckResult.Healthy("fresh", data)
                 : settings.Enforced ? HealthCheckResult.Unhealthy("stale", data: data)
                 : HealthCheckResult.Healthy("stale, not required (JOBS_ENABLED and JOB_HEARTBEAT_REQUIRED are off)", data);
+        }
+    }
+
+    /// <summary>
+    /// Schedules this node cannot apply (never fire again, unknown zone), worked out from what is stored, so every node
+    /// reports the same. Degraded, never unhealthy: taking nodes out of service would not repair a schedule, and the
+    /// other types still run. <c>detail.invalid</c> maps each such type to why.
+    /// </summary>
+    private sealed class SchedulesHealthCheck(ScheduleManager schedules) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            IReadOnlyList<EffectiveSchedule> effective;
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(TimeSpan.FromSeconds(3));
+                effective = await schedules.EffectiveAsync(timeout.Token);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException)
+            {
+                // The database check reports the outage.
+                return HealthCheckResult.Healthy("unknown: the stored schedules could not be read");
+            }
+
+            var invalid = effective.Where(s => s.Problem is not null).ToDictionary(s => s.Definition.Name, s => s.Problem!.Reason, StringComparer.Ordinal);
+            var data = new Dictionary<string, object>
+            {
+                ["scheduled"] = effective.Count(s => s.Runs && s.Problem is null),
+                ["invalid"] = invalid,
+            };
+            return invalid.Count == 0
+                ? HealthCheckResult.Healthy("every schedule is valid", data)
+                : HealthCheckResult.Degraded($"{invalid.Count} invalid schedule(s) not applied: {string.Join(", ", invalid.Keys)}", data: data);
         }
     }
 

@@ -68,7 +68,7 @@ internal sealed partial class HeartbeatService(
         // The dead-man's switch: each scheduled, unpaused type's last occurrence due (a grace ago). Occurrences from
         // before this node watched, or before the trigger (re)started, are not held against the type.
         var due = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        foreach (var schedule in effective.Where(s => s.Runs && triggers.GetValueOrDefault(s.Definition.Name)?.State != TriggerState.Paused))
+        foreach (var schedule in effective.Where(s => s.Runs && s.Problem is null && triggers.GetValueOrDefault(s.Definition.Name)?.State != TriggerState.Paused))
         {
             var since = triggers.GetValueOrDefault(schedule.Definition.Name)?.StartTimeUtc is { } start && start > snapshot.StartedAt ? start : snapshot.StartedAt;
             if (Occurrences.LastAtOrBefore(schedule.Cron, schedule.TimeZone, now - scheduling.Value.MissedRunGrace) is { } occurrence && occurrence >= since)
@@ -85,7 +85,7 @@ internal sealed partial class HeartbeatService(
             var paused = triggers.GetValueOrDefault(name)?.State == TriggerState.Paused;
             rows.TryGetValue(name, out var row);
             var lastSuccess = row?.LastSuccessAt is { } success ? new DateTimeOffset(DateTime.SpecifyKind(success, DateTimeKind.Utc)) : (DateTimeOffset?)null;
-            var interval = schedule.Runs ? ExpectedInterval(schedule, now) : null;
+            var interval = schedule.Runs && schedule.Problem is null ? ExpectedInterval(schedule, now) : null;
             string? overdue = null;
             if (due.TryGetValue(name, out var missed) && !recorded.Contains(name))
             {
@@ -96,7 +96,7 @@ internal sealed partial class HeartbeatService(
                 overdue = $"no success since {last:o}, more than twice its interval of {every}";
             }
 
-            types[name] = new JobTypeHealth(lastSuccess, row?.ConsecutiveFailures ?? 0, paused, interval, overdue);
+            types[name] = new JobTypeHealth(lastSuccess, row?.ConsecutiveFailures ?? 0, paused, interval, overdue, schedule.Problem?.Reason);
         }
 
         snapshot.Replace(types);

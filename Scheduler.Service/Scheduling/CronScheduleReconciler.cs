@@ -2,6 +2,7 @@ using Dapper;
 using Npgsql;
 using Quartz;
 using Scheduler.Jobs.Catalog;
+using Scheduler.Jobs.Scheduling;
 
 namespace Scheduler.Service.Scheduling;
 
@@ -10,7 +11,10 @@ namespace Scheduler.Service.Scheduling;
 /// types no longer in the catalog are unscheduled, changed schedules replaced; an unchanged trigger is left
 /// alone, so a restart does not disturb the next fire time the cluster already computed. A run-time override
 /// is kept and reported as drift, never silently overwritten or lost. Replicas starting together take turns
-/// under an advisory lock, so the first reconciles and the rest find nothing to change.
+/// under an advisory lock (the one schedule changes take too), so the first reconciles and the rest find nothing
+/// to change. One bad stored schedule (an override that never fires again or names an unknown zone, written by an
+/// older version or by hand) never stops the node: that type keeps whatever trigger it has, is logged at Error,
+/// and shows as invalid in the API, <c>/readyz</c> and <c>scheduler_schedule_invalid</c>.
 /// </summary>
 internal sealed partial class CronScheduleReconciler(
     ISchedulerFactory schedulers,
@@ -19,18 +23,33 @@ internal sealed partial class CronScheduleReconciler(
     ScheduleManager schedules,
     ILogger<CronScheduleReconciler> logger) : IHostedService
 {
-    /// <summary>The advisory lock replicas take turns under (the migrations use 7005202501).</summary>
-    private const long ReconcileLock = 7005202502;
-
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@ReconcileLock)", new { ReconcileLock }, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@ScheduleLock)", new { ScheduleStore.ScheduleLock }, cancellationToken: cancellationToken));
         try
         {
+            var scheduler = await schedulers.GetScheduler(cancellationToken);
             foreach (var schedule in await schedules.EffectiveAsync(cancellationToken))
             {
-                await schedules.ApplyAsync(schedule, cancellationToken);
+                var name = schedule.Definition.Name;
+                if (schedule.Problem is { } problem)
+                {
+                    LogInvalid(name, schedule.Cron, schedule.TimeZone, schedule.Source, problem.Reason, await KeptAsync(scheduler, schedule.Definition, cancellationToken));
+                    continue;
+                }
+
+                try
+                {
+                    await schedules.ApplyAsync(schedule, cancellationToken);
+                }
+                catch (SchedulerException ex) when (ex is not JobPersistenceException)
+                {
+                    // Validation should have caught it; whatever Quartz still refuses must not stop the node either.
+                    LogRefused(ex, name, schedule.Cron, schedule.TimeZone, schedule.Source, await KeptAsync(scheduler, schedule.Definition, cancellationToken));
+                    continue;
+                }
+
                 if (schedule.Drift)
                 {
                     var change = schedule.Override!;
@@ -43,11 +62,17 @@ internal sealed partial class CronScheduleReconciler(
         }
         finally
         {
-            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_unlock(@ReconcileLock)", new { ReconcileLock }, cancellationToken: CancellationToken.None));
+            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_unlock(@ScheduleLock)", new { ScheduleStore.ScheduleLock }, cancellationToken: CancellationToken.None));
         }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>What the type fires on meanwhile: the trigger already in the store, if any.</summary>
+    private static async Task<string> KeptAsync(IScheduler scheduler, JobDefinition definition, CancellationToken cancellationToken) =>
+        await scheduler.GetTrigger(definition.CronTriggerKey, cancellationToken) is ICronTrigger kept
+            ? $"its existing trigger stays: '{kept.CronExpressionString}' in {kept.TimeZone.Id}"
+            : "it has no trigger, so it does not fire";
 
     /// <summary>Cron triggers, and their durable jobs, of types this configuration no longer has.</summary>
     private async Task UnscheduleRemovedTypesAsync(CancellationToken cancellationToken)
@@ -65,6 +90,12 @@ internal sealed partial class CronScheduleReconciler(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule drift: {JobType} runs '{Cron}' in {TimeZone} (enabled: {Enabled}) as overridden by {ChangedBy} at {ChangedAt:o}; configuration says '{ConfiguredCron}' in {ConfiguredTimeZone} (enabled: {ConfiguredEnabled}). DELETE /api/schedules/<type>/override returns it to configuration.")]
     private partial void LogDrift(string jobType, string cron, string timeZone, bool enabled, string changedBy, DateTime changedAt,
         string configuredCron, string configuredTimeZone, bool configuredEnabled);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Invalid schedule for {JobType}, not applied: '{Cron}' in {TimeZone} (from {Source}): {Reason}; {Kept}. PUT /api/schedules/<type> with a valid schedule, or DELETE /api/schedules/<type>/override, repairs it.")]
+    private partial void LogInvalid(string jobType, string cron, string timeZone, string source, string reason, string kept);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Quartz refused the schedule for {JobType}: '{Cron}' in {TimeZone} (from {Source}); {Kept}")]
+    private partial void LogRefused(Exception exception, string jobType, string cron, string timeZone, string source, string kept);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Unscheduled {JobType}: no longer a job type in configuration")]
     private partial void LogRemoved(string jobType);

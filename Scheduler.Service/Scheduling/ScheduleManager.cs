@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Quartz;
 using Scheduler.Jobs.Catalog;
 using Scheduler.Jobs.Scheduling;
@@ -7,10 +8,15 @@ namespace Scheduler.Service.Scheduling;
 /// <summary>
 /// A job type's cron trigger as it should be: its configured schedule, or the run-time override that replaces
 /// it. Every change goes through <see cref="ApplyAsync"/>, which writes the shared store (so the cluster sees it at
-/// once) and keeps a pause across a replaced trigger.
+/// once) and keeps a pause across a replaced trigger. A schedule that cannot be put into Quartz (it never fires
+/// again, its zone is unknown) is <see cref="EffectiveSchedule.Problem">invalid</see>: every node works that out
+/// from the stored schedule itself, and no node applies it.
 /// </summary>
-public sealed partial class ScheduleManager(ISchedulerFactory schedulers, JobCatalog catalog, ScheduleStore store, ILogger<ScheduleManager> logger)
+public sealed partial class ScheduleManager(ISchedulerFactory schedulers, JobCatalog catalog, ScheduleStore store, TimeProvider time, ILogger<ScheduleManager> logger)
 {
+    /// <summary>Schedules Quartz refused on this node although they passed validation, by job type (a last line of defence).</summary>
+    private readonly ConcurrentDictionary<string, (string Cron, string TimeZone, string Reason)> _refused = new(StringComparer.Ordinal);
+
     /// <summary>Every type's cron trigger as the store has it (state, pause, fire times), in one query, by job type.</summary>
     public async Task<IReadOnlyDictionary<string, TriggerHeader>> CronTriggersAsync(CancellationToken cancellationToken)
     {
@@ -30,17 +36,40 @@ public sealed partial class ScheduleManager(ISchedulerFactory schedulers, JobCat
     public async Task<EffectiveSchedule> EffectiveAsync(JobDefinition definition, CancellationToken cancellationToken) =>
         Effective(definition, (await store.OverridesAsync(cancellationToken)).GetValueOrDefault(definition.Name));
 
-    public static EffectiveSchedule Effective(JobDefinition definition, ScheduleOverride? change) => change is null
-        ? new EffectiveSchedule(definition, definition.Cron, definition.TimeZone, definition.Scheduled, null)
-        : new EffectiveSchedule(definition, change.Cron, change.TimeZone, change.Enabled, change);
+    /// <summary>The schedule <paramref name="definition"/> has with <paramref name="change"/> (or configuration), checked as of now.</summary>
+    public EffectiveSchedule Effective(JobDefinition definition, ScheduleOverride? change)
+    {
+        var schedule = change is null
+            ? new EffectiveSchedule(definition, definition.Cron, definition.TimeZone, definition.Scheduled, null)
+            : new EffectiveSchedule(definition, change.Cron, change.TimeZone, change.Enabled, change);
+        if (!schedule.Runs)
+        {
+            return schedule;
+        }
+
+        var problem = ScheduleValidation.Check(schedule.Cron, schedule.TimeZone, time.GetUtcNow());
+        if (problem is null && _refused.TryGetValue(definition.Name, out var refused) && refused.Cron == schedule.Cron && refused.TimeZone == schedule.TimeZone)
+        {
+            problem = new ScheduleProblem(ScheduleValidation.CronField, refused.Reason);
+        }
+
+        return schedule with { Problem = problem };
+    }
 
     /// <summary>
     /// Makes the type's cron trigger match <paramref name="schedule"/>: created, replaced (a pause carried over),
-    /// removed, or left alone when it already matches, so its next fire time is not disturbed. What it did.
+    /// removed, or left alone when it already matches, so its next fire time is not disturbed. An invalid schedule
+    /// leaves the trigger as it is (<see cref="ScheduleChange.Invalid"/>). What it did.
     /// </summary>
+    /// <exception cref="SchedulerException">Quartz refused the trigger, or its store failed.</exception>
     public async Task<ScheduleChange> ApplyAsync(EffectiveSchedule schedule, CancellationToken cancellationToken)
     {
         var definition = schedule.Definition;
+        if (schedule.Problem is not null)
+        {
+            return ScheduleChange.Invalid;
+        }
+
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         var key = definition.CronTriggerKey;
         var existing = await scheduler.GetTrigger(key, cancellationToken) as ICronTrigger;
@@ -73,8 +102,18 @@ public sealed partial class ScheduleManager(ISchedulerFactory schedulers, JobCat
                 .WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed))
             .Build();
 
-        // Keep: a node starting at the same moment already wrote the same trigger.
-        await scheduler.ScheduleTrigger(trigger, existing is null ? TriggerConflict.Keep : TriggerConflict.Replace, cancellationToken);
+        try
+        {
+            // Keep: a node starting at the same moment already wrote the same trigger.
+            await scheduler.ScheduleTrigger(trigger, existing is null ? TriggerConflict.Keep : TriggerConflict.Replace, cancellationToken);
+            _refused.TryRemove(definition.Name, out _);
+        }
+        catch (SchedulerException ex) when (ex is not JobPersistenceException)
+        {
+            _refused[definition.Name] = (schedule.Cron, schedule.TimeZone, $"Quartz refused the trigger: {ex.Message}");
+            throw;
+        }
+
         if (paused)
         {
             await scheduler.PauseTriggerWith(key, new PauseDetails { Reason = pause?.Reason, RequestedBy = pause?.RequestedBy }, cancellationToken);
@@ -98,6 +137,9 @@ public enum ScheduleChange
     Created,
     Replaced,
     Removed,
+
+    /// <summary>The schedule is invalid: the trigger was left as it was (or absent).</summary>
+    Invalid,
 }
 
 /// <summary>The schedule a type should have: configuration's, or the override's when there is one.</summary>
@@ -108,6 +150,12 @@ public enum ScheduleChange
 /// <param name="Override">The run-time override in effect, or null when configuration rules.</param>
 public sealed record EffectiveSchedule(JobDefinition Definition, string Cron, string TimeZone, bool Enabled, ScheduleOverride? Override)
 {
+    /// <summary>
+    /// Why a schedule that should run cannot be put into Quartz (it never fires again, its zone is unknown); null
+    /// when it can, or when it does not run. Its trigger is left as it was.
+    /// </summary>
+    public ScheduleProblem? Problem { get; init; }
+
     /// <summary>Whether a cron trigger should exist.</summary>
     public bool Runs => Definition.Enabled && Enabled;
 
