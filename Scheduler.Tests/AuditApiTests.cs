@@ -184,6 +184,20 @@ public sealed class AuditApiTests : ServiceFixture
         problem.RootElement.GetProperty("errors").EnumerateObject().Select(p => p.Name).Should().Equal([field], problem.RootElement.ToString());
     }
 
+    [TestCase("@@@@", TestName = "ListAudit_CursorNotBase64_Returns400NamingCursor")]
+    [TestCase("NjM4MDAwMDAwMDAwMDAwMDAwfDAwMDAwMDAwLTAwMDAtNDAwMC04MDAwLTAwMDAwMDAwMDAwMQ", TestName = "ListAudit_CursorFromTheJobsList_Returns400NamingCursor")]
+    [TestCase("NjM4MDAwMDAwMDAwMDAwMDAwfDk5OTk5OTk5OTk5OTk5OTk5OTk5", TestName = "ListAudit_CursorWithAnIdBeyondBigint_Returns400NamingCursor")]
+    [TestCase("NjM4MDAwMDAwMDAwMDAwMDAwfC0x", TestName = "ListAudit_CursorWithANegativeId_Returns400NamingCursor")]
+    [TestCase("MXwwMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDE", TestName = "ListAudit_CursorWithATimeNoRowHas_Returns400NamingCursor")]
+    public async Task ListAudit_ForgedCursor_Returns400NamingCursor(string cursor)
+    {
+        var response = await Service.Client.GetAsync($"/api/audit?cursor={cursor}");
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest, await response.Content.ReadAsStringAsync());
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        problem.RootElement.GetProperty("errors").EnumerateObject().Select(p => p.Name).Should().Equal(["cursor"]);
+    }
+
     [Test]
     public async Task ListAudit_UnknownAction_ListsTheValidActions()
     {

@@ -1,5 +1,6 @@
 using FluentAssertions;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Scheduler.Service;
 using Scheduler.Tests.Infrastructure;
@@ -15,6 +16,8 @@ public sealed class ConfigurationTests
     [TestCase("Jobs:crawl_pending:BatchSize", "-7", TestName = "StartUp_BatchSizeOutOfRange_StopsNamingTheKey")]
     [TestCase("Jobs:weekly_digest:EmailBatchSize", "-3", TestName = "StartUp_DigestBatchSizeOutOfRange_StopsNamingTheKey")]
     [TestCase("Jobs:cleanup_old_data:ExecutionRetentionDays", "-9", TestName = "StartUp_RetentionOutOfRange_StopsNamingTheKey")]
+    [TestCase("Jobs:cleanup_old_data:ExecutionRetentionDays", "7", TestName = "StartUp_ExecutionRetentionBelowTheFloor_StopsNamingTheKey")]
+    [TestCase("Jobs:cleanup_old_data:InteractionRetentionDays", "14", TestName = "StartUp_InteractionRetentionBelowTheFloor_StopsNamingTheKey")]
     [TestCase("Jobs:email_scan:Timeout", "forever-ish", TestName = "StartUp_UnconvertibleTimeout_StopsNamingTheKey")]
     [TestCase("Jobs:email_scan:Path", "https://elsewhere.example/v1/admin/email-scan", TestName = "StartUp_HttpCallPathWithAHost_StopsNamingTheKey")]
     [TestCase("Jobs:email_scan:Service", "Mailbox", TestName = "StartUp_HttpCallUnknownService_StopsNamingTheKey")]
@@ -29,6 +32,31 @@ public sealed class ConfigurationTests
         var error = act.Should().Throw<OptionsValidationException>().Which.Message;
         error.Should().Contain(key.Split(':')[^1]).And.Contain(key[..key.LastIndexOf(':')]);
         error.Should().NotContain(value, "a setting's value may be a secret");
+    }
+
+    [Test]
+    public void StartUp_WithARetentionBelowTheFloor_SaysWhichSettingAllowsIt()
+    {
+        var settings = ServiceHost.BaseSettings(TestDatabase.ConnectionString, "http://127.0.0.1:9", "config-test");
+        settings["Jobs:cleanup_old_data:ExecutionRetentionDays"] = "1";
+
+        var act = () => SchedulerApp.Create(ServiceHost.Args, configuration => configuration.AddInMemoryCollection(settings));
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should().Be(
+            "Jobs:cleanup_old_data:ExecutionRetentionDays: must be at least 30 days; set Jobs:cleanup_old_data:AllowShortRetention=true to allow a shorter retention.");
+    }
+
+    [Test]
+    public async Task StartUp_WithARetentionBelowTheFloor_AndAllowShortRetention_Starts()
+    {
+        var settings = ServiceHost.BaseSettings(TestDatabase.ConnectionString, "http://127.0.0.1:9", "config-test");
+        settings["Jobs:cleanup_old_data:ExecutionRetentionDays"] = "1";
+        settings["Jobs:cleanup_old_data:InteractionRetentionDays"] = "1";
+        settings["Jobs:cleanup_old_data:AllowShortRetention"] = "true";
+
+        await using var app = SchedulerApp.Create(ServiceHost.Args, configuration => configuration.AddInMemoryCollection(settings));
+
+        app.Services.GetRequiredService<IOptions<Scheduler.Jobs.Cleanup.CleanupOptions>>().Value.ExecutionRetentionDays.Should().Be(1);
     }
 
     [TestCase("Services:CoreApi:BaseUrl", "API_BASE")]

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Dapper;
 using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
@@ -88,13 +89,29 @@ public sealed class HistoryPagingTests : ServiceFixture
     }
 
     [TestCase("cursor=not-a-cursor", "cursor")]
-    [TestCase("cursor=MTIzfGFiYw&page=2", "page")]
+    // 638000000000000000|00000000-0000-4000-8000-000000000001: a well-formed cursor, but with a page as well
+    [TestCase("cursor=NjM4MDAwMDAwMDAwMDAwMDAwfDAwMDAwMDAwLTAwMDAtNDAwMC04MDAwLTAwMDAwMDAwMDAwMQ&page=2", "page")]
     public async Task Cursor_Invalid_Returns400NamingIt(string query, string field)
     {
         using var response = await Service.Client.GetAsync($"/api/jobs?{query}");
 
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         (await response.Content.ReadAsStringAsync()).Should().Contain($"\"{field}\"");
+    }
+
+    [TestCase("@@@@", TestName = "Cursor_NotBase64_Returns400NamingCursor")]
+    [TestCase("NjM4MDAwMDAwMDAwMDAwMDAwfG5vdC1hLXV1aWQ", TestName = "Cursor_WithAnIdThatIsNotAUuid_Returns400NamingCursor")]
+    [TestCase("NjM4MDAwMDAwMDAwMDAwMDAwfDQy", TestName = "Cursor_FromTheAuditList_Returns400NamingCursor")]
+    [TestCase("OTk5OTk5OTk5OTk5OTk5OTk5OTl8MDAwMDAwMDAtMDAwMC00MDAwLTgwMDAtMDAwMDAwMDAwMDAx", TestName = "Cursor_WithATimeBeyondAnyDate_Returns400NamingCursor")]
+    [TestCase("MXwwMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDE", TestName = "Cursor_WithATimeNoRowHas_Returns400NamingCursor")]
+    public async Task Cursor_Forged_Returns400NamingCursor(string cursor)
+    {
+        using var response = await Service.Client.GetAsync($"/api/jobs?cursor={cursor}");
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest, await response.Content.ReadAsStringAsync());
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        problem.RootElement.GetProperty("errors").EnumerateObject().Select(p => p.Name).Should().Equal(["cursor"]);
     }
 
     private static async Task<long> CountAsync(string query)

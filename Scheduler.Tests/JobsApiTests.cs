@@ -206,7 +206,7 @@ public sealed class JobsApiTests : ServiceFixture
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         json.RootElement.GetProperty("checks").EnumerateArray()
             .Select(c => (c.GetProperty("name").GetString(), c.GetProperty("status").GetString()))
-            .Should().BeEquivalentTo([("database", "ok"), ("scheduler", "ok"), ("jobs", "ok")]);
+            .Should().BeEquivalentTo([("database", "ok"), ("scheduler", "ok"), ("jobs", "ok"), ("schedules", "ok")]);
     }
 
     private async Task<JobExecutionPage> ListAsync(string path)

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
 using FluentAssertions;
@@ -114,6 +116,55 @@ public sealed class CleanupOldDataTests : ServiceFixture
         (live + archived).Should().Be(seeded);
         inBoth.Should().Be(0);
         moved.Should().BeLessThan(seeded, "the interruption came before the end");
+    }
+
+    [TestCase("executionRetentionDays", 7, TestName = "Trigger_WithAnExecutionRetentionBelowTheFloor_Returns400NamingIt")]
+    [TestCase("interactionRetentionDays", 29, TestName = "Trigger_WithAnInteractionRetentionBelowTheFloor_Returns400NamingIt")]
+    public async Task Trigger_WithARetentionBelowTheFloor_Returns400NamingTheParameter_AndRunsNothing(string parameter, int days)
+    {
+        using var response = await Service.Client.PostAsJsonAsync("/api/jobs/trigger",
+            new { jobType = JobTypes.CleanupOldData, parameters = new Dictionary<string, int> { [parameter] = days } });
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest, await response.Content.ReadAsStringAsync());
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var errors = problem.RootElement.GetProperty("errors");
+        errors.EnumerateObject().Select(p => p.Name).Should().Equal([$"parameters.{parameter}"]);
+        errors.GetProperty($"parameters.{parameter}")[0].GetString().Should().Contain("at least 30").And.Contain("Jobs:cleanup_old_data:AllowShortRetention=true");
+        await using var connection = await TestDatabase.OpenAsync();
+        (await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM scheduled_jobs WHERE job_type = 'cleanup_old_data'")).Should().Be(0);
+        StandIns.State.RequestsTo("POST", "/api/interactions/cleanup").Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task Types_ShowTheRetentionFloorAsTheParametersMinimum()
+    {
+        var types = (await Service.Client.GetFromJsonAsync<List<JobTypeInfo>>("/api/jobs/types"))!;
+
+        types.Single(t => t.Name == JobTypes.CleanupOldData).Parameters.Should().OnlyContain(p => p.Minimum == 30);
+    }
+
+    [Test]
+    public async Task Retry_OfARunWithARetentionBelowTheFloor_FailsWithoutDeletingAnything()
+    {
+        // A run accepted where AllowShortRetention was on, retried where it is off.
+        await using var connection = await TestDatabase.OpenAsync();
+        var failed = await connection.ExecuteScalarAsync<Guid>("""
+            INSERT INTO scheduled_jobs (job_type, status, trigger, started_at, completed_at, started_by, error, parameters, created_at, updated_at)
+            VALUES ('cleanup_old_data', 'failed', 'manual', now(), now(), 'ops', 'boom', '{"executionRetentionDays":2}'::jsonb, now(), now())
+            RETURNING id
+            """);
+        await SeedHistoryAsync(finishedDaysAgo: 5, count: 3);
+
+        using var response = await Service.Client.PostAsync($"/api/jobs/{failed}/retry", null);
+        response.StatusCode.Should().Be(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var retry = (await response.Content.ReadFromJsonAsync<TriggerJobResponse>())!;
+        var done = await Eventually.Until(() => Service.GetExecutionAsync(retry.Id), e => e.Status is not ("pending" or "running"),
+            TimeSpan.FromSeconds(30), "the retry to finish");
+
+        done.Status.Should().Be(ExecutionStatus.Failed);
+        done.Error.Should().Contain("executionRetentionDays 2 is below the 30-day floor");
+        (await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM scheduled_jobs_archive")).Should().Be(0);
+        StandIns.State.RequestsTo("POST", "/api/interactions/cleanup").Should().BeEmpty();
     }
 
     private static async Task SeedHistoryAsync(int finishedDaysAgo, int count)

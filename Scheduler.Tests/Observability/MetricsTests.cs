@@ -19,7 +19,7 @@ public sealed class MetricsTests : ServiceFixture
         "scheduler_job_running", "scheduler_job_last_success_timestamp_seconds", "scheduler_job_consecutive_failures",
         "scheduler_job_expected_interval_seconds", "scheduler_job_paused", "scheduler_job_items_processed_total",
         "scheduler_job_lateness_seconds_bucket", "scheduler_job_skipped_total", "job_runner_up", "job_heartbeat_age_seconds",
-        "quartz_job_execution_duration_seconds_bucket", "http_server_request_duration_seconds_bucket",
+        "scheduler_schedule_invalid", "quartz_job_execution_duration_seconds_bucket", "http_server_request_duration_seconds_bucket",
         "http_client_request_duration_seconds_bucket", "db_client_connection_count", "dotnet_gc_collections_total",
     ];
 

@@ -39,6 +39,7 @@ public static partial class ObservabilityFiles
         "scheduler_job_items_processed_total",
         "scheduler_job_lateness_seconds_bucket", "scheduler_job_lateness_seconds_sum", "scheduler_job_lateness_seconds_count",
         "scheduler_job_skipped_total",
+        "scheduler_schedule_invalid",
         "job_runner_up",
         "job_heartbeat_age_seconds",
         "http_server_request_duration_seconds_bucket", "http_server_request_duration_seconds_sum", "http_server_request_duration_seconds_count",

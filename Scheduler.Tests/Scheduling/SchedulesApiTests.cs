@@ -102,6 +102,75 @@ public sealed class SchedulesApiTests : ServiceFixture
         (await Service.Client.GetFromJsonAsync<ScheduleView>("/api/schedules/weekly_digest"))!.Source.Should().Be("configuration");
     }
 
+    [TestCase("""{"cron":"0 0 9 1 1 ? 2020"}""", TestName = "Change_ToACronWhoseYearsHavePassed_Returns400NamingCron_AndLeavesNothingBehind")]
+    [TestCase("""{"cron":"0 0 9 1 1 ? 2020","enabled":false}""", TestName = "Change_ToACronThatNeverFires_IsRefusedEvenSwitchedOff")]
+    [TestCase("""{"cron":"0 0 9 1 1 ? 2019-2021","timeZone":"Europe/Berlin"}""", TestName = "Change_ToAYearRangeInThePast_Returns400NamingCron")]
+    public async Task Change_ToACronThatNeverFiresAgain_Returns400NamingCron_AndStoresNothing(string body)
+    {
+        await using var connection = await TestDatabase.OpenAsync();
+        const string TriggerSql = "SELECT cron_expression || ' ' || time_zone_id FROM qrtz_cron_triggers WHERE trigger_name = 'weekly_digest'";
+        const string AcceptedChangesSql = "SELECT count(*) FROM audit_log WHERE action = 'schedule.change' AND outcome = 'accepted'";
+        const string ScheduleEventsSql = "SELECT count(*) FROM scheduler_events WHERE topic = 'schedule'";
+        var triggerBefore = await connection.QuerySingleAsync<string>(TriggerSql);
+        var nextFireBefore = await connection.QuerySingleAsync<long>("SELECT next_fire_time FROM qrtz_triggers WHERE trigger_name = 'weekly_digest'");
+        var acceptedBefore = await connection.ExecuteScalarAsync<long>(AcceptedChangesSql);
+        var eventsBefore = await connection.ExecuteScalarAsync<long>(ScheduleEventsSql);
+
+        using var response = await Service.Client.PutAsync("/api/schedules/weekly_digest", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest, await response.Content.ReadAsStringAsync());
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var errors = problem.RootElement.GetProperty("errors");
+        errors.EnumerateObject().Select(p => p.Name).Should().Equal(["cron"]);
+        errors.GetProperty("cron")[0].GetString().Should().Contain("never fires again");
+        (await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM schedule_overrides")).Should().Be(0);
+        (await connection.ExecuteScalarAsync<long>(AcceptedChangesSql)).Should().Be(acceptedBefore);
+        (await connection.ExecuteScalarAsync<long>(ScheduleEventsSql)).Should().Be(eventsBefore);
+        (await connection.QuerySingleAsync<string>(TriggerSql)).Should().Be(triggerBefore);
+        (await connection.QuerySingleAsync<long>("SELECT next_fire_time FROM qrtz_triggers WHERE trigger_name = 'weekly_digest'")).Should().Be(nextFireBefore);
+        var view = (await Service.Client.GetFromJsonAsync<ScheduleView>("/api/schedules/weekly_digest"))!;
+        view.Source.Should().Be("configuration");
+        view.Invalid.Should().BeFalse();
+    }
+
+    [Test]
+    public async Task Change_OnlyTheZone_OfAnOverrideThatNoLongerFires_Returns400NamingCron()
+    {
+        // An override stored by an older version: the change keeps its cron, so the whole is checked, not only the field given.
+        await using var connection = await TestDatabase.OpenAsync();
+        await connection.ExecuteAsync("""
+            INSERT INTO schedule_overrides (job_type, cron, time_zone, enabled, changed_by, changed_at)
+            VALUES ('weekly_digest', '0 0 9 1 1 ? 2020', 'UTC', true, 'psql', now())
+            """);
+
+        using var response = await Service.Client.PutAsJsonAsync("/api/schedules/weekly_digest", new { timeZone = "Europe/Paris" });
+        var view = (await Service.Client.GetFromJsonAsync<ScheduleView>("/api/schedules/weekly_digest"))!;
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest, await response.Content.ReadAsStringAsync());
+        (await response.Content.ReadAsStringAsync()).Should().Contain("\"cron\"");
+        (await connection.QuerySingleAsync<string>("SELECT time_zone FROM schedule_overrides WHERE job_type = 'weekly_digest'")).Should().Be("UTC");
+        view.Invalid.Should().BeTrue();
+        view.InvalidReason.Should().Contain("never fires again");
+        view.NextFireTimes.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task Backfill_OfAnInvalidSchedule_Returns409SayingWhy()
+    {
+        await using var connection = await TestDatabase.OpenAsync();
+        await connection.ExecuteAsync("""
+            INSERT INTO schedule_overrides (job_type, cron, time_zone, enabled, changed_by, changed_at)
+            VALUES ('weekly_digest', '0 0 9 ? * MON', 'Mars/Olympus_Mons', true, 'psql', now())
+            """);
+
+        using var response = await Service.Client.PostAsJsonAsync("/api/schedules/weekly_digest/backfill",
+            new { from = DateTimeOffset.UtcNow.AddDays(-14), to = DateTimeOffset.UtcNow.AddMinutes(-1), dryRun = true });
+
+        response.StatusCode.Should().Be(HttpStatusCode.Conflict, await response.Content.ReadAsStringAsync());
+        (await response.Content.ReadAsStringAsync()).Should().Contain("Mars/Olympus_Mons");
+    }
+
     [Test]
     public async Task UnknownType_Is404_AndReadersCannotChange()
     {
