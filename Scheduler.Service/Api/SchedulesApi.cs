@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
 using Quartz;
 using Scheduler.Contracts.Api;
 using Scheduler.Jobs.Audit;
@@ -124,7 +125,7 @@ public static class SchedulesApi
             {
                 if (await manager.ApplyAsync(manager.Effective(definition, change), token) == ScheduleChange.Invalid)
                 {
-                    throw new SchedulerException("the schedule became invalid while it was being applied");
+                    throw new SchedulerException("this node's scheduler refused the same schedule before");
                 }
             }, cancellationToken);
         }
@@ -133,6 +134,12 @@ public static class SchedulesApi
             // Nothing was stored (the override's transaction rolled back) and the trigger is as it was.
             await AuditAsync(audit, http, AuditActions.ScheduleChange, actor, jobType, AuditOutcomes.Rejected, new { details.requested, reason = ex.Message }, loggers);
             return InvalidChange(new Dictionary<string, string[]> { [ScheduleValidation.CronField] = [$"Quartz refused the schedule: {ex.Message}"] });
+        }
+        catch (Exception ex) when (ex is JobPersistenceException or NpgsqlException)
+        {
+            // Rolled back likewise; the answer is the exception handler's (503 while the database is unreachable).
+            await AuditAsync(audit, http, AuditActions.ScheduleChange, actor, jobType, AuditOutcomes.Failed, new { details.requested, reason = ex.Message }, loggers);
+            throw;
         }
 
         await AuditAsync(audit, http, AuditActions.ScheduleChange, actor, jobType, AuditOutcomes.Accepted, details, loggers);

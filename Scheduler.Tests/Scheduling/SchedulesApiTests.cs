@@ -135,6 +135,50 @@ public sealed class SchedulesApiTests : ServiceFixture
     }
 
     [Test]
+    public async Task Change_WhenQuartzsStoreFailsAfterTheOverrideIsWritten_LeavesNoOverrideBehind()
+    {
+        await using var connection = await TestDatabase.OpenAsync();
+        const string TriggerSql = "SELECT cron_expression || ' ' || time_zone_id FROM qrtz_cron_triggers WHERE trigger_name = 'weekly_digest'";
+        var triggerBefore = await connection.QuerySingleAsync<string>(TriggerSql);
+        var acceptedBefore = await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM audit_log WHERE action = 'schedule.change' AND outcome = 'accepted'");
+        var eventsBefore = await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM scheduler_events WHERE topic = 'schedule'");
+        // The fault: Quartz's store refuses to write weekly_digest's cron trigger, after the override row is written.
+        await connection.ExecuteAsync("""
+            CREATE FUNCTION test_refuse_weekly_digest() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF (CASE WHEN TG_OP = 'DELETE' THEN OLD.trigger_name ELSE NEW.trigger_name END) = 'weekly_digest' THEN
+                RAISE EXCEPTION 'injected: writes of weekly_digest are refused';
+              END IF;
+              RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+            END $$;
+            CREATE TRIGGER test_refuse_weekly_digest BEFORE INSERT OR UPDATE OR DELETE ON qrtz_cron_triggers
+              FOR EACH ROW EXECUTE FUNCTION test_refuse_weekly_digest();
+            """);
+        HttpResponseMessage response;
+        try
+        {
+            response = await Service.Client.PutAsJsonAsync("/api/schedules/weekly_digest", new { cron = "0 0 7 ? * TUE" });
+        }
+        finally
+        {
+            await connection.ExecuteAsync("DROP TRIGGER test_refuse_weekly_digest ON qrtz_cron_triggers; DROP FUNCTION test_refuse_weekly_digest();");
+        }
+
+        using (response)
+        {
+            response.StatusCode.Should().Be(HttpStatusCode.InternalServerError, await response.Content.ReadAsStringAsync());
+            response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        }
+
+        (await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM schedule_overrides")).Should().Be(0);
+        (await connection.QuerySingleAsync<string>(TriggerSql)).Should().Be(triggerBefore);
+        (await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM audit_log WHERE action = 'schedule.change' AND outcome = 'accepted'")).Should().Be(acceptedBefore);
+        (await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM audit_log WHERE action = 'schedule.change' AND outcome = 'failed'")).Should().Be(1);
+        (await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM scheduler_events WHERE topic = 'schedule'")).Should().Be(eventsBefore);
+        (await Service.Client.GetFromJsonAsync<ScheduleView>("/api/schedules/weekly_digest"))!.Source.Should().Be("configuration");
+    }
+
+    [Test]
     public async Task Change_OnlyTheZone_OfAnOverrideThatNoLongerFires_Returns400NamingCron()
     {
         // An override stored by an older version: the change keeps its cron, so the whole is checked, not only the field given.
