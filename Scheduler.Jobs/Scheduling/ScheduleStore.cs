@@ -62,11 +62,13 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
             return true;
         }, cancellationToken);
 
+    private const string ScheduleLockSql = "SELECT pg_advisory_xact_lock(@ScheduleLock)";
+
     private async Task<T> InScheduleTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@ScheduleLock)", new { ScheduleLock }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(ScheduleLockSql, new { ScheduleLock }, transaction, cancellationToken: cancellationToken));
         var result = await work(connection, transaction);
         // Past this point the trigger has changed: the row must follow whether or not the caller has gone.
         await transaction.CommitAsync(CancellationToken.None);

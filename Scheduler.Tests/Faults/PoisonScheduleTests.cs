@@ -8,14 +8,14 @@ using Scheduler.Contracts.Api;
 using Scheduler.StandIns;
 using Scheduler.Tests.Infrastructure;
 
-namespace Scheduler.Tests.Scheduling;
+namespace Scheduler.Tests.Faults;
 
 /// <summary>
 /// A stored schedule no node can apply (an override written by an older version, or by hand with psql, that never
 /// fires again or names an unknown zone), on real service processes: a node still starts, every node reports the
 /// schedule invalid (API, <c>/readyz</c> detail, <c>scheduler_schedule_invalid</c>), and a valid change repairs it.
 /// </summary>
-public sealed class InvalidStoredScheduleTests
+public sealed class PoisonScheduleTests
 {
     private const string PastYearsCron = "0 0 9 1 1 ? 2020";
     private const string UnknownZone = "Mars/Olympus_Mons";
