@@ -82,6 +82,8 @@ public static partial class EventsApi
         using var subscription = relay.Subscribe();
         try
         {
+            // The client knows at once that it has a stream, before any replay.
+            await response.Body.FlushAsync(stop);
             var cursor = LastEventId(http.Request) is { } last ? await store.ResumeAfterAsync(last, reading) : null;
             if (cursor is not null)
             {
