@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Quartz;
 using Scheduler.Jobs.Audit;
 using Scheduler.Jobs.Catalog;
@@ -8,6 +9,7 @@ using Scheduler.Jobs.Cleanup;
 using Scheduler.Jobs.Clients;
 using Scheduler.Jobs.Configuration;
 using Scheduler.Jobs.Crawling;
+using Scheduler.Jobs.Data;
 using Scheduler.Jobs.Digest;
 using Scheduler.Jobs.Events;
 using Scheduler.Jobs.Execution;
@@ -73,6 +75,9 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<DatabaseContact>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<ScheduleStore>();
+        // The node's own upkeep (heartbeats, missed-run checks) reads schedules through the background pool.
+        services.AddKeyedSingleton(SchedulerDataSources.Background,
+            (sp, key) => new ScheduleStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(key)));
         services.AddSingleton<SchedulerEventStore>();
         services.AddSingleton<ExecutionLogStore>();
         // What a job logs while it runs is also kept for that execution (GET /api/jobs/{id}/logs).

@@ -28,6 +28,7 @@ public static class SchedulerApp
         builder.Services.AddJobs(builder.Configuration);
         builder.AddOutboundTokens();
         builder.AddScheduling();
+        builder.AddEventsApi();
         builder.AddHealth();
 
         var app = builder.Build();

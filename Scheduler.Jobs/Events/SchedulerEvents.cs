@@ -1,6 +1,9 @@
 using System.Text.Json;
 using Dapper;
 using Npgsql;
+using Scheduler.Contracts;
+using Scheduler.Contracts.Api;
+using Scheduler.Jobs.Execution;
 
 namespace Scheduler.Jobs.Events;
 
@@ -9,17 +12,17 @@ namespace Scheduler.Jobs.Events;
 /// progress change); schedule events by <see cref="ScheduleChangedAsync"/>. Every insert NOTIFYs the channel
 /// <see cref="Channel"/> at commit, so each node's relay hears every event, whichever node caused it.
 /// </summary>
+/// <remarks>
+/// Events are read in <see cref="EventPosition"/> order (the writing transaction, then the id) and only once every
+/// transaction that could still write an earlier position has ended (migration 013). Ids are taken in one order and
+/// committed in another; reading by id alone would skip an event whose transaction commits after a later id's.
+/// </remarks>
 public sealed class SchedulerEventStore(NpgsqlDataSource dataSource)
 {
     public const string Channel = "scheduler_events";
 
     /// <summary>How long events are kept for clients that reconnect.</summary>
     public static readonly TimeSpan Retention = TimeSpan.FromHours(1);
-
-    private const string Columns = """
-        id AS Id, at AS At, topic AS Topic, kind AS Kind, execution_id AS ExecutionId, job_type AS JobType,
-        status AS Status, progress::text AS Progress
-        """;
 
     public async Task ScheduleChangedAsync(string kind, string jobType, CancellationToken cancellationToken)
     {
@@ -29,19 +32,66 @@ public sealed class SchedulerEventStore(NpgsqlDataSource dataSource)
             new { kind, jobType }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Events after <paramref name="afterId"/>, oldest first, at most <paramref name="max"/>.</summary>
-    public async Task<IReadOnlyList<SchedulerEvent>> AfterAsync(long afterId, int max, CancellationToken cancellationToken)
+    /// <summary>
+    /// Events and the executions they are about, as <c>GET /api/jobs/{id}</c> answers them now, in one query. Rows at
+    /// or past the horizon (<c>Safe</c> false) are visible but not yet deliverable: an open transaction may still
+    /// commit an event before them.
+    /// </summary>
+    private const string ReadSql = """
+        WITH horizon AS (SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint AS xmin)
+        SELECT e.tx AS Tx, e.id AS Id, e.at AS At, e.topic AS Topic, e.kind AS Kind, e.execution_id AS ExecutionId,
+               e.job_type AS JobType, e.status AS Status, e.progress::text AS Progress, e.tx < h.xmin AS Safe,
+               j.id AS JId, j.job_type AS JJobType, j.status AS JStatus, j.trigger AS JTrigger, j.scheduled_for AS JScheduledFor,
+               j.started_at AS JStartedAt, j.completed_at AS JCompletedAt, j.started_by AS JStartedBy, j.runner_id AS JRunnerId,
+               j.attempt AS JAttempt, j.retry_of AS JRetryOf, j.root_id AS JRootId, j.parameters::text AS JParameters,
+               j.progress::text AS JProgress, j.error AS JError, j.result::text AS JResult,
+               j.cancel_requested_at AS JCancelRequestedAt, j.cancelled_by AS JCancelledBy, j.heartbeat_at AS JHeartbeatAt,
+               j.created_at AS JCreatedAt, j.updated_at AS JUpdatedAt
+          FROM scheduler_events e
+         CROSS JOIN horizon h
+          LEFT JOIN scheduled_jobs j ON j.id = e.execution_id
+         WHERE (e.tx, e.id) > (@tx, @id) AND e.id > @floor
+         ORDER BY e.tx, e.id
+         LIMIT @max
+        """;
+
+    /// <summary>
+    /// Up to <paramref name="max"/> events <paramref name="cursor"/> admits, in order, each with its execution; and
+    /// whether later events are visible but held back behind a transaction still open (read again shortly: no
+    /// notification may come when that transaction ends).
+    /// </summary>
+    public async Task<EventPage> ReadAsync(EventCursor cursor, int max, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(cursor);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return [.. await connection.QueryAsync<SchedulerEvent>(new CommandDefinition(
-            $"SELECT {Columns} FROM scheduler_events WHERE id > @afterId ORDER BY id LIMIT @max", new { afterId, max }, cancellationToken: cancellationToken))];
+        var rows = (await connection.QueryAsync<EventRow>(new CommandDefinition(ReadSql,
+            new { tx = cursor.After.Tx, id = cursor.After.Id, floor = cursor.Floor, max }, cancellationToken: cancellationToken))).AsList();
+
+        // Rows come in (tx, id) order and are safe below the horizon, so the deliverable ones are a prefix.
+        var events = rows.TakeWhile(r => r.Safe).Select(r => r.ToEvent()).ToList();
+        return new EventPage(events, HeldBack: events.Count < rows.Count);
     }
 
-    public async Task<long> LatestIdAsync(CancellationToken cancellationToken)
+    private const string TxOfSql = "SELECT tx FROM scheduler_events WHERE id = @id";
+
+    /// <summary>
+    /// Where a client that last saw event <paramref name="lastEventId"/> resumes: right after it while it is kept;
+    /// otherwise (pruned, or never seen) with every kept event whose id is larger.
+    /// </summary>
+    public async Task<EventCursor> ResumeAfterAsync(long lastEventId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT coalesce(max(id), 0) FROM scheduler_events", cancellationToken: cancellationToken));
+        var tx = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(TxOfSql, new { id = lastEventId }, cancellationToken: cancellationToken));
+        return tx is { } t ? new EventCursor(new EventPosition(t, lastEventId)) : new EventCursor(EventPosition.Start, Floor: lastEventId);
+    }
+
+    private const string HorizonSql = "SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint";
+
+    /// <summary>"From now on": a position before every event not yet deliverable, after every event that is.</summary>
+    public async Task<EventPosition> HorizonAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return new EventPosition(await connection.ExecuteScalarAsync<long>(new CommandDefinition(HorizonSql, cancellationToken: cancellationToken)), 0);
     }
 
     public async Task PruneAsync(DateTimeOffset before, CancellationToken cancellationToken)
@@ -50,23 +100,140 @@ public sealed class SchedulerEventStore(NpgsqlDataSource dataSource)
         await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM scheduler_events WHERE at < @before", new { before }, cancellationToken: cancellationToken));
     }
+
+    /// <summary>One row of <see cref="ReadSql"/>: the event, and its execution's columns (prefixed J) when it has one.</summary>
+    private sealed class EventRow
+    {
+        public long Tx { get; init; }
+        public long Id { get; init; }
+        public DateTime At { get; init; }
+        public string Topic { get; init; } = "";
+        public string Kind { get; init; } = "";
+        public Guid? ExecutionId { get; init; }
+        public string JobType { get; init; } = "";
+        public string? Status { get; init; }
+        public string? Progress { get; init; }
+        public bool Safe { get; init; }
+
+        public Guid? JId { get; init; }
+        public string JJobType { get; init; } = "";
+        public string JStatus { get; init; } = "";
+        public string JTrigger { get; init; } = "";
+        public DateTime? JScheduledFor { get; init; }
+        public DateTime? JStartedAt { get; init; }
+        public DateTime? JCompletedAt { get; init; }
+        public string? JStartedBy { get; init; }
+        public string? JRunnerId { get; init; }
+        public int JAttempt { get; init; }
+        public Guid? JRetryOf { get; init; }
+        public Guid? JRootId { get; init; }
+        public string? JParameters { get; init; }
+        public string? JProgress { get; init; }
+        public string? JError { get; init; }
+        public string? JResult { get; init; }
+        public DateTime? JCancelRequestedAt { get; init; }
+        public string? JCancelledBy { get; init; }
+        public DateTime? JHeartbeatAt { get; init; }
+        public DateTime JCreatedAt { get; init; }
+        public DateTime JUpdatedAt { get; init; }
+
+        public SchedulerEvent ToEvent() => new(Tx, Id, At, Topic, Kind, ExecutionId, JobType, Status, Progress)
+        {
+            Execution = JId is { } id ? ToExecution(id) : null,
+        };
+
+        /// <summary>The execution as <c>GET /api/jobs/{id}</c> shows it.</summary>
+        private JobExecution ToExecution(Guid id) => new()
+        {
+            Id = id,
+            JobType = JJobType,
+            Status = JStatus,
+            Trigger = JTrigger,
+            ScheduledFor = Utc(JScheduledFor),
+            StartedAt = Utc(JStartedAt),
+            CompletedAt = Utc(JCompletedAt),
+            StartedBy = JStartedBy,
+            RunnerId = JRunnerId,
+            Attempt = JAttempt,
+            RetryOf = JRetryOf,
+            RootId = JRootId ?? id,
+            CancelRequestedAt = Utc(JCancelRequestedAt),
+            CancelledBy = JCancelledBy,
+            HeartbeatAt = Utc(JHeartbeatAt),
+            Parameters = JParameters is null ? null : JsonSerializer.Deserialize<JsonElement>(JParameters),
+            Progress = JProgress is null ? null : JsonSerializer.Deserialize<JsonElement>(JProgress),
+            Error = JError,
+            Result = JResult is null ? null : JsonSerializer.Deserialize<JobResult>(JResult, ExecutionStore.Json),
+            CreatedAt = Utc(JCreatedAt),
+            UpdatedAt = Utc(JUpdatedAt),
+        };
+
+        private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+        private static DateTimeOffset? Utc(DateTime? value) => value is { } v ? Utc(v) : null;
+    }
 }
 
+/// <summary>A place in the event log: after the event written by transaction <paramref name="Tx"/> with id <paramref name="Id"/>.</summary>
+public readonly record struct EventPosition(long Tx, long Id) : IComparable<EventPosition>
+{
+    /// <summary>Before every event.</summary>
+    public static readonly EventPosition Start = new(0, 0);
+
+    public int CompareTo(EventPosition other) => Tx != other.Tx ? Tx.CompareTo(other.Tx) : Id.CompareTo(other.Id);
+
+    public static bool operator <(EventPosition left, EventPosition right) => left.CompareTo(right) < 0;
+
+    public static bool operator >(EventPosition left, EventPosition right) => left.CompareTo(right) > 0;
+
+    public static bool operator <=(EventPosition left, EventPosition right) => left.CompareTo(right) <= 0;
+
+    public static bool operator >=(EventPosition left, EventPosition right) => left.CompareTo(right) >= 0;
+}
+
+/// <summary>
+/// A reader's place: events after <paramref name="After"/>, none with an id at or below <paramref name="Floor"/>
+/// (a client resuming from an event no longer kept has seen those).
+/// </summary>
+public sealed record EventCursor(EventPosition After, long Floor = 0)
+{
+    public bool Admits(SchedulerEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return e.Position > After && e.Id > Floor;
+    }
+
+    /// <summary>The cursor once <paramref name="e"/> has been delivered.</summary>
+    public EventCursor Past(SchedulerEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return this with { After = e.Position };
+    }
+}
+
+/// <summary>Events ready to deliver, in order; <paramref name="HeldBack"/>: later ones wait for a transaction still open.</summary>
+public sealed record EventPage(IReadOnlyList<SchedulerEvent> Events, bool HeldBack);
+
 /// <summary>One event: an execution created, started, progressed or finished, or a schedule paused, resumed, changed or reset.</summary>
-public sealed record SchedulerEvent(long Id, DateTime At, string Topic, string Kind, Guid? ExecutionId, string JobType, string? Status, string? Progress)
+public sealed record SchedulerEvent(long Tx, long Id, DateTime At, string Topic, string Kind, Guid? ExecutionId, string JobType, string? Status, string? Progress)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    public EventPosition Position => new(Tx, Id);
+
+    /// <summary>The execution as the API showed it when the event was read; null for schedule events and deleted executions.</summary>
+    public JobExecution? Execution { get; init; }
+
     /// <summary>
-    /// The SSE <c>data</c> line: for an execution, <paramref name="current"/> (the execution as the API shows it now)
-    /// or, if it is gone, what the event itself recorded; for a schedule, its job type.
+    /// The SSE <c>data</c> line: for an execution, <see cref="Execution"/> or, if it is gone, what the event itself
+    /// recorded; for a schedule, its job type.
     /// </summary>
-    public string Data(Contracts.Api.JobExecution? current = null) => Topic == "execution"
+    public string Data() => Topic == "execution"
         ? JsonSerializer.Serialize(new
         {
             kind = Kind,
             at = new DateTimeOffset(DateTime.SpecifyKind(At, DateTimeKind.Utc)),
-            execution = current is not null ? (object)current : new
+            execution = Execution is not null ? (object)Execution : new
             {
                 id = ExecutionId,
                 jobType = JobType,

@@ -25,4 +25,19 @@ public sealed class DatabaseOptions
     /// <summary>The wait before the second attempt; doubled for each one after, up to a minute.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan MigrationRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Connections for API requests and live updates. Unset: the connection string's <c>Maximum Pool Size</c> if it
+    /// names one, else <see cref="ConnectionPools.DefaultApiPoolSize"/>.
+    /// </summary>
+    [Range(1, 1000)]
+    public int? MaxPoolSize { get; set; }
+
+    /// <summary>
+    /// Connections for Quartz (check-ins, acquisition, firing), run leases and outcomes, heartbeats, supervision and
+    /// readiness, apart from API traffic. Never taken from the connection string.
+    /// </summary>
+    // Quartz's acquisition, its check-in and a completing job each need a connection at the same moment.
+    [Range(3, 1000)]
+    public int BackgroundPoolSize { get; set; } = ConnectionPools.DefaultBackgroundPoolSize;
 }

@@ -23,9 +23,11 @@ internal static class MigrateCommand
         }
 
         DatabaseOptions options;
+        ConnectionPools pools;
         try
         {
             options = ValidatedOptions.Bind<DatabaseOptions>(configuration.GetSection(DatabaseOptions.Section), DatabaseOptions.Section);
+            pools = ConnectionPools.From(connectionString, options);
         }
         catch (OptionsValidationException ex)
         {
@@ -34,7 +36,8 @@ internal static class MigrateCommand
         }
 
         using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true));
-        await using var dataSource = DataServiceCollectionExtensions.CreateDataSource(connectionString);
+        // The migration holds one connection (under the advisory lock) and opens no other.
+        await using var dataSource = pools.CreateApi();
         var migrator = new DatabaseMigrator(dataSource, loggerFactory.CreateLogger<DatabaseMigrator>(), options);
         try
         {

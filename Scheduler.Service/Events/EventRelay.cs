@@ -1,26 +1,47 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Npgsql;
+using Scheduler.Jobs.Data;
 using Scheduler.Jobs.Events;
 
 namespace Scheduler.Service.Events;
 
 /// <summary>
-/// This node's ear on <c>scheduler_events</c>: it LISTENs on the channel every insert NOTIFYs, reads the new
-/// events in order and hands each to every live-view client of this node. After a lost connection it reads on from
-/// the last event it relayed, so clients miss nothing that happened meanwhile.
+/// This node's ear on <c>scheduler_events</c>: it LISTENs (on a connection of its own) on the channel every insert
+/// NOTIFYs, reads the new events in order, each with its execution, in one query per batch, and hands each to every
+/// live-view client of this node, however many there are. After a lost connection it reads on from the last event
+/// it relayed, so clients miss nothing that happened meanwhile.
 /// </summary>
-public sealed partial class EventRelay(NpgsqlDataSource dataSource, SchedulerEventStore store, TimeProvider time, ILogger<EventRelay> logger) : BackgroundService
+public sealed partial class EventRelay(
+    [FromKeyedServices(SchedulerDataSources.Listen)] NpgsqlDataSource listenSource,
+    SchedulerEventStore store,
+    TimeProvider time,
+    ILogger<EventRelay> logger) : BackgroundService
 {
     private const int ClientBuffer = 1000;
-    private readonly ConcurrentDictionary<Guid, Channel<SchedulerEvent>> _clients = new();
-    private readonly SemaphoreSlim _wake = new(0);
-    private long _lastRelayed = -1;
+    private const int Batch = 500;
 
-    /// <summary>A client's feed of events from now on; dispose it to leave.</summary>
+    /// <summary>
+    /// How soon to read again while an event waits behind a transaction still open. That transaction may write no
+    /// event of its own, so no notification says when it ends.
+    /// </summary>
+    private static readonly TimeSpan HeldBackPoll = TimeSpan.FromMilliseconds(250);
+
+    private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(2);
+
+    private readonly ConcurrentDictionary<Guid, Channel<EventFrame>> _clients = new();
+    // A notification while one is pending adds nothing: one read answers both.
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private EventCursor? _cursor;
+
+    /// <summary>
+    /// A client's feed of events from now on; dispose it to leave. A client that falls <see cref="ClientBuffer"/>
+    /// events behind has its feed completed with <see cref="ClientTooSlowException"/> rather than lose events: it
+    /// reconnects with its Last-Event-ID and catches up from the table.
+    /// </summary>
     public Subscription Subscribe()
     {
-        var channel = Channel.CreateBounded<SchedulerEvent>(new BoundedChannelOptions(ClientBuffer) { FullMode = BoundedChannelFullMode.DropOldest });
+        var channel = Channel.CreateBounded<EventFrame>(new BoundedChannelOptions(ClientBuffer) { SingleReader = true, SingleWriter = true });
         var id = Guid.NewGuid();
         _clients[id] = channel;
         return new Subscription(channel.Reader, () => _clients.TryRemove(id, out _));
@@ -33,20 +54,18 @@ public sealed partial class EventRelay(NpgsqlDataSource dataSource, SchedulerEve
         {
             try
             {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, _) => _wake.Release();
+                await using var connection = await listenSource.OpenConnectionAsync(stoppingToken);
+                connection.Notification += (_, _) => _wake.Writer.TryWrite(true);
                 await using (var listen = new NpgsqlCommand($"LISTEN {SchedulerEventStore.Channel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
 
-                if (Interlocked.Read(ref _lastRelayed) < 0)
-                {
-                    Interlocked.Exchange(ref _lastRelayed, await store.LatestIdAsync(stoppingToken));
-                }
+                // Relayed from the horizon on: what is deliverable already is history, which clients replay.
+                Volatile.Write(ref _cursor, Volatile.Read(ref _cursor) ?? new EventCursor(await store.HorizonAsync(stoppingToken)));
 
                 // Listening (again): catch up on whatever was committed while not.
-                _wake.Release();
+                _wake.Writer.TryWrite(true);
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     await connection.WaitAsync(stoppingToken);
@@ -59,7 +78,7 @@ public sealed partial class EventRelay(NpgsqlDataSource dataSource, SchedulerEve
             catch (Exception ex)
             {
                 LogListenFailed(ex);
-                _wake.Release();
+                _wake.Writer.TryWrite(true);
                 await Task.Delay(TimeSpan.FromSeconds(2), time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
@@ -67,53 +86,103 @@ public sealed partial class EventRelay(NpgsqlDataSource dataSource, SchedulerEve
         await relaying.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    /// <summary>On every wake-up, reads what is new since the last relayed event and fans it out.</summary>
+    /// <summary>On every wake-up, reads what is deliverable since the last relayed event and fans it out.</summary>
     private async Task RelayAsync(CancellationToken stoppingToken)
     {
+        TimeSpan? readAgain = null;
         while (!stoppingToken.IsCancellationRequested)
         {
-            await _wake.WaitAsync(stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            if (stoppingToken.IsCancellationRequested || Interlocked.Read(ref _lastRelayed) < 0)
+            await WakeAsync(readAgain, stoppingToken);
+            if (stoppingToken.IsCancellationRequested || Volatile.Read(ref _cursor) is not { } cursor)
             {
                 continue;
             }
 
             try
             {
-                IReadOnlyList<SchedulerEvent> batch;
+                EventPage page;
                 do
                 {
-                    batch = await store.AfterAsync(_lastRelayed, 500, stoppingToken);
-                    foreach (var e in batch)
+                    page = await store.ReadAsync(cursor, Batch, stoppingToken);
+                    foreach (var e in page.Events)
                     {
-                        foreach (var client in _clients.Values)
-                        {
-                            client.Writer.TryWrite(e);
-                        }
-
-                        _lastRelayed = e.Id;
+                        Publish(new EventFrame(e, EventsApi.Frame(e)));
+                        cursor = cursor.Past(e);
                     }
+
+                    Volatile.Write(ref _cursor, cursor);
                 }
-                while (batch.Count == 500);
+                while (page.Events.Count == Batch);
+
+                readAgain = page.HeldBack ? HeldBackPoll : null;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogRelayFailed(ex);
+                readAgain = RetryAfterFailure;
             }
+        }
+    }
+
+    private void Publish(EventFrame frame)
+    {
+        foreach (var client in _clients.Values)
+        {
+            if (!client.Writer.TryWrite(frame))
+            {
+                client.Writer.TryComplete(new ClientTooSlowException());
+            }
+        }
+    }
+
+    /// <summary>Until a notification, or until <paramref name="within"/> has passed.</summary>
+    private async Task WakeAsync(TimeSpan? within, CancellationToken stoppingToken)
+    {
+        using var timeout = within is { } delay ? new CancellationTokenSource(delay, time) : new CancellationTokenSource();
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
+        try
+        {
+            await _wake.Reader.ReadAsync(wait.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Time to read again, or the node is stopping.
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the event channel; listening again shortly")]
     private partial void LogListenFailed(Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read new events; the next notification tries again")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read new events; trying again shortly")]
     private partial void LogRelayFailed(Exception exception);
 }
 
+/// <summary>An event and its Server-Sent Events frame, rendered once for every client.</summary>
+public sealed record EventFrame(SchedulerEvent Event, string Text);
+
 /// <summary>One live-view client's events.</summary>
-public sealed class Subscription(ChannelReader<SchedulerEvent> reader, Action leave) : IDisposable
+public sealed class Subscription(ChannelReader<EventFrame> reader, Action leave) : IDisposable
 {
-    public ChannelReader<SchedulerEvent> Events => reader;
+    public ChannelReader<EventFrame> Events => reader;
 
     public void Dispose() => leave();
+}
+
+/// <summary>A live-view client fell too far behind; its stream ends so that it resumes from the table.</summary>
+public sealed class ClientTooSlowException : Exception
+{
+    public ClientTooSlowException()
+        : base("the client fell too far behind the live events")
+    {
+    }
+
+    public ClientTooSlowException(string message)
+        : base(message)
+    {
+    }
+
+    public ClientTooSlowException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Microsoft.Extensions.Options;
 using Quartz;
+using Scheduler.Jobs.Data;
 using Scheduler.Jobs.Execution;
 using Scheduler.Jobs.Telemetry;
 using Scheduler.Service.Scheduling;
@@ -22,6 +23,7 @@ public static class HealthEndpoints
             .AddCheck<SchedulerHealthCheck>("scheduler", tags: [ReadyTag])
             .AddCheck<JobsHeartbeatHealthCheck>("jobs", tags: [ReadyTag])
             .AddCheck<SchedulesHealthCheck>("schedules", tags: [ReadyTag]);
+        CachedHealthChecks.Decorate(builder.Services);
         builder.Services.AddHostedService<HeartbeatService>();
         return builder;
     }
@@ -68,7 +70,8 @@ public static class HealthEndpoints
         }, JsonSerializerOptions.Web));
     }
 
-    private sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
+    /// <summary>Through the background pool: a storm of API requests does not fail readiness, and probes cannot starve the API.</summary>
+    private sealed class DatabaseHealthCheck([FromKeyedServices(SchedulerDataSources.Background)] NpgsqlDataSource dataSource) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
@@ -93,7 +96,7 @@ public static class HealthEndpoints
     /// <c>JOB_HEARTBEAT_REQUIRED</c> says jobs must run.
     /// </summary>
     private sealed class JobsHeartbeatHealthCheck(
-        JobTypeHealthStore heartbeats, JobHealthSnapshot snapshot, RunnerIdentity runner, TimeProvider time, IOptions<HeartbeatOptions> options) : IHealthCheck
+        [FromKeyedServices(SchedulerDataSources.Background)] JobTypeHealthStore heartbeats, JobHealthSnapshot snapshot, RunnerIdentity runner, TimeProvider time, IOptions<HeartbeatOptions> options) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Quartz;
+using Scheduler.Jobs.Data;
 using Scheduler.Jobs.Scheduling;
 using Scheduler.Service.Scheduling;
 using Scheduler.Jobs.Execution;
@@ -11,13 +12,14 @@ namespace Scheduler.Service.Health;
 /// The runbooks' heartbeat: while this node's scheduler runs (started, not on standby), it writes its
 /// <c>jobs-runner</c> row every <see cref="HeartbeatOptions.Interval"/>. A node whose scheduler stopped stops
 /// beating, so <c>/readyz</c> and <c>job_heartbeat_age_seconds</c> show it. Each beat also refreshes the
-/// <see cref="JobHealthSnapshot"/> the metrics read (the job types' rows and their triggers).
+/// <see cref="JobHealthSnapshot"/> the metrics read (the job types' rows and their triggers). Everything it reads and
+/// writes goes through the background pool, so no amount of API traffic delays a beat.
 /// </summary>
 internal sealed partial class HeartbeatService(
     ISchedulerFactory schedulers,
-    JobTypeHealthStore heartbeats,
-    ScheduleManager schedules,
-    ScheduleStore store,
+    [FromKeyedServices(SchedulerDataSources.Background)] JobTypeHealthStore heartbeats,
+    [FromKeyedServices(SchedulerDataSources.Background)] ScheduleManager schedules,
+    [FromKeyedServices(SchedulerDataSources.Background)] ScheduleStore store,
     JobHealthSnapshot snapshot,
     RunnerIdentity runner,
     TimeProvider time,

@@ -12,10 +12,9 @@ namespace Scheduler.Service.Scheduling;
 /// again, its zone is unknown) is <see cref="EffectiveSchedule.Problem">invalid</see>: every node works that out
 /// from the stored schedule itself, and no node applies it.
 /// </summary>
-public sealed partial class ScheduleManager(ISchedulerFactory schedulers, JobCatalog catalog, ScheduleStore store, TimeProvider time, ILogger<ScheduleManager> logger)
+public sealed partial class ScheduleManager(
+    ISchedulerFactory schedulers, JobCatalog catalog, ScheduleStore store, ScheduleRefusals refusals, TimeProvider time, ILogger<ScheduleManager> logger)
 {
-    /// <summary>Schedules Quartz refused on this node although they passed validation, by job type (a last line of defence).</summary>
-    private readonly ConcurrentDictionary<string, (string Cron, string TimeZone, string Reason)> _refused = new(StringComparer.Ordinal);
 
     /// <summary>Every type's cron trigger as the store has it (state, pause, fire times), in one query, by job type.</summary>
     public async Task<IReadOnlyDictionary<string, TriggerHeader>> CronTriggersAsync(CancellationToken cancellationToken)
@@ -48,7 +47,7 @@ public sealed partial class ScheduleManager(ISchedulerFactory schedulers, JobCat
         }
 
         var problem = ScheduleValidation.Check(schedule.Cron, schedule.TimeZone, time.GetUtcNow());
-        if (problem is null && _refused.TryGetValue(definition.Name, out var refused) && refused.Cron == schedule.Cron && refused.TimeZone == schedule.TimeZone)
+        if (problem is null && refusals.ByType.TryGetValue(definition.Name, out var refused) && refused.Cron == schedule.Cron && refused.TimeZone == schedule.TimeZone)
         {
             problem = new ScheduleProblem(ScheduleValidation.CronField, refused.Reason);
         }
@@ -106,11 +105,11 @@ public sealed partial class ScheduleManager(ISchedulerFactory schedulers, JobCat
         {
             // Keep: a node starting at the same moment already wrote the same trigger.
             await scheduler.ScheduleTrigger(trigger, existing is null ? TriggerConflict.Keep : TriggerConflict.Replace, cancellationToken);
-            _refused.TryRemove(definition.Name, out _);
+            refusals.ByType.TryRemove(definition.Name, out _);
         }
         catch (SchedulerException ex) when (ex is not JobPersistenceException)
         {
-            _refused[definition.Name] = (schedule.Cron, schedule.TimeZone, $"Quartz refused the trigger: {ex.Message}");
+            refusals.ByType[definition.Name] = (schedule.Cron, schedule.TimeZone, $"Quartz refused the trigger: {ex.Message}");
             throw;
         }
 
@@ -165,4 +164,13 @@ public sealed record EffectiveSchedule(JobDefinition Definition, string Cron, st
     /// <summary>Whether the schedule in effect differs from configuration.</summary>
     public bool Drift => Override is not null
         && (Override.Cron != Definition.Cron || Override.TimeZone != Definition.TimeZone || Override.Enabled != Definition.Scheduled);
+}
+
+/// <summary>
+/// Schedules Quartz refused on this node although they passed validation, by job type (a last line of defence). One per
+/// node, shared by the API's and the background pool's <see cref="ScheduleManager"/>, so both report the same.
+/// </summary>
+public sealed class ScheduleRefusals
+{
+    internal ConcurrentDictionary<string, (string Cron, string TimeZone, string Reason)> ByType { get; } = new(StringComparer.Ordinal);
 }

@@ -13,6 +13,7 @@ using Scheduler.Jobs.Execution;
 using Scheduler.Jobs.Telemetry;
 using Scheduler.Service.Auth;
 using Scheduler.Service.Data;
+using Scheduler.Service.Events;
 using Scheduler.Service.Hosting;
 using Scheduler.Service.Scheduling;
 using Scheduler.Tests.Infrastructure;
@@ -39,6 +40,7 @@ public static partial class ServiceSettings
         [RecoveryOptions.Section] = [typeof(RecoveryOptions)],
         [HeartbeatOptions.Section] = [typeof(HeartbeatOptions)],
         [RateLimitOptions.Section] = [typeof(RateLimitOptions)],
+        [EventsOptions.Section] = [typeof(EventsOptions)],
         [AuthOptions.Section] = [typeof(AuthOptions)],
         ["AzureAd"] = [typeof(MicrosoftIdentityApplicationOptions), typeof(MicrosoftIdentityOptions), typeof(JwtBearerOptions)],
     };

@@ -17,6 +17,9 @@ public sealed class SseClient : IAsyncDisposable
 
     public static SseClient Open(HttpClient http, string path = "/api/jobs/events", long? lastEventId = null) => new(http, path, lastEventId);
 
+    /// <summary>Completes when the server ends the stream (or the client is disposed).</summary>
+    public Task Ended => _reading;
+
     /// <summary>The next event matching <paramref name="match"/>, skipping others; fails after <paramref name="timeout"/>.</summary>
     public async Task<SseEvent> NextAsync(Func<SseEvent, bool> match, TimeSpan timeout, string what)
     {

@@ -161,6 +161,12 @@ async function connect() {
     reconnectLater(ProbeAgainMs);
     return;
   }
+  if (response.status === 429 || response.status === 503) {
+    // Over the service's stream limits: poll meanwhile, and come back no sooner than it says.
+    const seconds = Number(response.headers.get('Retry-After'));
+    response.body?.cancel().catch(() => {});
+    return failed(Number.isFinite(seconds) ? seconds * 1000 : 0);
+  }
   const type = response.headers.get('Content-Type') ?? '';
   if (!response.ok || !response.body || !type.includes('text/event-stream')) {
     response.body?.cancel().catch(() => {});
@@ -187,10 +193,10 @@ async function connect() {
   if (running && !signal.aborted) reconnectLater(retryMs);
 }
 
-function failed() {
+function failed(atLeastMs = 0) {
   failures += 1;
   setMode('reconnecting');
-  reconnectLater(Math.min(MaxBackoffMs, retryMs * 2 ** Math.min(failures - 1, 4)));
+  reconnectLater(Math.max(atLeastMs, Math.min(MaxBackoffMs, retryMs * 2 ** Math.min(failures - 1, 4))));
 }
 
 function dispatch(event) {
