@@ -70,6 +70,9 @@ public static class JobsServiceCollectionExtensions
 
         services.AddSingleton(catalog!);
         services.AddSingleton<ExecutionStore>();
+        // The supervisor's sweeps read and end rows through the background pool.
+        services.AddKeyedSingleton(SchedulerDataSources.Background,
+            (sp, key) => new ExecutionStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(key)));
         services.AddSingleton<RunStore>();
         services.AddSingleton<RunLifecycle>();
         services.AddSingleton<DatabaseContact>();

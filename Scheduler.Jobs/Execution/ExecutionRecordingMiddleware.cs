@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Quartz;
@@ -5,6 +6,7 @@ using Scheduler.Contracts;
 using Scheduler.Contracts.Api;
 using Scheduler.Jobs.Audit;
 using Scheduler.Jobs.Catalog;
+using Scheduler.Jobs.Data;
 using Scheduler.Jobs.Events;
 using Scheduler.Jobs.Telemetry;
 
@@ -33,7 +35,7 @@ public sealed partial class ExecutionRecordingMiddleware(
     RunLifecycle lifecycle,
     JobCatalog catalog,
     RunningExecutions running,
-    JobTypeHealthStore health,
+    [FromKeyedServices(SchedulerDataSources.Background)] JobTypeHealthStore health,
     AuditLog audit,
     SchedulerTelemetry telemetry,
     ExecutionLogStore logStore,

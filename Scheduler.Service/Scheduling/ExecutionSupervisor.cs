@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Quartz;
 using Scheduler.Contracts;
 using Scheduler.Jobs.Catalog;
+using Scheduler.Jobs.Data;
 using Npgsql;
 using Scheduler.Contracts.Api;
 using Scheduler.Jobs.Audit;
@@ -27,12 +28,12 @@ namespace Scheduler.Service.Scheduling;
 /// </summary>
 internal sealed partial class ExecutionSupervisor(
     ISchedulerFactory schedulers,
-    ExecutionStore store,
+    [FromKeyedServices(SchedulerDataSources.Background)] ExecutionStore store,
     RunLifecycle lifecycle,
     DatabaseContact contact,
     JobCatalog catalog,
     SchedulerTelemetry telemetry,
-    ScheduleStore schedules,
+    [FromKeyedServices(SchedulerDataSources.Background)] ScheduleStore schedules,
     AuditLog audit,
     SchedulerEventStore events,
     TimeProvider time,
