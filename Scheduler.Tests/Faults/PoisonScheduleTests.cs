@@ -101,7 +101,10 @@ public sealed class PoisonScheduleTests
         foreach (var node in new[] { nodeA, nodeB })
         {
             using var http = node.CreateClient(TestTokens.Reader);
-            Check(await http.GetStringAsync("/readyz"), "schedules").GetProperty("status").GetString().Should().Be("ok", node.RunnerId);
+            // Readiness is evaluated at most once a second: the repair shows at the next evaluation.
+            var ready = await Eventually.Until(() => http.GetStringAsync("/readyz"),
+                text => Check(text, "schedules").GetProperty("status").GetString() == "ok", TimeSpan.FromSeconds(5), $"{node.RunnerId} to report the schedules ok");
+            Check(ready, "schedules").GetProperty("status").GetString().Should().Be("ok", node.RunnerId);
             (await http.GetFromJsonAsync<List<ScheduleView>>("/api/schedules"))!.Should().OnlyContain(s => !s.Invalid, node.RunnerId);
             await Eventually.Until(() => InvalidGaugeAsync(node), gauge => gauge.Count > 0 && gauge.Values.All(v => v == 0),
                 TimeSpan.FromSeconds(20), $"{node.RunnerId}'s scheduler_schedule_invalid to fall back to 0");

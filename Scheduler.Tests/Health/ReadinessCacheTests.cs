@@ -14,6 +14,9 @@ public sealed partial class ReadinessCacheTests : ServiceFixture
     public async Task ManyConcurrentProbes_ShareAboutOneEvaluationASecond()
     {
         using var anonymous = Service.CreateClient(null);
+        // A node is probed once it is ready (its first heartbeat written); then every probe must find it so.
+        await Eventually.Until(async () => (await anonymous.GetAsync("/readyz")).StatusCode, status => status == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(20), "the node to be ready");
         var before = await EvaluationsAsync(anonymous);
         var clock = Stopwatch.StartNew();
         var answers = new List<HttpStatusCode>();
@@ -22,6 +25,11 @@ public sealed partial class ReadinessCacheTests : ServiceFixture
             var probes = await Task.WhenAll(Enumerable.Range(0, 100).Select(async _ =>
             {
                 using var response = await anonymous.GetAsync("/readyz");
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    await TestContext.Out.WriteLineAsync(await response.Content.ReadAsStringAsync());
+                }
+
                 return response.StatusCode;
             }));
             answers.AddRange(probes);
