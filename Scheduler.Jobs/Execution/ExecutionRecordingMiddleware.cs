@@ -13,7 +13,8 @@ using Scheduler.Jobs.Telemetry;
 namespace Scheduler.Jobs.Execution;
 
 /// <summary>
-/// Wraps every job: claims the execution's row before the job runs and writes how it ended after.
+/// Wraps every job: claims the execution's row before the job runs and writes how it ended after, both through
+/// <see cref="RunLifecycle"/> (the claim takes a lease and fencing token; the outcome is written only under it).
 /// It is also what keeps a job type from overlapping itself: the claim goes through a unique index that
 /// admits one pending-or-running execution per type across the cluster, so an overlapping firing is
 /// recorded rather than silently held back (which is why no job carries <c>[DisallowConcurrentExecution]</c>).
@@ -24,7 +25,8 @@ namespace Scheduler.Jobs.Execution;
 /// if the type is already running the occurrence is recorded <c>skipped</c>, and if it fired later than
 /// the type's misfire grace it is recorded <c>skipped</c> too.</item>
 /// <item>A firing Quartz recovers (its node died, or shut down mid-run) ends the lost row "runner lost"
-/// and runs once more as a <c>recovery</c> row linked to it.</item>
+/// once its lease has expired and runs once more as a <c>recovery</c> row linked to it.</item>
+/// <item>A run whose lease another node took over is interrupted and writes nothing more.</item>
 /// </list>
 /// The outcome decides what follows: a failure is retried per the type's retry policy as a new
 /// pending row; a failed run with no retries left counts towards the type's consecutive failures,
