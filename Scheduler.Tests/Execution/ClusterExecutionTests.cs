@@ -16,25 +16,8 @@ namespace Scheduler.Tests.Execution;
 /// </summary>
 public sealed class ClusterExecutionTests
 {
-    /// <summary>Fast detection for the test; production keeps Quartz's 7.5 s check-ins and a 30 s stale window.</summary>
-    private static readonly Dictionary<string, string?> FastCluster = new()
-    {
-        ["Scheduler:CheckinInterval"] = "00:00:01",
-        ["Scheduler:CheckinMisfireThreshold"] = "00:00:02",
-        ["Recovery:HeartbeatInterval"] = "00:00:01",
-        ["Recovery:StaleAfter"] = "00:00:05",
-        ["Recovery:ShutdownGrace"] = "00:00:02",
-        // The held calls below must outlive the test's actions, not time out on their own.
-        ["Services:Crawler:AttemptTimeout"] = "00:02:00",
-        ["Services:Crawler:TotalTimeout"] = "00:03:00",
-        ["Services:Crawler:BreakSamplingDuration"] = "00:05:00",
-        ["Services:User:AttemptTimeout"] = "00:02:00",
-        ["Services:User:TotalTimeout"] = "00:03:00",
-        ["Services:User:BreakSamplingDuration"] = "00:05:00",
-        ["Services:CoreApi:AttemptTimeout"] = "00:02:00",
-        ["Services:CoreApi:TotalTimeout"] = "00:03:00",
-        ["Services:CoreApi:BreakSamplingDuration"] = "00:05:00",
-    };
+    /// <summary>Fast detection for the test (leases of 5 s); production keeps Quartz's 7.5 s check-ins and 30 s leases.</summary>
+    private static readonly Dictionary<string, string?> FastCluster = Faults.FaultCluster.Settings(TimeSpan.FromSeconds(5));
 
     [SetUp]
     public Task EmptyDatabase() => TestDatabase.ResetAsync();
