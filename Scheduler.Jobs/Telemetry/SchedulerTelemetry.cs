@@ -95,6 +95,7 @@ public sealed class SchedulerTelemetry
             _failures.Add(0, Tag("job_type", type), Tag("reason", FailureKind.Error));
             _failures.Add(0, Tag("job_type", type), Tag("reason", FailureKind.Timeout));
             _items.Add(0, Tag("job_type", type));
+            _leasesLost.Add(0, Tag("job_type", type));
         }
     }
 

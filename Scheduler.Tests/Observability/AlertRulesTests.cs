@@ -15,7 +15,7 @@ public sealed class AlertRulesTests
     private static readonly string[] RequiredAlerts =
     [
         "SchedulerHeartbeatStale", "SchedulerRunnerDown", "SchedulerJobFailureRateHigh", "SchedulerJobConsecutiveFailures",
-        "SchedulerJobOverdue", "SchedulerMisfires", "SchedulerDlqReplayFailing", "SchedulerNotReady", "SchedulerScheduleInvalid",
+        "SchedulerJobOverdue", "SchedulerMisfires", "SchedulerDlqReplayFailing", "SchedulerNotReady", "SchedulerScheduleInvalid", "SchedulerRunsTakenOver", "SchedulerOutcomesWaiting",
     ];
 
     private DirectoryInfo _workDirectory = null!;
