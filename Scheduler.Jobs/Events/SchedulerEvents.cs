@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Dapper;
 using Npgsql;
-using Scheduler.Contracts;
 using Scheduler.Contracts.Api;
 using Scheduler.Jobs.Execution;
 
@@ -37,19 +36,14 @@ public sealed class SchedulerEventStore(NpgsqlDataSource dataSource)
     /// or past the horizon (<c>Safe</c> false) are visible but not yet deliverable: an open transaction may still
     /// commit an event before them.
     /// </summary>
-    private const string ReadSql = """
+    private const string ReadSql = $"""
         WITH horizon AS (SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint AS xmin)
-        SELECT e.tx AS Tx, e.id AS Id, e.at AS At, e.topic AS Topic, e.kind AS Kind, e.execution_id AS ExecutionId,
+        SELECT e.tx AS Tx, e.id AS EventId, e.at AS At, e.topic AS Topic, e.kind AS Kind, e.execution_id AS ExecutionId,
                e.job_type AS JobType, e.status AS Status, e.progress::text AS Progress, e.tx < h.xmin AS Safe,
-               j.id AS JId, j.job_type AS JJobType, j.status AS JStatus, j.trigger AS JTrigger, j.scheduled_for AS JScheduledFor,
-               j.started_at AS JStartedAt, j.completed_at AS JCompletedAt, j.started_by AS JStartedBy, j.runner_id AS JRunnerId,
-               j.attempt AS JAttempt, j.retry_of AS JRetryOf, j.root_id AS JRootId, j.parameters::text AS JParameters,
-               j.progress::text AS JProgress, j.error AS JError, j.result::text AS JResult,
-               j.cancel_requested_at AS JCancelRequestedAt, j.cancelled_by AS JCancelledBy, j.heartbeat_at AS JHeartbeatAt,
-               j.created_at AS JCreatedAt, j.updated_at AS JUpdatedAt
+               j.*
           FROM scheduler_events e
          CROSS JOIN horizon h
-          LEFT JOIN scheduled_jobs j ON j.id = e.execution_id
+          LEFT JOIN LATERAL (SELECT {ExecutionStore.Columns} FROM scheduled_jobs WHERE id = e.execution_id) j ON true
          WHERE (e.tx, e.id) > (@tx, @id) AND e.id > @floor
          ORDER BY e.tx, e.id
          LIMIT @max
@@ -64,8 +58,10 @@ public sealed class SchedulerEventStore(NpgsqlDataSource dataSource)
     {
         ArgumentNullException.ThrowIfNull(cursor);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<EventRow>(new CommandDefinition(ReadSql,
-            new { tx = cursor.After.Tx, id = cursor.After.Id, floor = cursor.Floor, max }, cancellationToken: cancellationToken))).AsList();
+        // Split where the execution's columns begin (its Id); a row with no execution maps it to null.
+        var rows = (await connection.QueryAsync<EventRow, ExecutionStore.ExecutionRow, EventRow>(new CommandDefinition(ReadSql,
+            new { tx = cursor.After.Tx, id = cursor.After.Id, floor = cursor.Floor, max }, cancellationToken: cancellationToken),
+            (row, execution) => row with { Execution = execution }, splitOn: "Id")).AsList();
 
         // Rows come in (tx, id) order and are safe below the horizon, so the deliverable ones are a prefix.
         var events = rows.TakeWhile(r => r.Safe).Select(r => r.ToEvent()).ToList();
@@ -101,11 +97,11 @@ public sealed class SchedulerEventStore(NpgsqlDataSource dataSource)
             "DELETE FROM scheduler_events WHERE at < @before", new { before }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>One row of <see cref="ReadSql"/>: the event, and its execution's columns (prefixed J) when it has one.</summary>
-    private sealed class EventRow
+    /// <summary>One row of <see cref="ReadSql"/>: the event, and the execution it is about when it has one.</summary>
+    private sealed record EventRow
     {
         public long Tx { get; init; }
-        public long Id { get; init; }
+        public long EventId { get; init; }
         public DateTime At { get; init; }
         public string Topic { get; init; } = "";
         public string Kind { get; init; } = "";
@@ -114,63 +110,12 @@ public sealed class SchedulerEventStore(NpgsqlDataSource dataSource)
         public string? Status { get; init; }
         public string? Progress { get; init; }
         public bool Safe { get; init; }
+        public ExecutionStore.ExecutionRow? Execution { get; init; }
 
-        public Guid? JId { get; init; }
-        public string JJobType { get; init; } = "";
-        public string JStatus { get; init; } = "";
-        public string JTrigger { get; init; } = "";
-        public DateTime? JScheduledFor { get; init; }
-        public DateTime? JStartedAt { get; init; }
-        public DateTime? JCompletedAt { get; init; }
-        public string? JStartedBy { get; init; }
-        public string? JRunnerId { get; init; }
-        public int JAttempt { get; init; }
-        public Guid? JRetryOf { get; init; }
-        public Guid? JRootId { get; init; }
-        public string? JParameters { get; init; }
-        public string? JProgress { get; init; }
-        public string? JError { get; init; }
-        public string? JResult { get; init; }
-        public DateTime? JCancelRequestedAt { get; init; }
-        public string? JCancelledBy { get; init; }
-        public DateTime? JHeartbeatAt { get; init; }
-        public DateTime JCreatedAt { get; init; }
-        public DateTime JUpdatedAt { get; init; }
-
-        public SchedulerEvent ToEvent() => new(Tx, Id, At, Topic, Kind, ExecutionId, JobType, Status, Progress)
+        public SchedulerEvent ToEvent() => new(Tx, EventId, At, Topic, Kind, ExecutionId, JobType, Status, Progress)
         {
-            Execution = JId is { } id ? ToExecution(id) : null,
+            Execution = Execution?.ToContract(),
         };
-
-        /// <summary>The execution as <c>GET /api/jobs/{id}</c> shows it.</summary>
-        private JobExecution ToExecution(Guid id) => new()
-        {
-            Id = id,
-            JobType = JJobType,
-            Status = JStatus,
-            Trigger = JTrigger,
-            ScheduledFor = Utc(JScheduledFor),
-            StartedAt = Utc(JStartedAt),
-            CompletedAt = Utc(JCompletedAt),
-            StartedBy = JStartedBy,
-            RunnerId = JRunnerId,
-            Attempt = JAttempt,
-            RetryOf = JRetryOf,
-            RootId = JRootId ?? id,
-            CancelRequestedAt = Utc(JCancelRequestedAt),
-            CancelledBy = JCancelledBy,
-            HeartbeatAt = Utc(JHeartbeatAt),
-            Parameters = JParameters is null ? null : JsonSerializer.Deserialize<JsonElement>(JParameters),
-            Progress = JProgress is null ? null : JsonSerializer.Deserialize<JsonElement>(JProgress),
-            Error = JError,
-            Result = JResult is null ? null : JsonSerializer.Deserialize<JobResult>(JResult, ExecutionStore.Json),
-            CreatedAt = Utc(JCreatedAt),
-            UpdatedAt = Utc(JUpdatedAt),
-        };
-
-        private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
-
-        private static DateTimeOffset? Utc(DateTime? value) => value is { } v ? Utc(v) : null;
     }
 }
 

@@ -12,7 +12,8 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private const string Columns = """
+    /// <summary>An execution's columns, named as <see cref="ExecutionRow"/> reads them.</summary>
+    internal const string Columns = """
         id AS Id, job_type AS JobType, status AS Status, trigger AS Trigger,
         scheduled_for AS ScheduledFor, started_at AS StartedAt, completed_at AS CompletedAt,
         started_by AS StartedBy, runner_id AS RunnerId, attempt AS Attempt, retry_of AS RetryOf,
@@ -341,7 +342,8 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
             TypicalDurationsSql, new { types = types.ToArray(), since, samples }, cancellationToken: cancellationToken))];
     }
 
-    private sealed class ExecutionRow
+    /// <summary>One <c>scheduled_jobs</c> row as <see cref="Columns"/> selects it; also read by the event store's joined reads.</summary>
+    internal sealed class ExecutionRow
     {
         public Guid Id { get; init; }
         public string JobType { get; init; } = "";
