@@ -14,18 +14,6 @@ public sealed class DatabaseContact(TimeProvider time)
     private DateTimeOffset _steadySince = time.GetUtcNow();
     private bool _down;
 
-    /// <summary>Whether the last attempt to reach the database failed.</summary>
-    public bool Down
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _down;
-            }
-        }
-    }
-
     public void Reached()
     {
         lock (_gate)

@@ -1,5 +1,5 @@
-using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Quartz;
 using Scheduler.Contracts;
@@ -141,8 +141,9 @@ public sealed partial class ExecutionRecordingMiddleware(
         }
         catch (OperationCanceledException) when (lease.Lost)
         {
-            // Another node took the run over: this node stopped it and writes nothing over the new owner.
-            Ended(outcome, "taken over", FailureKind.RunnerLost, activity, "its lease was taken over by another node");
+            // Another node took the run over: this node stopped it and writes nothing over the new owner. The run's
+            // end is the new owner's to count; this node counted the lost lease (scheduler_lease_lost_total).
+            activity?.SetStatus(ActivityStatusCode.Error, "its lease was taken over by another node");
             throw;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && deadline is { IsCancellationRequested: true })
