@@ -9,7 +9,7 @@ using Scheduler.Contracts.Api;
 using Scheduler.Jobs.Audit;
 using Scheduler.Tests.Infrastructure;
 
-namespace Scheduler.Tests;
+namespace Scheduler.Tests.Api;
 
 public sealed class AuditApiTests : ServiceFixture
 {

@@ -8,7 +8,7 @@ using Scheduler.Contracts.Api;
 using Scheduler.Jobs.Execution;
 using Scheduler.Tests.Infrastructure;
 
-namespace Scheduler.Tests;
+namespace Scheduler.Tests.Api;
 
 /// <summary>Deep history: keyset pages by cursor, and exact totals from the maintained counts, folded or not.</summary>
 public sealed class HistoryPagingTests : ServiceFixture

@@ -7,7 +7,7 @@ using FluentAssertions;
 using Scheduler.Contracts.Api;
 using Scheduler.Tests.Infrastructure;
 
-namespace Scheduler.Tests;
+namespace Scheduler.Tests.Api;
 
 public sealed class JobsApiTests : ServiceFixture
 {

@@ -8,7 +8,7 @@ using Scheduler.Contracts.Api;
 using Scheduler.StandIns;
 using Scheduler.Tests.Infrastructure;
 
-namespace Scheduler.Tests.Execution;
+namespace Scheduler.Tests.Cluster;
 
 /// <summary>
 /// Cross-node behaviour on real service processes sharing one database: a cancel that reaches the

@@ -6,7 +6,7 @@ using Scheduler.Contracts.Api;
 using Scheduler.StandIns;
 using Scheduler.Tests.Infrastructure;
 
-namespace Scheduler.Tests.Scheduling;
+namespace Scheduler.Tests.Cluster;
 
 /// <summary>Schedules across real processes sharing one store: a change on one node is the cluster's, and start-up reconciles once and keeps overrides.</summary>
 public sealed partial class ClusterScheduleTests

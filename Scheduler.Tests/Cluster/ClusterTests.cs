@@ -3,7 +3,7 @@ using FluentAssertions;
 using Scheduler.StandIns;
 using Scheduler.Tests.Infrastructure;
 
-namespace Scheduler.Tests;
+namespace Scheduler.Tests.Cluster;
 
 /// <summary>
 /// Two real service processes sharing one database. While both are up, Quartz keeps a

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 using Scheduler.Service;
 using Scheduler.Tests.Infrastructure;
 
-namespace Scheduler.Tests;
+namespace Scheduler.Tests.Configuration;
 
 public sealed class ConfigurationTests
 {

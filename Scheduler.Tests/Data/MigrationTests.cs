@@ -7,7 +7,7 @@ using Npgsql;
 using Scheduler.Service.Data;
 using Scheduler.Tests.Infrastructure;
 
-namespace Scheduler.Tests;
+namespace Scheduler.Tests.Data;
 
 public sealed class MigrationTests
 {

@@ -4,7 +4,7 @@ using FluentAssertions;
 using Scheduler.Service.Auth;
 using Scheduler.Tests.Infrastructure;
 
-namespace Scheduler.Tests.Live;
+namespace Scheduler.Tests.Events;
 
 /// <summary>Event streams are capped per caller and per node, and end with the caller's token.</summary>
 public sealed class EventStreamLimitsTests : ServiceFixture

@@ -4,7 +4,7 @@ using Npgsql;
 using Scheduler.StandIns;
 using Scheduler.Tests.Infrastructure;
 
-namespace Scheduler.Tests.Live;
+namespace Scheduler.Tests.Events;
 
 /// <summary>
 /// Event ids come from a sequence, so an event can take a smaller id than another and commit after it. Here a real

@@ -5,7 +5,7 @@ using Scheduler.Contracts.Api;
 using Scheduler.StandIns;
 using Scheduler.Tests.Infrastructure;
 
-namespace Scheduler.Tests.Live;
+namespace Scheduler.Tests.Events;
 
 /// <summary>Live updates across real processes: an event raised on one node reaches the clients of the other, and a reconnect resumes without loss.</summary>
 public sealed class LiveEventsTests

@@ -5,7 +5,7 @@ using Scheduler.Contracts;
 using Scheduler.Contracts.Api;
 using Scheduler.Tests.Infrastructure;
 
-namespace Scheduler.Tests.Live;
+namespace Scheduler.Tests.Events;
 
 /// <summary>Per-run logs (kept with the execution, bounded) and progress reported by a job.</summary>
 public sealed class RunLogAndProgressTests : ServiceFixture

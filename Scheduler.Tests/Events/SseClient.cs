@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Threading.Channels;
 
-namespace Scheduler.Tests.Live;
+namespace Scheduler.Tests.Events;
 
 /// <summary>A Server-Sent Events reader for the tests: each event as it arrives, with its id, type and JSON data.</summary>
 public sealed class SseClient : IAsyncDisposable

@@ -3,7 +3,7 @@ using Scheduler.Contracts;
 using Scheduler.StandIns;
 using Scheduler.Tests.Infrastructure;
 
-namespace Scheduler.Tests;
+namespace Scheduler.Tests.Execution;
 
 /// <summary>The external (identity provider) id a trigger arrives with is recorded as the internal user id.</summary>
 public sealed class StartedByTests : ServiceFixture

@@ -8,7 +8,7 @@ using Scheduler.Contracts.Api;
 using Scheduler.StandIns;
 using Scheduler.Tests.Infrastructure;
 
-namespace Scheduler.Tests;
+namespace Scheduler.Tests.Execution;
 
 public sealed class TriggerJobTests : ServiceFixture
 {

@@ -5,7 +5,7 @@ using Npgsql;
 using Scheduler.StandIns;
 using Scheduler.Tests.Infrastructure;
 
-namespace Scheduler.Tests.Observability;
+namespace Scheduler.Tests.Health;
 
 /// <summary>The database goes away under a running service (its connections reset, new ones refused) and comes back.</summary>
 public sealed class DatabaseOutageTests

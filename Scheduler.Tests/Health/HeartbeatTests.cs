@@ -10,7 +10,7 @@ using Scheduler.Contracts.Api;
 using Scheduler.StandIns;
 using Scheduler.Tests.Infrastructure;
 
-namespace Scheduler.Tests.Observability;
+namespace Scheduler.Tests.Health;
 
 /// <summary>The runbooks' heartbeats, <c>/readyz</c> and <c>/api/jobs/status</c>, with a 3-second TTL and the heartbeat required.</summary>
 public sealed class HeartbeatTests : ServiceFixture

@@ -3,7 +3,7 @@ using FluentAssertions;
 using Scheduler.StandIns;
 using Scheduler.Tests.Infrastructure;
 
-namespace Scheduler.Tests;
+namespace Scheduler.Tests.Scheduling;
 
 public sealed class CronRecordingTests
 {
