@@ -1,0 +1,86 @@
+using System.Text.RegularExpressions;
+using FluentAssertions;
+using Microsoft.Playwright;
+using Scheduler.Contracts;
+using Scheduler.StandIns;
+using Scheduler.Tests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace Scheduler.Tests.Dashboard;
+
+/// <summary>The job types view: triggering a run with parameters, a conflict with an active run, and the trigger dialog by keyboard.</summary>
+public sealed class JobTypesViewTests : DashboardBrowserFixture
+{
+    [Test]
+    public async Task Trigger_WithParameters_ShowsTheRunGoRunningThenCompleted_WithoutReloading()
+    {
+        // The first discovery call takes 4 s: long enough to see the run running, whether the page streams or polls.
+        StandIns.State.SetFault("GET", "/api/discoveries", new Fault(DelayMs: 4000, Times: 1));
+        await SignInAsync(TestTokens.Admin);
+        await Page.EvaluateAsync("() => { window.sameDocument = true; }");
+
+        await JobTypeRow(JobTypes.CrawlPending).GetByRole(AriaRole.Button, new() { Name = $"Trigger {JobTypes.CrawlPending}" }).ClickAsync();
+        var dialog = Page.GetByRole(AriaRole.Dialog, new() { Name = $"Trigger {JobTypes.CrawlPending}" });
+        await dialog.GetByLabel("batchSize").FillAsync("5000");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Review" }).ClickAsync();
+        await Expect(dialog.GetByText("Must be a whole number from 1 to 1000.")).ToBeVisibleAsync();
+        await dialog.GetByLabel("batchSize").FillAsync("20");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Review" }).ClickAsync();
+        await Expect(dialog).ToContainTextAsync("batchSize = 20");
+        await ScreenshotAsync("confirmation");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Trigger now" }).ClickAsync();
+        await dialog.GetByRole(AriaRole.Link, new() { Name = "View execution" }).ClickAsync();
+
+        await Expect(RunStatus).ToHaveAttributeAsync("data-status", "running", LongWait);
+        await Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Cancel run" })).ToBeVisibleAsync();
+        await Expect(RunStatus).ToHaveAttributeAsync("data-status", "completed", LongWait);
+        await Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Cancel run" })).ToHaveCountAsync(0);
+        await Expect(Page.Locator("#outcome-heading + dl")).ToContainTextAsync("Yes");
+        (await Page.EvaluateAsync<bool>("() => window.sameDocument === true")).Should().BeTrue("the page followed the run without reloading");
+        var id = ExecutionIdIn(Page.Url);
+        var execution = await Service.GetExecutionAsync(id);
+        execution.Status.Should().Be(ExecutionStatus.Completed);
+        execution.Parameters!.Value.GetProperty("batchSize").GetInt32().Should().Be(20);
+    }
+
+    [Test]
+    public async Task Trigger_WhileARunIsActive_ShowsTheServicesConflict_WithALinkToTheActiveRun()
+    {
+        StandIns.State.SetFault("GET", "/api/discoveries", new Fault(DelayMs: 120_000));
+        var active = await Service.TriggerAsync(JobTypes.CrawlPending);
+        await SignInAsync(TestTokens.Admin);
+
+        await JobTypeRow(JobTypes.CrawlPending).GetByRole(AriaRole.Button, new() { Name = $"Trigger {JobTypes.CrawlPending}" }).ClickAsync();
+        var dialog = Page.GetByRole(AriaRole.Dialog, new() { Name = $"Trigger {JobTypes.CrawlPending}" });
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Review" }).ClickAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Trigger now" }).ClickAsync();
+
+        var problem = dialog.GetByRole(AriaRole.Alert);
+        await Expect(problem).ToContainTextAsync("The job type is already running");
+        await Expect(problem).ToContainTextAsync($"has execution {active} pending or running");
+        await problem.GetByRole(AriaRole.Link, new() { Name = $"Open execution {active}" }).ClickAsync();
+        await Expect(Page).ToHaveURLAsync(new Regex($"#/executions/{active}$"));
+        await Expect(dialog).ToHaveCountAsync(0);
+        await Expect(RunStatus).ToHaveAttributeAsync("data-status", "running");
+        (await Service.Client.PostAsync($"/api/jobs/{active}/cancel", null)).EnsureSuccessStatusCode();
+        await Service.WaitForStatusAsync(active, ExecutionStatus.Cancelled);
+    }
+
+    [Test]
+    public async Task Keyboard_OpensTheTriggerDialogOnItsFirstField_AndEscapeReturnsFocusToTheButton()
+    {
+        await SignInAsync(TestTokens.Admin);
+        var trigger = JobTypeRow(JobTypes.CrawlPending).GetByRole(AriaRole.Button, new() { Name = $"Trigger {JobTypes.CrawlPending}" });
+
+        await trigger.FocusAsync();
+        await Page.Keyboard.PressAsync("Enter");
+        var dialog = Page.GetByRole(AriaRole.Dialog, new() { Name = $"Trigger {JobTypes.CrawlPending}" });
+        await Expect(dialog.GetByLabel("batchSize")).ToBeFocusedAsync();
+        await Page.Keyboard.PressAsync("Tab");
+        await Expect(dialog.GetByLabel("maxBatches")).ToBeFocusedAsync();
+        await Page.Keyboard.PressAsync("Escape");
+
+        await Expect(dialog).ToHaveCountAsync(0);
+        await Expect(trigger).ToBeFocusedAsync();
+    }
+}
