@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Scheduler.Contracts.Api;
+using Scheduler.Testing;
 
 namespace Scheduler.Benchmarks.Infrastructure;
 
@@ -12,7 +13,7 @@ internal static class Api
     /// <c>POST /api/jobs/trigger</c>: the new execution's id with the wall-clock time the request was sent and the
     /// <see cref="Stopwatch"/> timestamp the answer came; null id unless the answer was 202.
     /// </summary>
-    public static async Task<Triggered> TriggerAsync(ServiceNode node, string jobType, CancellationToken cancellationToken = default)
+    public static async Task<Triggered> TriggerAsync(ServiceProcess node, string jobType, CancellationToken cancellationToken = default)
     {
         var sentAt = DateTimeOffset.UtcNow;
         using var response = await node.Client.PostAsJsonAsync("/api/jobs/trigger", new TriggerJobRequest(jobType), cancellationToken);
@@ -30,7 +31,7 @@ internal static class Api
     /// Triggers <paramref name="jobType"/> and waits until its run has ended (the type is no longer pending or running);
     /// a refused trigger is tried again (a run of the type may still be finishing), at most 200 times.
     /// </summary>
-    public static async Task<Triggered> RunAsync(ServiceNode node, string jobType, ActiveTypes active, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public static async Task<Triggered> RunAsync(ServiceProcess node, string jobType, ActiveTypes active, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         for (var attempt = 0; ; attempt++)
         {

@@ -1,16 +1,18 @@
 using System.Collections.Concurrent;
 using Scheduler.StandIns;
+using Scheduler.Testing;
 
 namespace Scheduler.Benchmarks.Infrastructure;
 
 /// <summary>What every scenario shares: options, the server, tokens, the stand-ins, the report and figures other scenarios need.</summary>
 internal sealed class BenchContext : IAsyncDisposable
 {
-    private BenchContext(BenchOptions options, PgServer server, Tokens tokens, StandInApp standIns, Report report)
+    private BenchContext(BenchOptions options, PgServer server, LocalTokens tokens, StandInApp standIns, Report report)
     {
         Options = options;
         Server = server;
         Tokens = tokens;
+        AdminToken = tokens.Mint("bench-admin", [LocalTokens.AdminRole], TimeSpan.FromHours(6));
         StandIns = standIns;
         Report = report;
     }
@@ -19,7 +21,10 @@ internal sealed class BenchContext : IAsyncDisposable
 
     public PgServer Server { get; }
 
-    public Tokens Tokens { get; }
+    public LocalTokens Tokens { get; }
+
+    /// <summary>The token the drivers call the API with, valid longer than any run.</summary>
+    public string AdminToken { get; }
 
     public StandInApp StandIns { get; }
 
@@ -43,7 +48,7 @@ internal sealed class BenchContext : IAsyncDisposable
         await server.EnsureStatementStatisticsAsync();
         var standIns = await StandInApp.StartAsync("http://127.0.0.1:0");
         var report = new Report(options, await Machine.DescribeAsync(server));
-        return new BenchContext(options, server, new Tokens(options.WorkDirectory), standIns, report);
+        return new BenchContext(options, server, new LocalTokens(Path.Combine(options.WorkDirectory, "signing-key.pub.pem")), standIns, report);
     }
 
     /// <summary>A fresh, migrated service database (migrated by the service's own <c>migrate</c> command).</summary>
@@ -51,8 +56,28 @@ internal sealed class BenchContext : IAsyncDisposable
     {
         await Server.RecreateAsync(Options.ServiceDatabase);
         var connectionString = Server.ServiceConnectionString(Options.ServiceDatabase);
-        await ServiceNode.MigrateAsync(Options.ServiceDirectory, connectionString);
+        await ServiceProcess.MigrateAsync(Options.ServiceDirectory, connectionString);
         return connectionString;
+    }
+
+    /// <summary>
+    /// Starts a node with <paramref name="settings"/>, its output in a log file in the work directory (none of it through
+    /// this process), and records its start-up time.
+    /// </summary>
+    public async Task<ServiceProcess> StartNodeAsync(string runnerId, IReadOnlyDictionary<string, string> settings)
+    {
+        var node = await ServiceProcess.StartAsync(new ServiceProcessStart(
+            Options.ServiceDirectory,
+            runnerId,
+            settings.ToDictionary(kv => kv.Key, string? (kv) => kv.Value),
+            AdminToken,
+            Path.Combine(Options.WorkDirectory, $"node-{runnerId}.log"))
+        {
+            ReadyWithin = TimeSpan.FromSeconds(90),
+            StopWithin = TimeSpan.FromMinutes(1),
+        });
+        StartupTimes.Add(node.StartupTime.TotalMilliseconds);
+        return node;
     }
 
     public async ValueTask DisposeAsync()

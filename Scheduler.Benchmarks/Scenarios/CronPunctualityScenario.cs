@@ -22,8 +22,8 @@ internal static class CronPunctualityScenario
         var everyMinute = NodeSettings.Names("cm", 100).ToList();
         var settings = NodeSettings.Base(bench, connectionString).WithTypes(everySecond, "* * * * * ?").WithTypes(everyMinute, "0 * * * * ?");
         DateTimeOffset from, to;
-        await using (var nodeA = await ServiceNode.StartAsync(bench, "cron-node-a", settings))
-        await using (var nodeB = await ServiceNode.StartAsync(bench, "cron-node-b", settings))
+        await using (var nodeA = await bench.StartNodeAsync("cron-node-a", settings))
+        await using (var nodeB = await bench.StartNodeAsync("cron-node-b", settings))
         {
             await Task.Delay(TimeSpan.FromSeconds(5));
             var now = DateTimeOffset.UtcNow;

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Scheduler.Benchmarks.Infrastructure;
 using Scheduler.StandIns;
+using Scheduler.Testing;
 
 namespace Scheduler.Benchmarks.Scenarios;
 
@@ -61,8 +62,8 @@ internal static class FailoverScenario
 
         var fast = extra.Count > 0;
         var settle = fast ? TimeSpan.FromSeconds(45) : TimeSpan.FromSeconds(120);
-        var nodes = new List<ServiceNode>();
-        var dead = new List<ServiceNode>();
+        var nodes = new List<ServiceProcess>();
+        var dead = new List<ServiceProcess>();
         var triggered = new ConcurrentBag<Guid>();
         var kills = new JsonArray();
         var worstAllRecovered = 0.0;
@@ -77,7 +78,7 @@ internal static class FailoverScenario
             {
                 while (nodes.Count < 2)
                 {
-                    nodes.Add(await ServiceNode.StartAsync(bench, $"fo-{(fast ? "fast" : "dflt")}-{spawned++}", settings));
+                    nodes.Add(await bench.StartNodeAsync($"fo-{(fast ? "fast" : "dflt")}-{spawned++}", settings));
                 }
 
                 using var stop = new CancellationTokenSource();
@@ -210,7 +211,7 @@ internal static class FailoverScenario
     }
 
     /// <summary>Keeps every type busy until cancelled, triggering on whichever node is alive; returns when every driver has stopped.</summary>
-    private static async Task LoadAsync(ServiceNode[] nodes, IReadOnlyList<string> types, ActiveTypes active, ConcurrentBag<Guid> triggered, CancellationToken stop)
+    private static async Task LoadAsync(ServiceProcess[] nodes, IReadOnlyList<string> types, ActiveTypes active, ConcurrentBag<Guid> triggered, CancellationToken stop)
     {
         var turn = 0;
         await Task.WhenAll(types.Select(async type =>

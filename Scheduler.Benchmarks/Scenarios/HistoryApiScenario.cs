@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Scheduler.Benchmarks.Infrastructure;
 using Scheduler.Contracts.Api;
+using Scheduler.Testing;
 
 namespace Scheduler.Benchmarks.Scenarios;
 
@@ -65,7 +66,7 @@ internal static class HistoryApiScenario
         }
 
         var settings = NodeSettings.Base(bench, connectionString).WithTypes(NodeSettings.Names("h", Types));
-        await using var node = await ServiceNode.StartAsync(bench, "history-node", settings);
+        await using var node = await bench.StartNodeAsync("history-node", settings);
         var mid = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddDays(-15).ToUnixTimeSeconds());
         var window = $"from={Iso(mid)}&to={Iso(mid.AddDays(1))}";
         var lists = new (string Name, string Query, string Where, object? Args)[]
@@ -104,7 +105,7 @@ internal static class HistoryApiScenario
 
                 foreach (var connections in new[] { 1, 8 })
                 {
-                    var wrk = await WrkAsync(node, path, connections, bench.Options.WrkDuration, script, bench.Tokens.Admin);
+                    var wrk = await WrkAsync(node, path, connections, bench.Options.WrkDuration, script, bench.AdminToken);
                     table.Add(
                     [
                         name, "`" + path + "`", connections.ToString(CultureInfo.InvariantCulture),
@@ -143,7 +144,7 @@ internal static class HistoryApiScenario
 
     private static string Iso(DateTimeOffset value) => Uri.EscapeDataString(value.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
 
-    private static async Task<WrkResult> WrkAsync(ServiceNode node, string path, int connections, TimeSpan duration, string script, string token)
+    private static async Task<WrkResult> WrkAsync(ServiceProcess node, string path, int connections, TimeSpan duration, string script, string token)
     {
         var start = new ProcessStartInfo("wrk",
         [

@@ -48,7 +48,7 @@ internal static class LateJoinAndIdleScenario
     {
         var connectionString = await bench.FreshServiceDatabaseAsync();
         var settings = NodeSettings.Base(bench, connectionString).With(extra);
-        await using var node = await ServiceNode.StartAsync(bench, $"idle-{(extra.Count > 0 ? "fast" : "dflt")}", settings);
+        await using var node = await bench.StartNodeAsync($"idle-{(extra.Count > 0 ? "fast" : "dflt")}", settings);
         await Task.Delay(TimeSpan.FromSeconds(11));
         var before = await bench.Server.CountersAsync(bench.Options.ServiceDatabase);
         await Task.Delay(bench.Options.IdleWindow);
@@ -83,7 +83,7 @@ internal static class LateJoinAndIdleScenario
         var connectionString = await bench.FreshServiceDatabaseAsync();
         var types = NodeSettings.Names("lj", Types).ToList();
         var settings = NodeSettings.Base(bench, connectionString).WithTypes(types);
-        await using var nodeA = await ServiceNode.StartAsync(bench, "late-node-a", settings);
+        await using var nodeA = await bench.StartNodeAsync("late-node-a", settings);
         await using var active = await ActiveTypes.StartAsync(bench.Server, bench.Options.ServiceDatabase);
         await using var connection = await bench.Server.OpenAsync(bench.Options.ServiceDatabase);
         using var stop = new CancellationTokenSource();
@@ -102,7 +102,7 @@ internal static class LateJoinAndIdleScenario
         for (var rep = 0; rep < bench.Options.LateJoinRepetitions; rep++)
         {
             var runner = $"late-node-b{rep}";
-            await using var nodeB = await ServiceNode.StartAsync(bench, runner, settings);
+            await using var nodeB = await bench.StartNodeAsync(runner, settings);
             double fromReady = double.NaN, fromSpawn = double.NaN;
             var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(60);
             while (DateTimeOffset.UtcNow < deadline)

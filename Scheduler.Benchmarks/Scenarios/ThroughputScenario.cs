@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Scheduler.Benchmarks.Infrastructure;
 using Scheduler.Benchmarks.Peers;
+using Scheduler.Testing;
 
 namespace Scheduler.Benchmarks.Scenarios;
 
@@ -35,7 +36,7 @@ internal static class ThroughputScenario
 
             // The peers' databases start empty; bare Quartz gets the service's own Quartz schema (its migrations, applied by its migrate command).
             await bench.Server.RecreateAsync(bench.Options.QuartzDatabase);
-            await ServiceNode.MigrateAsync(bench.Options.ServiceDirectory, bench.Server.ServiceConnectionString(bench.Options.QuartzDatabase));
+            await ServiceProcess.MigrateAsync(bench.Options.ServiceDirectory, bench.Server.ServiceConnectionString(bench.Options.QuartzDatabase));
             await bench.Server.RecreateAsync(bench.Options.HangfireDatabase);
             var (drain, scheduling) = await BareQuartz.DrainAsync(bench, n);
             Report.Print($"bare Quartz scheduling: {scheduling:0}/s");
@@ -125,12 +126,12 @@ internal static class ThroughputScenario
         var connectionString = await bench.FreshServiceDatabaseAsync();
         var types = NodeSettings.Names("tp", inFlight).ToList();
         var settings = NodeSettings.Base(bench, connectionString).WithTypes(types);
-        var started = new List<ServiceNode>();
+        var started = new List<ServiceProcess>();
         try
         {
             for (var i = 0; i < nodes; i++)
             {
-                started.Add(await ServiceNode.StartAsync(bench, $"tp{nodes}-node-{i}", settings));
+                started.Add(await bench.StartNodeAsync($"tp{nodes}-node-{i}", settings));
             }
 
             await using var active = await ActiveTypes.StartAsync(bench.Server, bench.Options.ServiceDatabase);
@@ -174,7 +175,7 @@ internal static class ThroughputScenario
     }
 
     /// <summary>Runs <paramref name="count"/> executions, keeping each of <paramref name="types"/> busy, alternating between the nodes.</summary>
-    private static async Task DriveAsync(List<ServiceNode> nodes, IReadOnlyList<string> types, ActiveTypes active, int count, ConcurrentBag<Guid> ids)
+    private static async Task DriveAsync(List<ServiceProcess> nodes, IReadOnlyList<string> types, ActiveTypes active, int count, ConcurrentBag<Guid> ids)
     {
         var next = -1;
         await Task.WhenAll(types.Select(async type =>
@@ -187,7 +188,7 @@ internal static class ThroughputScenario
         }));
     }
 
-    private static async Task SampleRssAsync(List<ServiceNode> nodes, BenchContext bench, CancellationToken cancellationToken)
+    private static async Task SampleRssAsync(List<ServiceProcess> nodes, BenchContext bench, CancellationToken cancellationToken)
     {
         var max = new double[nodes.Count];
         try

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Dapper;
 using Scheduler.Benchmarks.Infrastructure;
+using Scheduler.Testing;
 
 namespace Scheduler.Benchmarks.Scenarios;
 
@@ -24,9 +25,9 @@ internal static class TriggerLatencyScenario
         var connectionString = await bench.FreshServiceDatabaseAsync();
         var background = NodeSettings.Names("bg", BenchOptions.InFlight).ToList();
         var settings = NodeSettings.Base(bench, connectionString).WithTypes(background.Append(Sampled));
-        await using var nodeA = await ServiceNode.StartAsync(bench, "lat-node-a", settings);
-        await using var nodeB = await ServiceNode.StartAsync(bench, "lat-node-b", settings);
-        ServiceNode[] nodes = [nodeA, nodeB];
+        await using var nodeA = await bench.StartNodeAsync("lat-node-a", settings);
+        await using var nodeB = await bench.StartNodeAsync("lat-node-b", settings);
+        ServiceProcess[] nodes = [nodeA, nodeB];
         await using var active = await ActiveTypes.StartAsync(bench.Server, bench.Options.ServiceDatabase);
         await SampleAsync(bench, nodes, active, 10); // warm-up
 
@@ -95,7 +96,7 @@ internal static class TriggerLatencyScenario
 
     private static double? Round(double value) => double.IsFinite(value) ? Math.Round(value, 2) : null;
 
-    private static async Task<List<Sample>> SampleAsync(BenchContext bench, ServiceNode[] nodes, ActiveTypes active, int count)
+    private static async Task<List<Sample>> SampleAsync(BenchContext bench, ServiceProcess[] nodes, ActiveTypes active, int count)
     {
         var sent = new List<(Guid Id, DateTimeOffset SentAt, double AnswerMs, string Node)>();
         for (var i = 0; i < count; i++)
@@ -124,7 +125,7 @@ internal static class TriggerLatencyScenario
     }
 
     /// <summary>Runs <paramref name="types"/> at <paramref name="perSecond"/> in all until cancelled; returns the rate achieved.</summary>
-    private static async Task<double> LoadAsync(ServiceNode[] nodes, IReadOnlyList<string> types, ActiveTypes active, double perSecond, CancellationToken stop)
+    private static async Task<double> LoadAsync(ServiceProcess[] nodes, IReadOnlyList<string> types, ActiveTypes active, double perSecond, CancellationToken stop)
     {
         var next = -1L;
         var done = 0L;

@@ -1,57 +1,36 @@
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Scheduler.Service.Auth;
 
 namespace Scheduler.Tests.Infrastructure;
 
 /// <summary>
-/// Real RS256 tokens from the local development issuer, signed with a key made for this test run. The service
-/// trusts the key's public half (<see cref="KeyFile"/>) exactly as <c>./run.sh</c> configures it.
+/// The run's <see cref="LocalTokens"/>: real RS256 tokens from the local development issuer, signed with a key made
+/// for this test run, whose public half (<see cref="KeyFile"/>) the service trusts exactly as <c>./run.sh</c> configures it.
 /// </summary>
 public static class TestTokens
 {
-    public const string Issuer = "scheduler-local";
-    public const string Audience = "scheduler-service";
-    public const string Tenant = "local";
+    public const string Issuer = LocalTokens.Issuer;
+    public const string Audience = LocalTokens.Audience;
+    public const string Tenant = LocalTokens.Tenant;
     public const string AdminSubject = "test-admin";
     public const string ReaderSubject = "test-reader";
 
-    private static readonly RSA Key = RSA.Create(2048);
-    private static readonly Lazy<string> KeyFilePath = new(WritePublicKey);
+    private static readonly Lazy<LocalTokens> Tokens = new(() =>
+        new LocalTokens(Path.Combine(Path.GetTempPath(), $"scheduler-test-signing-{Environment.ProcessId}.pem")));
 
     /// <summary>The PEM file with the public key, for <c>Auth:Local:SigningKeyFile</c>.</summary>
-    public static string KeyFile => KeyFilePath.Value;
+    public static string KeyFile => Tokens.Value.KeyFile;
 
-    public static SigningCredentials Signing { get; } = new(new RsaSecurityKey(Key) { KeyId = "local" }, SecurityAlgorithms.RsaSha256);
+    public static SigningCredentials Signing => Tokens.Value.Signing;
 
     public static string Admin { get; } = Mint(AdminSubject, [Caller.AdminRole]);
 
     public static string Reader { get; } = Mint(ReaderSubject, [Caller.ReaderRole]);
 
     /// <summary>A token for <paramref name="subject"/> with <paramref name="roles"/>; <paramref name="adjust"/> changes anything else.</summary>
-    public static string Mint(string subject, IReadOnlyCollection<string> roles, Action<SecurityTokenDescriptor>? adjust = null)
-    {
-        var now = DateTime.UtcNow;
-        var descriptor = new SecurityTokenDescriptor
-        {
-            Issuer = Issuer,
-            Audience = Audience,
-            IssuedAt = now,
-            NotBefore = now.AddMinutes(-1),
-            Expires = now.AddHours(1),
-            Claims = new Dictionary<string, object>
-            {
-                ["sub"] = subject,
-                ["tid"] = Tenant,
-                ["roles"] = roles.ToArray(),
-            },
-            SigningCredentials = Signing,
-        };
-        adjust?.Invoke(descriptor);
-        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
-    }
+    public static string Mint(string subject, IReadOnlyCollection<string> roles, Action<SecurityTokenDescriptor>? adjust = null) =>
+        Tokens.Value.Mint(subject, roles, adjust: adjust);
 
     /// <summary>An admin token whose subject is <paramref name="subject"/>.</summary>
     public static string AdminAs(string subject) => Mint(subject, [Caller.AdminRole]);
@@ -60,16 +39,10 @@ public static class TestTokens
 
     public static void DeleteKeyFile()
     {
-        if (KeyFilePath.IsValueCreated)
+        if (Tokens.IsValueCreated)
         {
-            File.Delete(KeyFilePath.Value);
+            File.Delete(Tokens.Value.KeyFile);
+            Tokens.Value.Dispose();
         }
-    }
-
-    private static string WritePublicKey()
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"scheduler-test-signing-{Environment.ProcessId}.pem");
-        File.WriteAllText(path, Key.ExportSubjectPublicKeyInfoPem());
-        return path;
     }
 }
