@@ -5,10 +5,8 @@ using Npgsql;
 using Quartz;
 using Scheduler.Jobs.Audit;
 using Scheduler.Jobs.Catalog;
-using Scheduler.Jobs.Cleanup;
 using Scheduler.Jobs.Clients;
 using Scheduler.Jobs.Configuration;
-using Scheduler.Jobs.Crawling;
 using Scheduler.Jobs.Data;
 using Scheduler.Jobs.Digest;
 using Scheduler.Jobs.Events;
@@ -42,9 +40,11 @@ public static class JobsServiceCollectionExtensions
         }
 
         var catalog = Collect(() => JobCatalog.Load(configuration));
-        Collect(() => services.AddValidatedOptions<CrawlPendingOptions>(configuration, CrawlPendingOptions.Section));
-        Collect(() => services.AddValidatedOptions<WeeklyDigestOptions>(configuration, WeeklyDigestOptions.Section));
-        Collect(() => services.AddValidatedOptions<CleanupOptions>(configuration, CleanupOptions.Section));
+        foreach (var workflow in JobCatalog.Workflows)
+        {
+            Collect(() => workflow.AddOptions(services, configuration));
+        }
+
         Collect(() => services.AddValidatedOptions<HeartbeatOptions>(configuration, HeartbeatOptions.Section));
 
         var endpoints = new Dictionary<string, ServiceEndpoint>(StringComparer.Ordinal);

@@ -3,9 +3,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Quartz;
-using Scheduler.Contracts;
 using Scheduler.Jobs.Cleanup;
-using Scheduler.Jobs.Clients;
 using Scheduler.Jobs.Configuration;
 using Scheduler.Jobs.Scheduling;
 using Scheduler.Jobs.Crawling;
@@ -24,10 +22,6 @@ public sealed partial class JobCatalog
     public const string CronTriggerGroup = "cron";
     public const string Section = "Jobs";
 
-    private static readonly TimeSpan DefaultRetryDelay = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan DefaultRetryMaxDelay = TimeSpan.FromMinutes(10);
-    private static readonly RetryPolicy DefaultRetry = RetryPolicy.Exponential(2, DefaultRetryDelay, 2.0, DefaultRetryMaxDelay);
-
     private readonly Dictionary<string, JobDefinition> _byName;
 
     public JobCatalog(IEnumerable<JobDefinition> definitions)
@@ -37,80 +31,12 @@ public sealed partial class JobCatalog
         Names = [.. All.Select(d => d.Name)];
     }
 
+    /// <summary>The built-in workflow types, each defined beside its job class.</summary>
+    public static IReadOnlyList<WorkflowType> Workflows { get; } =
+        [CrawlPendingType.Definition, WeeklyDigestType.Definition, CleanupOldDataType.Definition];
+
     /// <summary>The built-in types with their defaults (schedules in UTC), before configuration.</summary>
-    public static IReadOnlyList<JobDefinition> BuiltIn { get; } =
-    [
-        new()
-        {
-            Name = JobTypes.CrawlPending,
-            Description = "Sends pending discoveries to the crawler in batches until none are left or the per-run cap is reached.",
-            Kind = JobKind.Workflow,
-            JobClass = typeof(CrawlPendingJob),
-            Cron = "0 0/15 * * * ?",
-            Timeout = TimeSpan.FromMinutes(30),
-            Retry = DefaultRetry,
-            Services = [ServiceNames.Discovery, ServiceNames.Crawler],
-            Parameters =
-            [
-                new("batchSize", "Discoveries sent to the crawler per batch.", nameof(CrawlPendingOptions.BatchSize), 100, 1, 1000),
-                new("maxBatches", "Batches at most in this run.", nameof(CrawlPendingOptions.MaxBatchesPerRun), 50, 1, 10_000),
-            ],
-        },
-        new()
-        {
-            Name = JobTypes.WeeklyDigest,
-            Description = "Mails each active user with the digest enabled their recommendations, at most once per ISO week.",
-            Kind = JobKind.Workflow,
-            JobClass = typeof(WeeklyDigestJob),
-            Cron = "0 0 9 ? * MON",
-            Timeout = TimeSpan.FromHours(2),
-            Retry = DefaultRetry,
-            // A digest that could not go out by mid-afternoon waits for next week rather than arriving at night.
-            MisfireGrace = TimeSpan.FromHours(6),
-            Services = [ServiceNames.User, ServiceNames.Discovery, ServiceNames.Email],
-            Parameters =
-            [
-                new("recommendationsPerUser", "Recommendations in each digest.", nameof(WeeklyDigestOptions.RecommendationsPerUser), 5, 1, 50),
-            ],
-        },
-        new()
-        {
-            Name = JobTypes.CleanupOldData,
-            Description = "Deletes old user interactions, archives old executions, refreshes view counts and trending scores.",
-            Kind = JobKind.Workflow,
-            JobClass = typeof(CleanupOldDataJob),
-            Cron = "0 0 2 * * ?",
-            Timeout = TimeSpan.FromHours(1),
-            Retry = DefaultRetry,
-            Services = [ServiceNames.User, ServiceNames.Discovery],
-            Parameters =
-            [
-                new("interactionRetentionDays", "User interactions older than this many days are deleted.", nameof(CleanupOptions.InteractionRetentionDays),
-                    730, CleanupOptions.RetentionFloorDays, 36_500) { Floor = new(CleanupOptions.AllowShortRetentionKey, 1) },
-                new("executionRetentionDays", "Executions finished longer ago than this many days are archived.", nameof(CleanupOptions.ExecutionRetentionDays),
-                    90, CleanupOptions.RetentionFloorDays, 36_500) { Floor = new(CleanupOptions.AllowShortRetentionKey, 1) },
-            ],
-        },
-        HttpCall(JobTypes.ExportDlqReplay, "Replays failed exports (core API export dead letters).",
-            "0 0/15 * * * ?", ServiceNames.CoreApi, "/v1/admin/export-dead-letter"),
-        HttpCall(JobTypes.OutboxDlqReplay, "Drains notification and webhook dead letters (core API outbox).",
-            "0 0/15 * * * ?", ServiceNames.CoreApi, "/v1/admin/outbox/dead-letter"),
-        HttpCall(JobTypes.EmailScan, "Scans the inbound mailbox (core API).",
-            "0 0/5 * * * ?", ServiceNames.CoreApi, "/v1/admin/email-scan"),
-        HttpCall(JobTypes.RetentionCleanup, "Applies data retention policies (core API).",
-            "0 0 2 * * ?", ServiceNames.CoreApi, "/v1/admin/retention/cleanup"),
-        HttpCall(JobTypes.AdminCleanup, "Cleans up orphaned data and reconciles straggler jobs (core API).",
-            "0 0 4 * * ?", ServiceNames.CoreApi, "/v1/admin/cleanup"),
-        // The previous generation named these; disabled until their owners confirm the paths.
-        HttpCall(JobTypes.SubmissionNotifications, "Sends submission notifications (email service).",
-            "0 0/10 * * * ?", ServiceNames.Email, "/api/notifications/submissions", enabled: false),
-        HttpCall(JobTypes.ModerationUpdates, "Sends moderation updates (email service).",
-            "0 0/10 * * * ?", ServiceNames.Email, "/api/notifications/moderation", enabled: false),
-        HttpCall(JobTypes.UpdateMetrics, "Refreshes discovery view counts (discovery service).",
-            "0 0 * * * ?", ServiceNames.Discovery, "/api/discoveries/view-counts/refresh", enabled: false),
-        HttpCall(JobTypes.RecalculateTrending, "Recalculates trending scores (discovery service).",
-            "0 30 * * * ?", ServiceNames.Discovery, "/api/discoveries/trending/recalculate", enabled: false),
-    ];
+    public static IReadOnlyList<JobDefinition> BuiltIn { get; } = [.. Workflows.Select(w => w.Defaults), .. HttpCallTypes.BuiltIn];
 
     /// <summary>The built-in types with no configuration applied (tests and tools that need the names).</summary>
     public static JobCatalog Defaults { get; } = new(BuiltIn);
@@ -175,17 +101,7 @@ public sealed partial class JobCatalog
                 continue;
             }
 
-            var declared = new JobDefinition
-            {
-                Name = section.Key,
-                Description = $"Calls {options.Method ?? "POST"} {options.Path} on the {options.Service} service.",
-                Kind = JobKind.HttpCall,
-                JobClass = typeof(HttpCallJob),
-                Cron = "",
-                Timeout = TimeSpan.FromMinutes(10),
-                Retry = DefaultRetry,
-                Services = [],
-            };
+            var declared = HttpCallTypes.Declared(section.Key, options);
             foreach (var key in new[] { nameof(options.Cron), nameof(options.Service), nameof(options.Path) })
             {
                 if (string.IsNullOrWhiteSpace(section[key]))
@@ -242,8 +158,8 @@ public sealed partial class JobCatalog
             : null;
 
         var retries = options.Retries ?? definition.Retry.MaxAttempts;
-        var retryDelay = options.RetryDelay ?? ((definition.Retry.MaxAttempts == 0) ? DefaultRetryDelay : definition.Retry.InitialDelay);
-        var retryMaxDelay = options.RetryMaxDelay ?? ((definition.Retry.MaxAttempts == 0) ? DefaultRetryMaxDelay : definition.Retry.MaxDelay ?? DefaultRetryMaxDelay);
+        var retryDelay = options.RetryDelay ?? ((definition.Retry.MaxAttempts == 0) ? JobDefinition.DefaultRetryDelay : definition.Retry.InitialDelay);
+        var retryMaxDelay = options.RetryMaxDelay ?? ((definition.Retry.MaxAttempts == 0) ? JobDefinition.DefaultRetryMaxDelay : definition.Retry.MaxDelay ?? JobDefinition.DefaultRetryMaxDelay);
         if (retryMaxDelay < retryDelay)
         {
             failures.Add($"{path}:RetryMaxDelay: must not be shorter than RetryDelay.");
@@ -279,19 +195,4 @@ public sealed partial class JobCatalog
         int.TryParse(configuration[$"{Section}:{jobType}:{parameter.Setting}"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
             ? value
             : parameter.Default;
-
-    private static JobDefinition HttpCall(string name, string description, string cron, string service, string path, bool enabled = true) => new()
-    {
-        Name = name,
-        Description = description,
-        Kind = JobKind.HttpCall,
-        JobClass = typeof(HttpCallJob),
-        Cron = cron,
-        Enabled = enabled,
-        Timeout = TimeSpan.FromMinutes(10),
-        Retry = DefaultRetry,
-        Services = [service],
-        // The core API's admin endpoints answer {"processed": n}; others say nothing until their owners do.
-        Call = new HttpCallTarget(service, "POST", path, service == ServiceNames.CoreApi ? "processed" : null),
-    };
 }

@@ -45,7 +45,16 @@ public sealed record JobDefinition
     /// How a failed run is tried again: Quartz's <see cref="RetryPolicy"/> (attempts after the first failure,
     /// exponential waits with a cap). Each attempt is its own execution, linked by <c>retry_of</c>.
     /// </summary>
-    public RetryPolicy Retry { get; init; } = RetryPolicy.None;
+    public RetryPolicy Retry { get; init; } = DefaultRetry;
+
+    /// <summary>Two retries, 30 seconds apart and doubling, at most 10 minutes: every type's unless configured.</summary>
+    public static RetryPolicy DefaultRetry { get; } = RetryPolicy.Exponential(2, DefaultRetryDelay, 2.0, DefaultRetryMaxDelay);
+
+    /// <summary>The first wait of a retry policy whose delays are not configured.</summary>
+    public static TimeSpan DefaultRetryDelay => TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest wait of a retry policy whose delays are not configured.</summary>
+    public static TimeSpan DefaultRetryMaxDelay => TimeSpan.FromMinutes(10);
 
     /// <summary>After this many consecutive failed runs (retries exhausted) the schedule pauses itself; 0 never.</summary>
     public int PauseAfterFailures { get; init; } = 5;

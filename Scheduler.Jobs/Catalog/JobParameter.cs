@@ -1,5 +1,10 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using System.Linq.Expressions;
+using System.Reflection;
 using System.Text.Json;
+using Quartz;
+using Scheduler.Jobs.Execution;
 
 namespace Scheduler.Jobs.Catalog;
 
@@ -48,3 +53,53 @@ public sealed record JobParameter(string Name, string Description, string Settin
 /// <param name="Setting">The full configuration key of a boolean that, when true, lowers the minimum to <paramref name="Lowest"/>.</param>
 /// <param name="Lowest">The minimum where <paramref name="Setting"/> is true.</param>
 public sealed record ParameterFloor(string Setting, int Lowest);
+
+/// <summary>
+/// A setting of <typeparamref name="TOptions"/> (a workflow type's options, <c>Jobs:&lt;type&gt;</c>) that a manual
+/// trigger may override for one run under <see cref="Name"/>. The catalog describes it from here and the job reads it
+/// from here, so the name is written once; its bounds are the setting's own <see cref="RangeAttribute"/>.
+/// </summary>
+public sealed class JobParameter<TOptions> where TOptions : class, new()
+{
+    private readonly Func<TOptions, int> _read;
+    private readonly PropertyInfo _setting;
+
+    /// <param name="name">The name in <c>parameters</c>, camelCase.</param>
+    /// <param name="description">What it changes, for the dashboard's trigger form.</param>
+    /// <param name="setting">The whole-number property of <typeparamref name="TOptions"/> it overrides.</param>
+    public JobParameter(string name, string description, Expression<Func<TOptions, int>> setting)
+    {
+        ArgumentNullException.ThrowIfNull(setting);
+        Name = name;
+        Description = description;
+        _read = setting.Compile();
+        _setting = setting.Body is MemberExpression { Member: PropertyInfo property } ? property
+            : throw new ArgumentException($"{name}: the setting must be a property of {typeof(TOptions).Name}.", nameof(setting));
+    }
+
+    public string Name { get; }
+
+    public string Description { get; }
+
+    /// <summary>
+    /// A minimum above the setting's range that protects data, and the full key of the boolean setting that lowers it
+    /// to the range's own minimum. Null for none.
+    /// </summary>
+    public (int Minimum, string LoweredBy)? Floor { get; init; }
+
+    /// <summary>The value this run was given, or else <paramref name="settings"/>' value.</summary>
+    public int ValueIn(IJobExecutionContext context, TOptions settings) => context.Parameter(Name, _read(settings));
+
+    /// <summary>The parameter as the catalog lists it, with the built-in setting as its default.</summary>
+    public JobParameter Describe()
+    {
+        var range = _setting.GetCustomAttribute<RangeAttribute>()
+            ?? throw new InvalidOperationException($"{typeof(TOptions).Name}.{_setting.Name} has no [Range]; it bounds the {Name} parameter too.");
+        var minimum = Convert.ToInt32(range.Minimum, CultureInfo.InvariantCulture);
+        var maximum = Convert.ToInt32(range.Maximum, CultureInfo.InvariantCulture);
+        var builtIn = _read(new TOptions());
+        return Floor is { } floor
+            ? new(Name, Description, _setting.Name, builtIn, floor.Minimum, maximum) { Floor = new(floor.LoweredBy, minimum) }
+            : new(Name, Description, _setting.Name, builtIn, minimum, maximum);
+    }
+}

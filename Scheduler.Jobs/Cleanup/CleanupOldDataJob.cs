@@ -22,12 +22,12 @@ public sealed class CleanupOldDataJob(
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
         var settings = options.CurrentValue;
-        var interactionRetentionDays = context.Parameter("interactionRetentionDays", settings.InteractionRetentionDays);
-        var executionRetentionDays = context.Parameter("executionRetentionDays", settings.ExecutionRetentionDays);
+        var interactionRetentionDays = CleanupOldDataType.InteractionRetentionDays.ValueIn(context, settings);
+        var executionRetentionDays = CleanupOldDataType.ExecutionRetentionDays.ValueIn(context, settings);
 
         // Checked when the run was requested; a retry of an older run, or a setting changed since, is checked again
         // here, because what this job deletes is not coming back.
-        var belowFloor = new[] { ("interactionRetentionDays", interactionRetentionDays), ("executionRetentionDays", executionRetentionDays) }
+        var belowFloor = new[] { (CleanupOldDataType.InteractionRetentionDays.Name, interactionRetentionDays), (CleanupOldDataType.ExecutionRetentionDays.Name, executionRetentionDays) }
             .Where(r => settings.BelowFloor(r.Item2))
             .Select(r => $"{r.Item1} {r.Item2} is below the {CleanupOptions.RetentionFloorDays}-day floor ({CleanupOptions.AllowShortRetentionKey} is not set); nothing was deleted")
             .ToList();

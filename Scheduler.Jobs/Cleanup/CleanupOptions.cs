@@ -1,11 +1,13 @@
 using System.ComponentModel.DataAnnotations;
+using Scheduler.Contracts;
+using Scheduler.Jobs.Catalog;
 
 namespace Scheduler.Jobs.Cleanup;
 
-/// <summary>Settings of <c>cleanup_old_data</c>, from <c>Jobs:cleanup_old_data</c>.</summary>
+/// <summary>Settings of <c>cleanup_old_data</c>, from <c>Jobs:cleanup_old_data</c> (<see cref="CleanupOldDataType"/>).</summary>
 public sealed class CleanupOptions : IValidatableObject
 {
-    public const string Section = "Jobs:cleanup_old_data";
+    private const string Section = $"{JobCatalog.Section}:{JobTypes.CleanupOldData}";
 
     /// <summary>
     /// The shortest retention, in days, of interactions and of executions, unless <see cref="AllowShortRetention"/>:

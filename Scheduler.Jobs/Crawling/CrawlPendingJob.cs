@@ -20,8 +20,8 @@ public sealed class CrawlPendingJob(
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
         var settings = options.CurrentValue;
-        var batchSize = context.Parameter("batchSize", settings.BatchSize);
-        var maxBatches = context.Parameter("maxBatches", settings.MaxBatchesPerRun);
+        var batchSize = CrawlPendingType.BatchSize.ValueIn(context, settings);
+        var maxBatches = CrawlPendingType.MaxBatches.ValueIn(context, settings);
         var tally = new Tally();
         var sent = new HashSet<string>(StringComparer.Ordinal);
         string? stoppedBecause = null;

@@ -2,11 +2,9 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Scheduler.Jobs.Crawling;
 
-/// <summary>Settings of <c>crawl_pending</c>, from <c>Jobs:crawl_pending</c>.</summary>
+/// <summary>Settings of <c>crawl_pending</c>, from <c>Jobs:crawl_pending</c> (<see cref="CrawlPendingType"/>).</summary>
 public sealed class CrawlPendingOptions
 {
-    public const string Section = "Jobs:crawl_pending";
-
     /// <summary>How many pending discoveries to ask for and send to the crawler at once.</summary>
     [Range(1, 1000)]
     public int BatchSize { get; set; } = 100;

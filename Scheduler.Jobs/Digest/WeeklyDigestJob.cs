@@ -32,7 +32,7 @@ public sealed class WeeklyDigestJob(
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
         var settings = options.CurrentValue;
-        var recommendationsPerUser = context.Parameter("recommendationsPerUser", settings.RecommendationsPerUser);
+        var recommendationsPerUser = WeeklyDigestType.RecommendationsPerUser.ValueIn(context, settings);
         var week = IsoWeek(context.ScheduledFireTimeUtc ?? time.GetUtcNow());
         var executionId = context.GetExecutionId() ?? Guid.Empty;
         var tally = new Tally(week);

@@ -2,11 +2,9 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Scheduler.Jobs.Digest;
 
-/// <summary>Settings of <c>weekly_digest</c>, from <c>Jobs:weekly_digest</c>.</summary>
+/// <summary>Settings of <c>weekly_digest</c>, from <c>Jobs:weekly_digest</c> (<see cref="WeeklyDigestType"/>).</summary>
 public sealed class WeeklyDigestOptions
 {
-    public const string Section = "Jobs:weekly_digest";
-
     /// <summary>Users asked of the user service per page.</summary>
     [Range(1, 1000)]
     public int UserPageSize { get; set; } = 100;
