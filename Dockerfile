@@ -7,7 +7,7 @@
 # (IANA time zones in cron schedules, culture-aware formatting). No shell, no package manager, non-root.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
-COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig BannedSymbols.txt ./
 COPY Scheduler.Contracts/Scheduler.Contracts.csproj Scheduler.Contracts/
 COPY Scheduler.Jobs/Scheduler.Jobs.csproj Scheduler.Jobs/
 COPY Scheduler.Service/Scheduler.Service.csproj Scheduler.Service/

@@ -64,7 +64,7 @@ public sealed class StandInApp : IAsyncDisposable
 
             context.Request.Body.Position = 0;
             var received = new ReceivedRequest(
-                DateTimeOffset.UtcNow,
+                TimeProvider.System.GetUtcNow(),
                 context.Request.Method,
                 context.Request.Path.Value ?? "",
                 context.Request.QueryString.Value ?? "",

@@ -8,7 +8,7 @@ namespace Scheduler.Jobs.Execution;
 /// Hands a recorded execution to the cluster: a one-shot Quartz trigger named after the execution, so
 /// that whether the hand-over landed can be checked later, and a repeated hand-over is a no-op.
 /// </summary>
-public sealed class ExecutionSubmitter(ISchedulerFactory schedulers)
+public sealed class ExecutionSubmitter(ISchedulerFactory schedulers, TimeProvider time)
 {
     public const string TriggerGroup = "runs";
 
@@ -28,7 +28,7 @@ public sealed class ExecutionSubmitter(ISchedulerFactory schedulers)
         }
 
         var trigger = builder
-            .StartAt(startAt ?? DateTimeOffset.UtcNow)
+            .StartAt(startAt ?? time.GetUtcNow())
             .WithDescription($"execution {executionId} of {definition.Name}")
             .Build();
         await scheduler.ScheduleTrigger(trigger, TriggerConflict.Keep, cancellationToken);
