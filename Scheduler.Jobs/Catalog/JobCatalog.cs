@@ -13,8 +13,9 @@ using Scheduler.Jobs.HttpCalls;
 namespace Scheduler.Jobs.Catalog;
 
 /// <summary>
-/// Every job type this node runs: the built-in types below with configuration applied, plus any
-/// HTTP-call type configuration declares (<c>Jobs:&lt;name&gt;:Kind = HttpCall</c>).
+/// Every job type this node runs: the built-in types (<see cref="Workflows"/>, each defined beside its job,
+/// and <see cref="HttpCallTypes"/>) with configuration applied, plus any HTTP-call type configuration declares
+/// (<c>Jobs:&lt;name&gt;:Kind = HttpCall</c>).
 /// </summary>
 public sealed partial class JobCatalog
 {
