@@ -5,10 +5,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Identity.Abstractions;
 using Microsoft.Identity.Web;
 using Scheduler.Jobs.Catalog;
-using Scheduler.Jobs.Cleanup;
 using Scheduler.Jobs.Clients;
-using Scheduler.Jobs.Crawling;
-using Scheduler.Jobs.Digest;
 using Scheduler.Jobs.Execution;
 using Scheduler.Jobs.Telemetry;
 using Scheduler.Service.Auth;
@@ -47,7 +44,7 @@ public static partial class ServiceSettings
 
     /// <summary>What a <c>Jobs:&lt;type&gt;</c> section binds to: the common options and the built-in types' own.</summary>
     private static readonly Type[] JobSectionTypes =
-        [typeof(JobTypeOptions), typeof(CrawlPendingOptions), typeof(WeeklyDigestOptions), typeof(CleanupOptions)];
+        [typeof(JobTypeOptions), .. JobCatalog.Workflows.Select(w => w.OptionsType)];
 
     /// <summary>The names the service reads as environment variables directly (not as <c>Section__Key</c>).</summary>
     public static IReadOnlySet<string> DirectVariables()
