@@ -75,6 +75,7 @@ public static class JobsServiceCollectionExtensions
             (sp, key) => new ExecutionStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(key)));
         services.AddSingleton<RunStore>();
         services.AddSingleton<RunLifecycle>();
+        services.AddSingleton<ExecutionControl>();
         services.AddSingleton<DatabaseContact>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<ScheduleStore>();

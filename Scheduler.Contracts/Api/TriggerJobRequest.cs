@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 
 namespace Scheduler.Contracts.Api;
@@ -6,7 +7,14 @@ namespace Scheduler.Contracts.Api;
 /// <param name="JobType">One of the catalog's job types, for example <c>crawl_pending</c>.</param>
 /// <param name="TriggeredBy">Who the caller says asked for the run. The token decides <c>startedBy</c>; a different value here is ignored and kept in the audit row.</param>
 /// <param name="Parameters">Optional parameters for this run, stored with the execution.</param>
-public sealed record TriggerJobRequest(string? JobType = null, string? TriggeredBy = null, JsonElement? Parameters = null);
+public sealed record TriggerJobRequest(
+    [property: Required(ErrorMessage = "Required. GET /api/jobs/types lists the valid types.")] string? JobType = null,
+    [property: StringLength(TriggerJobRequest.MaxTriggeredByLength, ErrorMessage = "At most 200 characters."), NoNul] string? TriggeredBy = null,
+    [property: StorableParameters] JsonElement? Parameters = null)
+{
+    /// <summary>The longest <see cref="TriggeredBy"/> accepted.</summary>
+    public const int MaxTriggeredByLength = 200;
+}
 
 /// <summary>Answer to <c>POST /api/jobs/trigger</c> (202 Accepted, with <c>Location: /api/jobs/{id}</c>).</summary>
 /// <param name="JobId">The execution's id (the name the previous service's docs used).</param>
@@ -26,4 +34,4 @@ public sealed record TriggerJobResponse(
 /// <summary>Optional body of <c>POST /api/jobs/{id}/cancel</c> and <c>POST /api/jobs/{id}/retry</c>.</summary>
 /// <param name="RequestedBy">Who the caller says asks. The token decides; a different value here is ignored and kept in the audit row.</param>
 /// <param name="Reason">Why, for the audit trail.</param>
-public sealed record ExecutionActionRequest(string? RequestedBy = null, string? Reason = null);
+public sealed record ExecutionActionRequest([property: NoNul] string? RequestedBy = null, [property: NoNul] string? Reason = null);

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using Dapper;
@@ -81,8 +82,7 @@ internal sealed class PagedQuery(string table, string columns, string timeColumn
 public sealed record PageCursor(DateTime At, string Id)
 {
     public string Encode() =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{At.Ticks}|{Id}")))
-            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{At.Ticks}|{Id}")));
 
     /// <summary>
     /// Reads a cursor this API issued for a table whose ids are <paramref name="idKind"/>; false for anything else,
@@ -91,19 +91,12 @@ public sealed record PageCursor(DateTime At, string Id)
     public static bool TryDecode(string text, PageCursorId idKind, out PageCursor? cursor)
     {
         cursor = null;
-        string[] parts;
-        try
+        if (!Base64Url.IsValid(text))
         {
-            var base64 = text.Replace('-', '+').Replace('_', '/');
-            var padded = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
-            parts = Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split('|', 2);
-        }
-        catch (FormatException)
-        {
-            // not base64: not ours
             return false;
         }
 
+        var parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(text)).Split('|', 2);
         if (parts.Length != 2
             || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
             || ticks < MinTicks || ticks > MaxTicks

@@ -10,7 +10,7 @@ public static class AuditApi
 {
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
-        var audit = app.MapGroup("/api/audit").WithTags("Audit").RequireAuthorization(Caller.ReaderPolicy);
+        var audit = app.MapGroup("/api/audit").WithTags("Audit").RequireAuthorization(Caller.ReaderPolicy).RejectUnreadQuery();
 
         audit.MapGet("", ListAudit)
             .WithName("ListAudit")
@@ -18,15 +18,9 @@ public static class AuditApi
         return app;
     }
 
-    public static async Task<Results<Ok<AuditPage>, ValidationProblem>> ListAudit(
-        HttpRequest request, AuditLog audit, CancellationToken cancellationToken)
+    public static async Task<Ok<AuditPage>> ListAudit([AsParameters] AuditQuery query, AuditLog audit, CancellationToken cancellationToken)
     {
-        if (!AuditQuery.TryParse(request.Query, out var query, out var errors))
-        {
-            return TypedResults.ValidationProblem(errors, title: "The query is invalid");
-        }
-
-        var (page, total, next) = await audit.ListAsync(query.Filter, query.Page, query.Limit, query.After, cancellationToken);
-        return TypedResults.Ok(new AuditPage(page, total, query.Page, query.Limit, next?.Encode()));
+        var (page, total, next) = await audit.ListAsync(query.Filter, query.PageNumber, query.PageSize, query.After, cancellationToken);
+        return TypedResults.Ok(new AuditPage(page, total, query.PageNumber, query.PageSize, next?.Encode()));
     }
 }

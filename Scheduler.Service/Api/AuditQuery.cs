@@ -1,28 +1,25 @@
-using Scheduler.Contracts.Api;
 using Scheduler.Jobs.Audit;
 using Scheduler.Jobs.Data;
 
 namespace Scheduler.Service.Api;
 
-/// <summary>The query string of <c>GET /api/audit</c>, parsed strictly: every bad value is reported by name.</summary>
-internal sealed record AuditQuery(AuditFilter Filter, int Page, int Limit, PageCursor? After)
+/// <summary>The query string of <c>GET /api/audit</c>.</summary>
+public sealed class AuditQuery : ListQuery
 {
-    private static readonly string[] Known = ["action", "actor", "jobType", "targetId", "from", "to", "page", "limit", "cursor"];
+    [AuditActionName]
+    public string? Action { get; init; }
 
-    public static bool TryParse(IQueryCollection query, out AuditQuery result, out Dictionary<string, string[]> errors)
-    {
-        var reader = new QueryReader(query);
-        // An audit query that says "acton=job.cancel" must not come back with every action.
-        reader.RejectUnknown(Known);
-        var action = reader.OneOf("action", AuditActions.All, "action", "actions");
-        var actor = reader.Text("actor");
-        var jobType = reader.Text("jobType");
-        var targetId = reader.Text("targetId");
-        var (from, to) = reader.Window();
-        var (page, limit, after) = reader.Paging(PageCursorId.BigInt);
+    [QueryText]
+    public string? Actor { get; init; }
 
-        result = new AuditQuery(new AuditFilter(action, actor, jobType, targetId, from, to), page, limit, after);
-        errors = reader.Errors;
-        return errors.Count == 0;
-    }
+    [QueryText]
+    public string? JobType { get; init; }
+
+    [QueryText]
+    public string? TargetId { get; init; }
+
+    protected override PageCursorId CursorIds => PageCursorId.BigInt;
+
+    public AuditFilter Filter => new(
+        QueryValues.Given(Action), QueryValues.Given(Actor), QueryValues.Given(JobType), QueryValues.Given(TargetId), FromTime, ToTime);
 }

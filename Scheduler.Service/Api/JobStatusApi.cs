@@ -24,16 +24,9 @@ public static class JobStatusApi
         return jobs;
     }
 
-    public static async Task<Ok<JobStatusReport>> GetStatus(
-        JobCatalog catalog,
-        JobTypeHealthStore heartbeats,
-        ExecutionStore store,
-        ScheduleManager manager,
-        TimeProvider time,
-        IOptions<HeartbeatOptions> heartbeat,
-        JobHealthSnapshot snapshot,
-        CancellationToken cancellationToken)
+    public static async Task<Ok<JobStatusReport>> GetStatus([AsParameters] JobStatusServices services, CancellationToken cancellationToken)
     {
+        var (catalog, heartbeats, store, manager, time, heartbeat, snapshot) = services;
         var now = time.GetUtcNow();
         var rows = await heartbeats.ListAsync(cancellationToken);
         var byType = rows.Where(r => r.Name != JobTypeHealthStore.RunnerRow).ToDictionary(r => r.Name);
@@ -85,3 +78,13 @@ public static class JobStatusApi
     private static DateTimeOffset? Utc(DateTime? value) =>
         value is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;
 }
+
+/// <summary>What <c>GET /api/jobs/status</c> reads from.</summary>
+public sealed record JobStatusServices(
+    JobCatalog Catalog,
+    JobTypeHealthStore Heartbeats,
+    ExecutionStore Store,
+    ScheduleManager Manager,
+    TimeProvider Time,
+    IOptions<HeartbeatOptions> Heartbeat,
+    JobHealthSnapshot Snapshot);

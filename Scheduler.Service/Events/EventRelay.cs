@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net.ServerSentEvents;
 using System.Threading.Channels;
 using Npgsql;
 using Scheduler.Jobs.Data;
@@ -106,7 +107,7 @@ public sealed partial class EventRelay(
                     page = await store.ReadAsync(cursor, Batch, stoppingToken);
                     foreach (var e in page.Events)
                     {
-                        Publish(new EventFrame(e, EventsApi.Frame(e)));
+                        Publish(new EventFrame(e, EventsApi.Item(e)));
                         cursor = cursor.Past(e);
                     }
 
@@ -157,8 +158,8 @@ public sealed partial class EventRelay(
     private partial void LogRelayFailed(Exception exception);
 }
 
-/// <summary>An event and its Server-Sent Events frame, rendered once for every client.</summary>
-public sealed record EventFrame(SchedulerEvent Event, string Text);
+/// <summary>An event and its Server-Sent Events item, rendered once for every client.</summary>
+public sealed record EventFrame(SchedulerEvent Event, SseItem<string> Item);
 
 /// <summary>One live-view client's events.</summary>
 public sealed class Subscription(ChannelReader<EventFrame> reader, Action leave) : IDisposable

@@ -1,6 +1,10 @@
 using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using Scheduler.Jobs.Configuration;
 using Scheduler.Jobs.Events;
@@ -21,6 +25,9 @@ public static partial class EventsApi
     /// <summary>Events (with their executions) per replay query.</summary>
     private const int ReplayBatch = 200;
 
+    private static readonly byte[] LiveComment = ": live\n\n"u8.ToArray();
+    private static readonly byte[] KeepAliveComment = ": keep-alive\n\n"u8.ToArray();
+
     public static WebApplicationBuilder AddEventsApi(this WebApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<EventsOptions>(builder.Configuration, EventsOptions.Section);
@@ -30,7 +37,7 @@ public static partial class EventsApi
 
     public static IEndpointRouteBuilder MapEventsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/jobs/events", StreamAsync)
+        app.MapGet("/api/jobs/events", Stream)
             .RequireAuthorization(Caller.ReaderPolicy)
             .AddEndpointFilter(AdmitAsync)
             .WithTags("Jobs")
@@ -41,7 +48,7 @@ public static partial class EventsApi
 
     /// <summary>
     /// A stream starts only with a token that has not expired and a place under the caps; the place is held until
-    /// the stream ends.
+    /// the response ends, which is when the stream does.
     /// </summary>
     private static async ValueTask<object?> AdmitAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -54,19 +61,30 @@ public static partial class EventsApi
                 statusCode: StatusCodes.Status401Unauthorized);
         }
 
-        using var admission = http.RequestServices.GetRequiredService<EventStreamLimits>().Admit(http);
-        return admission.Refusal ?? await next(context);
+        var admission = http.RequestServices.GetRequiredService<EventStreamLimits>().Admit(http);
+        if (admission.Refusal is { } refusal)
+        {
+            admission.Dispose();
+            return refusal;
+        }
+
+        http.Response.RegisterForDispose(admission);
+        return await next(context);
     }
 
-    public static async Task StreamAsync(
-        HttpContext http, EventRelay relay, SchedulerEventStore store, TimeProvider time, IHostApplicationLifetime lifetime,
-        ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static ServerSentEventsResult<string> Stream(
+        HttpContext http, [AsParameters] ResumePoint resume, [AsParameters] EventStreamServices services, CancellationToken cancellationToken)
     {
-        var response = http.Response;
-        response.Headers.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        return TypedResults.ServerSentEvents(EndQuietly(Events(http, resume.After, services, cancellationToken), services.Loggers));
+    }
 
+    /// <summary>What the client missed after <paramref name="after"/>, then live events until the client leaves or its token expires.</summary>
+    private static async IAsyncEnumerable<SseItem<string>> Events(
+        HttpContext http, long? after, EventStreamServices services, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var (relay, store, time, lifetime, _) = services;
+        var body = http.Response.Body;
         using var tokenExpires = Expiry(http) is { } expires
             ? new CancellationTokenSource(expires > time.GetUtcNow() ? expires - time.GetUtcNow() : TimeSpan.Zero, time)
             : new CancellationTokenSource();
@@ -80,71 +98,97 @@ public static partial class EventsApi
 
         // Subscribe before replaying, so nothing falls between the two; the cursor drops what both deliver.
         using var subscription = relay.Subscribe();
+
+        // The client knows at once that it has a stream, before any replay.
+        await body.FlushAsync(stop);
+        var cursor = after is { } last ? await store.ResumeAfterAsync(last, reading) : null;
+        if (cursor is not null)
+        {
+            EventPage page;
+            do
+            {
+                page = await store.ReadAsync(cursor, ReplayBatch, reading);
+                foreach (var missed in page.Events)
+                {
+                    yield return Item(missed);
+                    cursor = cursor.Past(missed);
+                }
+            }
+            while (page.Events.Count == ReplayBatch);
+        }
+
+        await body.WriteAsync(LiveComment, stop);
+        while (!stop.IsCancellationRequested)
+        {
+            // Between items the formatter holds nothing, so a comment written here goes out whole.
+            if (await NextOrQuietAsync(subscription, time, stop) is not { } next)
+            {
+                await body.WriteAsync(KeepAliveComment, stop);
+            }
+            else if (cursor is null || cursor.Admits(next.Event))
+            {
+                yield return next.Item;
+                cursor = (cursor ?? new EventCursor(EventPosition.Start)).Past(next.Event);
+            }
+        }
+    }
+
+    /// <summary>The next live event, or null after <see cref="KeepAlive"/> without one.</summary>
+    private static async Task<EventFrame?> NextOrQuietAsync(Subscription subscription, TimeProvider time, CancellationToken stop)
+    {
+        using var quiet = new CancellationTokenSource(KeepAlive, time);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(stop, quiet.Token);
         try
         {
-            // The client knows at once that it has a stream, before any replay.
-            await response.Body.FlushAsync(stop);
-            var cursor = LastEventId(http.Request) is { } last ? await store.ResumeAfterAsync(last, reading) : null;
-            if (cursor is not null)
-            {
-                EventPage page;
-                do
-                {
-                    page = await store.ReadAsync(cursor, ReplayBatch, reading);
-                    foreach (var missed in page.Events)
-                    {
-                        await response.WriteAsync(Frame(missed), stop);
-                        cursor = cursor.Past(missed);
-                    }
+            return await subscription.Events.ReadAsync(wait.Token);
+        }
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
 
-                    await response.Body.FlushAsync(stop);
-                }
-                while (page.Events.Count == ReplayBatch);
+    /// <summary>Ends the stream, rather than failing the response, when it cannot go on; the client resumes from its Last-Event-ID.</summary>
+    private static async IAsyncEnumerable<SseItem<string>> EndQuietly(IAsyncEnumerable<SseItem<string>> items, ILoggerFactory loggers)
+    {
+        await using var enumerator = items.GetAsyncEnumerator();
+        while (true)
+        {
+            bool more;
+            try
+            {
+                more = await enumerator.MoveNextAsync();
+            }
+            catch (OperationCanceledException)
+            {
+                // The client went away, its token expired, or the node is shutting down.
+                more = false;
+            }
+            catch (ChannelClosedException)
+            {
+                // Too far behind the live events.
+                more = false;
+            }
+            catch (NpgsqlException ex)
+            {
+                LogReplayFailed(loggers.CreateLogger(typeof(EventsApi).FullName!), ex);
+                more = false;
             }
 
-            await response.WriteAsync(": live\n\n", stop);
-            await response.Body.FlushAsync(stop);
-            while (!stop.IsCancellationRequested)
+            if (!more)
             {
-                using var quiet = new CancellationTokenSource(KeepAlive, time);
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(stop, quiet.Token);
-                try
-                {
-                    var next = await subscription.Events.ReadAsync(wait.Token);
-                    if (cursor is null || cursor.Admits(next.Event))
-                    {
-                        await response.WriteAsync(next.Text, stop);
-                        await response.Body.FlushAsync(stop);
-                        cursor = (cursor ?? new EventCursor(EventPosition.Start)).Past(next.Event);
-                    }
-                }
-                catch (OperationCanceledException) when (!stop.IsCancellationRequested)
-                {
-                    await response.WriteAsync(": keep-alive\n\n", stop);
-                    await response.Body.FlushAsync(stop);
-                }
+                yield break;
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // The client went away, its token expired, or the node is shutting down.
-        }
-        catch (ChannelClosedException)
-        {
-            // Too far behind the live events: ending lets the client resume from its Last-Event-ID.
-        }
-        catch (NpgsqlException ex)
-        {
-            // The client reconnects with its Last-Event-ID; nothing is lost.
-            LogReplayFailed(loggers.CreateLogger(typeof(EventsApi).FullName!), ex);
+
+            yield return enumerator.Current;
         }
     }
 
     /// <summary>One event as Server-Sent Events: its id, type and data.</summary>
-    public static string Frame(SchedulerEvent e)
+    public static SseItem<string> Item(SchedulerEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        return string.Create(CultureInfo.InvariantCulture, $"id: {e.Id}\nevent: {e.Topic}\ndata: {e.Data()}\n\n");
+        return new SseItem<string>(e.Data(), e.Topic) { EventId = e.Id.ToString(CultureInfo.InvariantCulture) };
     }
 
     /// <summary>When the caller's token expires: as authentication recorded it, else the token's <c>exp</c> claim.</summary>
@@ -160,17 +204,19 @@ public static partial class EventsApi
             : null;
     }
 
-    private static long? LastEventId(HttpRequest request)
-    {
-        var text = request.Headers["Last-Event-ID"].ToString();
-        if (string.IsNullOrEmpty(text))
-        {
-            text = request.Query["lastEventId"].ToString();
-        }
-
-        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read events for a stream; it ends and the client resumes from its Last-Event-ID")]
     private static partial void LogReplayFailed(ILogger logger, Exception exception);
 }
+
+/// <summary>Where a reconnecting client left off: the <c>Last-Event-ID</c> header, or <c>lastEventId</c> for clients that cannot set headers.</summary>
+public sealed record ResumePoint(
+    [FromHeader(Name = "Last-Event-ID")] string? Header,
+    [FromQuery(Name = "lastEventId")] string? Query)
+{
+    /// <summary>The last event id the client has, or null for a fresh stream (an unreadable id is one).</summary>
+    public long? After => long.TryParse(string.IsNullOrEmpty(Header) ? Query : Header, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+}
+
+/// <summary>What an event stream reads from.</summary>
+public sealed record EventStreamServices(
+    EventRelay Relay, SchedulerEventStore Store, TimeProvider Time, IHostApplicationLifetime Lifetime, ILoggerFactory Loggers);

@@ -1,6 +1,9 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
+using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Scheduler.Service.Hosting;
@@ -11,13 +14,14 @@ namespace Scheduler.Service.Hosting;
 /// </summary>
 internal sealed partial class ProblemDetailsExceptionHandler(
     IProblemDetailsService problemDetails,
+    IOptions<HttpJsonOptions> jsonOptions,
     ILogger<ProblemDetailsExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var problem = exception switch
         {
-            BadHttpRequestException bad => FromBadRequest(bad),
+            BadHttpRequestException bad => FromBadRequest(httpContext, bad),
             // Only a database that cannot be reached is a 503; a rejected statement is a bug (500).
             NpgsqlException { IsTransient: true } or TimeoutException => new ProblemDetails
             {
@@ -52,7 +56,7 @@ internal sealed partial class ProblemDetailsExceptionHandler(
         });
     }
 
-    private static ProblemDetails FromBadRequest(BadHttpRequestException exception)
+    private ProblemDetails FromBadRequest(HttpContext httpContext, BadHttpRequestException exception)
     {
         if (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -70,9 +74,8 @@ internal sealed partial class ProblemDetailsExceptionHandler(
             return new HttpValidationProblemDetails(new Dictionary<string, string[]>
             {
                 [field] = [field == "body" ? "The request body is not valid JSON."
-                    : json.Message.Contains("could not be mapped", StringComparison.Ordinal) ? $"'{field}' is not a field of this request."
-                    : json.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase) ? $"'{field}' is given more than once."
-                    : $"'{field}' has a value of the wrong type or is malformed."],
+                    : !IsFieldOf(httpContext, field) ? $"'{field}' is not a field of this request."
+                    : $"'{field}' has a value of the wrong type, is malformed or is given more than once."],
             })
             {
                 Status = StatusCodes.Status400BadRequest,
@@ -93,6 +96,23 @@ internal sealed partial class ProblemDetailsExceptionHandler(
     /// <summary>"$.parameters.depth" becomes "parameters.depth"; the root or no path becomes "body".</summary>
     private static string FieldOf(string? path) =>
         path is null or "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+
+    /// <summary>
+    /// Whether <paramref name="field"/> starts with a member of the body the endpoint reads, as the JSON options name
+    /// it. Unmapped members are refused (see <see cref="ServiceDefaults"/>), so any other name was never a field.
+    /// </summary>
+    private bool IsFieldOf(HttpContext httpContext, string field)
+    {
+        // The exception handler runs with the endpoint cleared; the feature keeps the one that failed.
+        var endpoint = httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? httpContext.GetEndpoint();
+        if (endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType is not { } body)
+        {
+            return true;
+        }
+
+        var member = field.Split('.', '[')[0];
+        return jsonOptions.Value.SerializerOptions.GetTypeInfo(body).Properties.Any(p => p.Name == member);
+    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path}")]
     private partial void LogUnhandled(Exception exception, string method, string path);

@@ -7,6 +7,9 @@ public static class ServiceDefaults
     /// <summary>Largest request body accepted, in bytes; larger bodies get 413.</summary>
     public const long MaxRequestBodyBytes = 64 * 1024;
 
+    /// <summary>The title <see cref="HttpValidationProblemDetails"/> starts with.</summary>
+    private const string FrameworkValidationTitle = "One or more validation errors occurred.";
+
     /// <summary>Problem details for every error, strict JSON, bounded request bodies.</summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
@@ -21,7 +24,14 @@ public static class ServiceDefaults
                 StatusCodes.Status403Forbidden => "The token is valid but lacks the role this needs: Scheduler.Reader to read, Scheduler.Admin to change.",
                 _ => null,
             };
+            if (context.ProblemDetails is HttpValidationProblemDetails { Title: FrameworkValidationTitle } validation)
+            {
+                validation.Title = "The request is invalid";
+                ValidationProblemNames.UseWireNames(validation, context.HttpContext);
+            }
         });
+        // Request records and query records carry their rules as attributes; a failure is a 400 naming the field.
+        builder.Services.AddValidation();
         builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
 
         // A body that cannot be read becomes an exception the handler above turns into a 400 naming the field.

@@ -1,0 +1,231 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Quartz;
+using Scheduler.Contracts;
+using Scheduler.Contracts.Api;
+using Scheduler.Jobs.Audit;
+using Scheduler.Jobs.Catalog;
+
+namespace Scheduler.Jobs.Execution;
+
+/// <summary>
+/// What an operator does to executions: trigger a run, cancel one, retry one. Each checks what it may, records
+/// through <see cref="RunLifecycle"/> or the store, and writes its audit row, whatever the outcome.
+/// </summary>
+public sealed class ExecutionControl(
+    JobCatalog catalog,
+    ExecutionStore store,
+    RunLifecycle lifecycle,
+    StartedByResolver startedBy,
+    AuditLog audit,
+    ISchedulerFactory schedulers,
+    TimeProvider time,
+    IOptions<RecoveryOptions> recovery,
+    ILogger<ExecutionControl> logger)
+{
+    public async Task<TriggerOutcome> TriggerAsync(TriggerCommand command, Requester requester, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(requester);
+        if (Problems(command) is { Count: > 0 } errors)
+        {
+            return new TriggerOutcome.Invalid(errors);
+        }
+
+        catalog.TryGet(command.JobType, out var definition);
+        var actor = requester.Actor;
+        // The token says who asks; a different triggeredBy in the body is ignored, and the audit row says so.
+        var ignoredTriggeredBy = Ignored(command.TriggeredBy, actor);
+        var key = command.IdempotencyKey;
+        if (!definition.Enabled)
+        {
+            await AuditAsync(AuditActions.JobTrigger, requester, null, definition.Name, AuditOutcomes.Rejected, new { reason = "disabled" });
+            return new TriggerOutcome.Disabled(definition.Name);
+        }
+
+        // A lost run waiting for its re-run goes first: its recovery is retried every two seconds, and a stream of
+        // manual triggers would otherwise keep the type's one slot from it for ever.
+        if (definition.Recoverable && await store.WaitingRecoveryAsync(definition.Name, time.GetUtcNow() - recovery.Value.RecoveryWaitLimit, cancellationToken) is { } lost)
+        {
+            await AuditAsync(AuditActions.JobTrigger, requester, null, definition.Name, AuditOutcomes.Conflict, new { waitingRecoveryOf = lost });
+            return new TriggerOutcome.WaitingRecovery(definition.Name, lost);
+        }
+
+        var parameters = command.Parameters is { ValueKind: JsonValueKind.Object } p ? p : (JsonElement?)null;
+        var (outcome, submitted) = await lifecycle.RecordAndSubmitAsync(
+            definition,
+            new NewExecution(definition.Name, await startedBy.ResolveAsync(actor, cancellationToken), parameters)
+            {
+                IdempotencyKey = key,
+                RequestHash = key is null ? null : RequestHash(definition.Name, actor, parameters),
+            },
+            startAt: null,
+            cancellationToken);
+
+        switch (outcome)
+        {
+            case PendingOutcome.Replayed { SameRequest: true } replay:
+                await AuditAsync(AuditActions.JobTrigger, requester, replay.Execution.Id, definition.Name, AuditOutcomes.Replayed, new { idempotencyKey = key });
+                return new TriggerOutcome.Replayed(replay.Execution);
+            case PendingOutcome.Replayed replay:
+                await AuditAsync(AuditActions.JobTrigger, requester, replay.Execution.Id, definition.Name, AuditOutcomes.Rejected,
+                    new { idempotencyKey = key, reason = "key reused with a different request" });
+                return new TriggerOutcome.KeyReused(key!, replay.Execution.Id);
+            case PendingOutcome.Busy busy:
+                await AuditAsync(AuditActions.JobTrigger, requester, null, definition.Name, AuditOutcomes.Conflict, new { activeExecutionId = busy.ActiveId });
+                return new TriggerOutcome.Busy(definition.Name, busy.ActiveId);
+        }
+
+        var execution = ((PendingOutcome.Created)outcome).Execution;
+        await AuditAsync(AuditActions.JobTrigger, requester, execution.Id, definition.Name, submitted ? AuditOutcomes.Accepted : AuditOutcomes.Failed,
+            new { startedBy = execution.StartedBy, parameters, idempotencyKey = key, ignoredTriggeredBy });
+        return submitted ? new TriggerOutcome.Accepted(execution) : new TriggerOutcome.NotSubmitted(execution.Id);
+    }
+
+    public async Task<CancelOutcome> CancelAsync(Guid id, ExecutionActionRequest? request, Requester requester, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(requester);
+        var cancel = await store.RequestCancelAsync(id, requester.Actor, time.GetUtcNow(), cancellationToken);
+        if (cancel is null)
+        {
+            if (await store.GetAsync(id, cancellationToken) is not { } current)
+            {
+                return new CancelOutcome.NotFound(id);
+            }
+
+            await AuditAsync(AuditActions.JobCancel, requester, id, current.JobType, AuditOutcomes.Conflict, new { current.Status, request?.Reason });
+            return new CancelOutcome.Finished(id, current.Status);
+        }
+
+        var execution = (await store.GetAsync(id, cancellationToken))!;
+        await AuditAsync(AuditActions.JobCancel, requester, id, execution.JobType, AuditOutcomes.Accepted, new
+        {
+            wasRunning = cancel.Status == ExecutionStatus.Running,
+            cancel.RunnerId,
+            request?.Reason,
+            ignoredRequestedBy = Ignored(request?.RequestedBy, requester.Actor),
+        });
+        if (cancel.Status == ExecutionStatus.Cancelled)
+        {
+            return new CancelOutcome.Cancelled(execution);
+        }
+
+        if (cancel.FireInstanceId is { } fireInstanceId)
+        {
+            // On this node the token is cancelled now; on another, after that node's next cluster check-in.
+            var scheduler = await schedulers.GetScheduler(CancellationToken.None);
+            await scheduler.InterruptFireInstance(fireInstanceId, CancellationToken.None);
+        }
+
+        return new CancelOutcome.Interrupting(execution);
+    }
+
+    public async Task<RetryOutcome> RetryAsync(Guid id, ExecutionActionRequest? request, Requester requester, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(requester);
+        if (await store.GetAsync(id, cancellationToken) is not { } failed)
+        {
+            return new RetryOutcome.NotFound(id);
+        }
+
+        if (await RefusalAsync(failed, cancellationToken) is { } refused)
+        {
+            await AuditAsync(AuditActions.JobRetry, requester, id, failed.JobType, AuditOutcomes.Conflict, new { refused.Detail, request?.Reason });
+            return refused;
+        }
+
+        catalog.TryGet(failed.JobType, out var definition);
+        var (outcome, submitted) = await lifecycle.RecordAndSubmitAsync(
+            definition,
+            new NewExecution(definition.Name, await startedBy.ResolveAsync(requester.Actor, cancellationToken), failed.Parameters)
+            {
+                Trigger = ExecutionTrigger.Retry,
+                RetryOf = failed.Id,
+                RootId = failed.RootId,
+                Attempt = failed.Attempt + 1,
+            },
+            startAt: null,
+            cancellationToken);
+        if (outcome is PendingOutcome.Busy busy)
+        {
+            await AuditAsync(AuditActions.JobRetry, requester, id, failed.JobType, AuditOutcomes.Conflict, new { activeExecutionId = busy.ActiveId, request?.Reason });
+            return new RetryOutcome.Busy(definition.Name, busy.ActiveId);
+        }
+
+        var execution = ((PendingOutcome.Created)outcome).Execution;
+        await AuditAsync(AuditActions.JobRetry, requester, id, failed.JobType, submitted ? AuditOutcomes.Accepted : AuditOutcomes.Failed, new
+        {
+            retryExecutionId = execution.Id,
+            attempt = execution.Attempt,
+            request?.Reason,
+            ignoredRequestedBy = Ignored(request?.RequestedBy, requester.Actor),
+        });
+        return submitted ? new RetryOutcome.Accepted(execution) : new RetryOutcome.NotSubmitted(execution.Id);
+    }
+
+    /// <summary>What the catalog says about a trigger: the type exists, and each parameter is one it declares, in range.</summary>
+    private Dictionary<string, string[]> Problems(TriggerCommand command)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (!catalog.TryGet(command.JobType, out var definition))
+        {
+            errors["jobType"] = [$"Unknown job type. Valid types: {string.Join(", ", catalog.Names)}."];
+            return errors;
+        }
+
+        if (command.Parameters is not { ValueKind: JsonValueKind.Object } given)
+        {
+            return errors;
+        }
+
+        foreach (var parameter in given.EnumerateObject())
+        {
+            var declared = definition.Parameters.FirstOrDefault(p => p.Name == parameter.Name);
+            var error = declared is null
+                ? definition.Parameters.Count == 0
+                    ? $"{definition.Name} takes no parameters."
+                    : $"Unknown parameter. {definition.Name} accepts: {string.Join(", ", definition.Parameters.Select(p => p.Name))}."
+                : declared.Problem(parameter.Value);
+            if (error is not null)
+            {
+                errors[$"parameters.{parameter.Name}"] = [error];
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>Why <paramref name="failed"/> cannot be retried, or null when it can.</summary>
+    private async Task<RetryOutcome.Refused?> RefusalAsync(JobExecution failed, CancellationToken cancellationToken)
+    {
+        if (failed.Status is not (ExecutionStatus.Failed or ExecutionStatus.Cancelled))
+        {
+            return new RetryOutcome.NotRetryable(failed.Id, failed.Status);
+        }
+
+        if (await store.RetriedByAsync(failed.Id, cancellationToken) is { } retriedBy)
+        {
+            return new RetryOutcome.AlreadyRetried(failed.Id, retriedBy);
+        }
+
+        return catalog.TryGet(failed.JobType, out var definition) && definition.Enabled ? null : new RetryOutcome.CannotRun(failed.JobType);
+    }
+
+    private Task AuditAsync(string action, Requester requester, Guid? target, string? jobType, string outcome, object? details) =>
+        audit.RecordAfterTheFactAsync(
+            new AuditRecord(action, requester.Actor, AuditTargetTypes.Execution, target?.ToString(), jobType, requester.RemoteAddress, outcome, details),
+            logger);
+
+    /// <summary>A name the body gave for the caller that the token contradicts; kept in the audit row, never used.</summary>
+    private static string? Ignored(string? claimed, string actor) =>
+        string.IsNullOrWhiteSpace(claimed) || claimed == actor ? null : claimed;
+
+    private static string RequestHash(string jobType, string caller, JsonElement? parameters)
+    {
+        var canonical = JsonSerializer.Serialize(new { jobType, caller, parameters = parameters?.GetRawText() });
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+}
