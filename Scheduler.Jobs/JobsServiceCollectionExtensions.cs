@@ -103,6 +103,8 @@ public static class JobsServiceCollectionExtensions
             sp.GetRequiredService<ISchedulerFactory>(), sp.GetRequiredService<JobCatalog>(), sp.GetRequiredKeyedService<ScheduleStore>(key),
             sp.GetRequiredService<ScheduleRefusals>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ScheduleManager>>()));
         services.AddSingleton<ScheduleControl>();
+        services.AddSingleton<RunClaims>();
+        services.AddSingleton<RunLeases>();
         services.AddSingleton<FailurePolicy>();
         services.AddSingleton<RunOutcomes>();
         services.AddSingleton<RunTelemetry>();

@@ -4,8 +4,8 @@ using Scheduler.Jobs.Catalog;
 namespace Scheduler.Jobs.Execution;
 
 /// <summary>
-/// Wraps every job: claims the execution's row before the job runs and writes how it ended after, both through
-/// <see cref="RunLifecycle"/> (the claim takes a lease and fencing token; the outcome is written only under it).
+/// Wraps every job: claims the execution's row before the job runs (<see cref="RunClaims"/>: a lease and fencing
+/// token) and writes how it ended after (<see cref="RunOutcomes"/>, only under that lease).
 /// It is also what keeps a job type from overlapping itself: the claim goes through a unique index that
 /// admits one pending-or-running execution per type across the cluster, so an overlapping firing is
 /// recorded rather than silently held back (which is why no job carries <c>[DisallowConcurrentExecution]</c>).
@@ -24,7 +24,7 @@ namespace Scheduler.Jobs.Execution;
 /// failure brings, a retry or a paused schedule, decided by <see cref="FailurePolicy"/>.
 /// </summary>
 public sealed class ExecutionRecordingMiddleware(
-    RunLifecycle lifecycle,
+    RunClaims claims,
     JobCatalog catalog,
     ExecutionLogFlusher logs,
     RunTelemetry telemetry,
@@ -34,7 +34,7 @@ public sealed class ExecutionRecordingMiddleware(
     public async ValueTask Invoke(IJobExecutionContext context, JobExecutionDelegate next, CancellationToken cancellationToken)
     {
         catalog.TryGet(context.JobDetail.Key.Name, out var definition);
-        if (await lifecycle.ClaimAsync(context, definition, cancellationToken) is not var (claimed, lease))
+        if (await claims.ClaimAsync(context, definition, cancellationToken) is not var (claimed, lease))
         {
             return;
         }
@@ -57,7 +57,7 @@ public sealed class ExecutionRecordingMiddleware(
         }
         finally
         {
-            lifecycle.Release(lease);
+            claims.Release(lease);
         }
     }
 

@@ -6,12 +6,12 @@ using Scheduler.Jobs.Catalog;
 namespace Scheduler.Jobs.Execution;
 
 /// <summary>
-/// Writes how a claimed run ended, under its lease (<see cref="RunLifecycle.FinishAsync"/>), and counts the end
+/// Writes how a claimed run ended, under its lease (<see cref="RunLeases.FinishAsync"/>), and counts the end
 /// (<see cref="RunObservation.Ended"/>): completed, failed (then <see cref="FailurePolicy"/> decides what follows),
 /// timed out, or cancelled (by an operator, or by its node shutting down).
 /// </summary>
 public sealed partial class RunOutcomes(
-    RunLifecycle lifecycle, FailurePolicy failures, ExecutionStore store, RunningExecutions running, ILogger<RunOutcomes> logger)
+    RunLeases leases, FailurePolicy failures, ExecutionStore store, RunningExecutions running, ILogger<RunOutcomes> logger)
 {
     /// <summary>The job returned: its result decides whether it completed or failed.</summary>
     public async Task ReturnedAsync(ClaimedRunContext run)
@@ -21,7 +21,7 @@ public sealed partial class RunOutcomes(
             run.Observation.Elapsed);
         if (result.Success)
         {
-            await lifecycle.FinishAsync(run.Lease, ExecutionStatus.Completed, null, result, succeeded: true);
+            await leases.FinishAsync(run.Lease, ExecutionStatus.Completed, null, result, succeeded: true);
             run.Observation.Ended(ExecutionStatus.Completed, null, null, result);
         }
         else
@@ -65,7 +65,7 @@ public sealed partial class RunOutcomes(
             (error, kind) = (by is null ? "cancelled while running" : $"cancelled by {by} while running", FailureKind.Cancelled);
         }
 
-        await lifecycle.FinishAsync(run.Lease, ExecutionStatus.Cancelled, error, Unsuccessful(run, error, kind), succeeded: false);
+        await leases.FinishAsync(run.Lease, ExecutionStatus.Cancelled, error, Unsuccessful(run, error, kind), succeeded: false);
         run.Observation.Ended(ExecutionStatus.Cancelled, kind, error);
     }
 
@@ -73,7 +73,7 @@ public sealed partial class RunOutcomes(
     private async Task FailedAsync(ClaimedRunContext run, string error, string failureKind, JobResult? result = null)
     {
         var recorded = result is null ? Unsuccessful(run, error, failureKind) : JobResults.WithFailure(result, failureKind);
-        if (await lifecycle.FinishAsync(run.Lease, ExecutionStatus.Failed, error, recorded, succeeded: false) == FinishOutcome.Written && run.Definition is { } definition)
+        if (await leases.FinishAsync(run.Lease, ExecutionStatus.Failed, error, recorded, succeeded: false) == FinishOutcome.Written && run.Definition is { } definition)
         {
             await failures.FollowAsync(definition, run.Lease.ExecutionId, run.Claimed.Root, error);
         }
