@@ -102,27 +102,29 @@ public sealed record ScheduleChangeRequest(string? Cron = null, string? TimeZone
 /// <summary>Body of <c>POST /api/schedules/{jobType}/pause</c>.</summary>
 /// <param name="Reason">Why; required, shown to everyone who looks.</param>
 /// <param name="Until">When it resumes by itself (ISO 8601, in the future); null: until resumed.</param>
-public sealed record PauseRequest(
-    [Required(ErrorMessage = "Required: say why, for whoever looks next.")]
-    [StringLength(PauseRequest.MaxReasonLength, ErrorMessage = PauseRequest.ReasonRule)]
-    string? Reason = null,
-    DateTimeOffset? Until = null) : IValidatableObject
+/// <remarks>
+/// Its rules are in <see cref="Validate"/> rather than in attributes: the framework names an attribute's error by
+/// the C# property (<c>Reason</c>), and the API's fields are camelCase (<c>reason</c>).
+/// </remarks>
+public sealed record PauseRequest(string? Reason = null, DateTimeOffset? Until = null) : IValidatableObject
 {
     /// <summary>The longest reason accepted.</summary>
     public const int MaxReasonLength = 500;
 
-    private const string ReasonRule = "At most 500 characters, no control characters.";
-
     /// <summary>How far ahead <see cref="Until"/> may be.</summary>
     public static readonly TimeSpan MaxPause = TimeSpan.FromDays(90);
 
-    /// <summary>The reason has no control characters; <see cref="Until"/> is ahead, and at most <see cref="MaxPause"/> ahead.</summary>
+    /// <summary>A reason of at most <see cref="MaxReasonLength"/> characters, none a control character; <see cref="Until"/> ahead, at most <see cref="MaxPause"/>.</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         ArgumentNullException.ThrowIfNull(validationContext);
-        if (Reason is { Length: <= MaxReasonLength } reason && reason.Any(char.IsControl))
+        if (string.IsNullOrWhiteSpace(Reason))
         {
-            yield return new ValidationResult(ReasonRule, ["reason"]);
+            yield return new ValidationResult("Required: say why, for whoever looks next.", ["reason"]);
+        }
+        else if (Reason.Length > MaxReasonLength || Reason.Any(char.IsControl))
+        {
+            yield return new ValidationResult($"At most {MaxReasonLength} characters, no control characters.", ["reason"]);
         }
 
         var now = (validationContext.GetService(typeof(TimeProvider)) as TimeProvider ?? TimeProvider.System).GetUtcNow();
@@ -137,22 +139,29 @@ public sealed record PauseRequest(
 /// <param name="From">Start of the window (inclusive).</param>
 /// <param name="To">End of the window (exclusive), not in the future.</param>
 /// <param name="DryRun">True: only list the occurrences that have no row.</param>
-public sealed record BackfillRequest(
-    [Required(ErrorMessage = "Required (ISO 8601).")] DateTimeOffset? From = null,
-    [Required(ErrorMessage = "Required (ISO 8601).")] DateTimeOffset? To = null,
-    bool DryRun = false) : IValidatableObject
+/// <remarks>Its rules are in <see cref="Validate"/>, for camelCase field names (see <see cref="PauseRequest"/>).</remarks>
+public sealed record BackfillRequest(DateTimeOffset? From = null, DateTimeOffset? To = null, bool DryRun = false) : IValidatableObject
 {
     /// <summary>The longest window a backfill covers.</summary>
     public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(31);
 
-    /// <summary><see cref="To"/> is not in the future, later than <see cref="From"/>, and at most <see cref="MaxWindow"/> after it.</summary>
+    /// <summary>Both ends given; <see cref="To"/> not in the future, later than <see cref="From"/>, and at most <see cref="MaxWindow"/> after it.</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         ArgumentNullException.ThrowIfNull(validationContext);
+        if (From is null)
+        {
+            yield return new ValidationResult("Required (ISO 8601).", ["from"]);
+        }
+
         var now = (validationContext.GetService(typeof(TimeProvider)) as TimeProvider ?? TimeProvider.System).GetUtcNow();
         if (this is { From: { } from, To: { } to } && (from >= to || to - from > MaxWindow))
         {
             yield return new ValidationResult($"Must be later than 'from', and the window at most {MaxWindow.TotalDays:0} days.", ["to"]);
+        }
+        else if (To is null)
+        {
+            yield return new ValidationResult("Required (ISO 8601).", ["to"]);
         }
         else if (To > now)
         {

@@ -60,32 +60,16 @@ public sealed partial class ExecutionLogFlusher(ExecutionLogStore store, TimePro
     private partial void LogLogsFailed(Exception exception, Guid executionId);
 
     /// <summary>A run's log being captured; disposing it stops the periodic flush and writes what is left.</summary>
-    public sealed class Flushing : IAsyncDisposable
+    public sealed class Flushing(
+        ExecutionLogFlusher flusher, RunLease lease, ExecutionLogBuffer logs, IDisposable capture, CancellationTokenSource stop, Task periodic) : IAsyncDisposable
     {
-        private readonly ExecutionLogFlusher _flusher;
-        private readonly RunLease _lease;
-        private readonly ExecutionLogBuffer _logs;
-        private readonly IDisposable _capture;
-        private readonly CancellationTokenSource _stop;
-        private readonly Task _periodic;
-
-        internal Flushing(ExecutionLogFlusher flusher, RunLease lease, ExecutionLogBuffer logs, IDisposable capture, CancellationTokenSource stop, Task periodic)
-        {
-            _flusher = flusher;
-            _lease = lease;
-            _logs = logs;
-            _capture = capture;
-            _stop = stop;
-            _periodic = periodic;
-        }
-
         public async ValueTask DisposeAsync()
         {
-            await _stop.CancelAsync();
-            await _periodic;
-            await _flusher.FlushAsync(_lease, _logs);
-            _stop.Dispose();
-            _capture.Dispose();
+            await stop.CancelAsync();
+            await periodic;
+            await flusher.FlushAsync(lease, logs);
+            stop.Dispose();
+            capture.Dispose();
         }
     }
 }

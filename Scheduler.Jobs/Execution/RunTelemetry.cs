@@ -57,33 +57,19 @@ public sealed partial class RunTelemetry(SchedulerTelemetry telemetry, TimeProvi
 }
 
 /// <summary>One run under observation (see <see cref="RunTelemetry.Start"/>).</summary>
-public sealed class RunObservation : IDisposable
+public sealed class RunObservation(RunTelemetry telemetry, string jobType, string trigger, long started, Activity? activity, IDisposable? scope) : IDisposable
 {
-    private readonly RunTelemetry _telemetry;
-    private readonly long _started;
-    private readonly IDisposable? _scope;
+    public string JobType { get; } = jobType;
 
-    internal RunObservation(RunTelemetry telemetry, string jobType, string trigger, long started, Activity? activity, IDisposable? scope)
-    {
-        _telemetry = telemetry;
-        JobType = jobType;
-        Trigger = trigger;
-        _started = started;
-        Activity = activity;
-        _scope = scope;
-    }
+    public string Trigger { get; } = trigger;
 
-    public string JobType { get; }
-
-    public string Trigger { get; }
-
-    internal Activity? Activity { get; }
+    internal Activity? Activity { get; } = activity;
 
     /// <summary>How long the run has taken so far.</summary>
-    public TimeSpan Elapsed => _telemetry.Since(_started);
+    public TimeSpan Elapsed => telemetry.Since(started);
 
     /// <summary>Counts the run's end in the metrics, logs it, and marks the span.</summary>
-    public void Ended(string status, string? failureKind, string? error, JobResult? result = null) => _telemetry.Ended(this, status, failureKind, error, result);
+    public void Ended(string status, string? failureKind, string? error, JobResult? result = null) => telemetry.Ended(this, status, failureKind, error, result);
 
     /// <summary>
     /// Another node took the run over: its end is the new owner's to count (this node counted the lost lease,
@@ -94,6 +80,6 @@ public sealed class RunObservation : IDisposable
     public void Dispose()
     {
         Activity?.Dispose();
-        _scope?.Dispose();
+        scope?.Dispose();
     }
 }

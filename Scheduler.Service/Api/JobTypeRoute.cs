@@ -24,7 +24,8 @@ public sealed class JobTypeRoute
     public string Name { get; }
 
     /// <summary>The catalog's type of that name.</summary>
-    public JobDefinition Definition => definition ?? throw new InvalidOperationException($"{nameof(RequireKnown)} lets no unknown job type through");
+    /// <remarks>Internal, so that request validation, which walks public properties, neither reads it before the filter has run nor walks the catalog.</remarks>
+    internal JobDefinition Definition => definition ?? throw new InvalidOperationException($"{nameof(RequireKnown)} lets no unknown job type through");
 
     public static ValueTask<JobTypeRoute?> BindAsync(HttpContext http)
     {
