@@ -143,8 +143,8 @@ public sealed partial class ScheduleControl(
         return await ChangedAsync(AuditActions.SchedulePause, "paused", actor, definition.Name, order.Details);
     }
 
-    /// <summary>Resumes a paused schedule; <paramref name="why"/>, when given, goes into the audit row (the scheduler says why it resumed).</summary>
-    public async Task<ScheduleResult> ResumeAsync(JobDefinition definition, ScheduleActor actor, string? why, CancellationToken cancellationToken)
+    /// <summary>Resumes a paused schedule, and clears its end unless the order comes from that end.</summary>
+    public async Task<ScheduleResult> ResumeAsync(JobDefinition definition, ResumeOrder order, ScheduleActor actor, CancellationToken cancellationToken)
     {
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         if (await scheduler.GetTriggerState(definition.CronTriggerKey, cancellationToken) != TriggerState.Paused)
@@ -154,11 +154,12 @@ public sealed partial class ScheduleControl(
 
         var pause = await scheduler.GetTriggerPause(definition.CronTriggerKey, cancellationToken);
         await scheduler.ResumeTrigger(definition.CronTriggerKey, cancellationToken);
-        await store.SetPauseExpiryAsync(definition.Name, null, cancellationToken);
-        object details = why is null
-            ? new { pausedBecause = pause?.Reason, pausedBy = pause?.RequestedBy }
-            : new { reason = why, pausedBecause = pause?.Reason, pausedBy = pause?.RequestedBy };
-        return await ChangedAsync(AuditActions.ScheduleResume, "resumed", actor, definition.Name, details);
+        if (!order.EndTaken)
+        {
+            await store.SetPauseExpiryAsync(definition.Name, null, cancellationToken);
+        }
+
+        return await ChangedAsync(AuditActions.ScheduleResume, "resumed", actor, definition.Name, order.Details(pause?.Reason, pause?.RequestedBy));
     }
 
     /// <summary>

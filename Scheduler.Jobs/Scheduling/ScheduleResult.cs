@@ -71,3 +71,29 @@ public sealed record PauseOrder
         return new(reason, null, keepsEnd: true, new { reason, consecutiveFailures = failures, lastExecutionId });
     }
 }
+
+/// <summary>A resume: whether the pause's end was already taken (it is what resumes it), and what its audit row says.</summary>
+public sealed record ResumeOrder
+{
+    private ResumeOrder(bool endTaken, string? reason)
+    {
+        EndTaken = endTaken;
+        Reason = reason;
+    }
+
+    /// <summary>An operator's resume: any end the pause had is cleared with it.</summary>
+    public static ResumeOrder Requested { get; } = new(endTaken: false, null);
+
+    /// <summary>The scheduler's resume once the pause reached its end, whose row it has already taken.</summary>
+    public static ResumeOrder PauseEnded { get; } = new(endTaken: true, "the pause reached its end");
+
+    /// <summary>Whether the pause's end is already gone (nothing to clear).</summary>
+    public bool EndTaken { get; }
+
+    private string? Reason { get; }
+
+    /// <summary>The audit row's details: why, when the scheduler resumed, and the pause that ended.</summary>
+    public object Details(string? pausedBecause, string? pausedBy) => Reason is null
+        ? new { pausedBecause, pausedBy }
+        : new { reason = Reason, pausedBecause, pausedBy };
+}

@@ -64,7 +64,7 @@ public static class SchedulesApi
 
     public static async Task<Results<Ok<ScheduleView>, ValidationProblem, ProblemHttpResult>> Resume(
         JobTypeRoute type, HttpContext http, [AsParameters] ScheduleServices services, CancellationToken cancellationToken) =>
-        await AnswerAsync(await services.Control.ResumeAsync(type.Definition, Actor(http), why: null, cancellationToken),
+        await AnswerAsync(await services.Control.ResumeAsync(type.Definition, ResumeOrder.Requested, Actor(http), cancellationToken),
             "The resume request is invalid", type.Definition, services, cancellationToken);
 
     public static async Task<Results<Ok<BackfillResponse>, Accepted<BackfillResponse>, ValidationProblem, ProblemHttpResult>> Backfill(

@@ -168,7 +168,7 @@ internal sealed partial class ExecutionSupervisor(
         foreach (var jobType in await schedules.TakeExpiredPausesAsync(now, cancellationToken))
         {
             if (catalog.TryGet(jobType, out var definition)
-                && await control.ResumeAsync(definition, ScheduleActor.Scheduler, "the pause reached its end", cancellationToken) is ScheduleResult.Changed)
+                && await control.ResumeAsync(definition, ResumeOrder.PauseEnded, ScheduleActor.Scheduler, cancellationToken) is ScheduleResult.Changed)
             {
                 LogPauseExpired(jobType);
             }
