@@ -96,6 +96,21 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<SchedulerTelemetry>();
         services.AddMemoryCache();
         services.AddTransient<StartedByResolver>();
+        // The use cases around schedules and runs, and the policies the recording middleware applies.
+        services.AddSingleton<ScheduleRefusals>();
+        services.AddSingleton<ScheduleManager>();
+        // The node's own upkeep (heartbeats, readiness) reads schedules through the background pool.
+        services.AddKeyedSingleton(SchedulerDataSources.Background, (sp, key) => new ScheduleManager(
+            sp.GetRequiredService<ISchedulerFactory>(), sp.GetRequiredService<JobCatalog>(), sp.GetRequiredKeyedService<ScheduleStore>(key),
+            sp.GetRequiredService<ScheduleRefusals>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ScheduleManager>>()));
+        services.AddSingleton<ScheduleControl>();
+        services.AddSingleton<RunClaims>();
+        services.AddSingleton<RunLeases>();
+        services.AddSingleton<FailurePolicy>();
+        services.AddSingleton<RunOutcomes>();
+        services.AddSingleton<RunTelemetry>();
+        services.AddSingleton<RunDeadlines>();
+        services.AddSingleton<ExecutionLogFlusher>();
         services.AddDownstreamClients(endpoints);
         return services;
     }

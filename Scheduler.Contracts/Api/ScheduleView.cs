@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Scheduler.Contracts.Api;
 
 /// <summary>A job type's schedule as <c>GET /api/schedules</c> shows it: what is in effect, where it comes from, when it fires next.</summary>
@@ -85,18 +87,88 @@ public sealed record PauseView(string? Reason, string? PausedBy, DateTimeOffset?
 /// <param name="Cron">Quartz cron (seconds first) or the classic 5-field Unix form, e.g. <c>*/15 * * * *</c>.</param>
 /// <param name="TimeZone">IANA time zone, e.g. <c>Europe/Berlin</c>.</param>
 /// <param name="Enabled">False turns the schedule off (manual runs still work).</param>
-public sealed record ScheduleChangeRequest(string? Cron = null, string? TimeZone = null, bool? Enabled = null);
+public sealed record ScheduleChangeRequest(string? Cron = null, string? TimeZone = null, bool? Enabled = null) : IValidatableObject
+{
+    /// <summary>At least one of the three is given. Whether cron and zone can be scheduled is the service's to check.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (this is { Cron: null, TimeZone: null, Enabled: null })
+        {
+            yield return new ValidationResult("Give at least one of cron, timeZone and enabled.", ["body"]);
+        }
+    }
+}
 
 /// <summary>Body of <c>POST /api/schedules/{jobType}/pause</c>.</summary>
 /// <param name="Reason">Why; required, shown to everyone who looks.</param>
 /// <param name="Until">When it resumes by itself (ISO 8601, in the future); null: until resumed.</param>
-public sealed record PauseRequest(string? Reason = null, DateTimeOffset? Until = null);
+/// <remarks>
+/// Its rules are in <see cref="Validate"/> rather than in attributes: the framework names an attribute's error by
+/// the C# property (<c>Reason</c>), and the API's fields are camelCase (<c>reason</c>).
+/// </remarks>
+public sealed record PauseRequest(string? Reason = null, DateTimeOffset? Until = null) : IValidatableObject
+{
+    /// <summary>The longest reason accepted.</summary>
+    public const int MaxReasonLength = 500;
+
+    /// <summary>How far ahead <see cref="Until"/> may be.</summary>
+    public static readonly TimeSpan MaxPause = TimeSpan.FromDays(90);
+
+    /// <summary>A reason of at most <see cref="MaxReasonLength"/> characters, none a control character; <see cref="Until"/> ahead, at most <see cref="MaxPause"/>.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        ArgumentNullException.ThrowIfNull(validationContext);
+        if (string.IsNullOrWhiteSpace(Reason))
+        {
+            yield return new ValidationResult("Required: say why, for whoever looks next.", ["reason"]);
+        }
+        else if (Reason.Length > MaxReasonLength || Reason.Any(char.IsControl))
+        {
+            yield return new ValidationResult($"At most {MaxReasonLength} characters, no control characters.", ["reason"]);
+        }
+
+        var now = (validationContext.GetService(typeof(TimeProvider)) as TimeProvider ?? TimeProvider.System).GetUtcNow();
+        if (Until is { } until && (until <= now || until - now > MaxPause))
+        {
+            yield return new ValidationResult($"Must be in the future and at most {MaxPause.TotalDays:0} days ahead.", ["until"]);
+        }
+    }
+}
 
 /// <summary>Body of <c>POST /api/schedules/{jobType}/backfill</c>.</summary>
 /// <param name="From">Start of the window (inclusive).</param>
 /// <param name="To">End of the window (exclusive), not in the future.</param>
 /// <param name="DryRun">True: only list the occurrences that have no row.</param>
-public sealed record BackfillRequest(DateTimeOffset? From = null, DateTimeOffset? To = null, bool DryRun = false);
+/// <remarks>Its rules are in <see cref="Validate"/>, for camelCase field names (see <see cref="PauseRequest"/>).</remarks>
+public sealed record BackfillRequest(DateTimeOffset? From = null, DateTimeOffset? To = null, bool DryRun = false) : IValidatableObject
+{
+    /// <summary>The longest window a backfill covers.</summary>
+    public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(31);
+
+    /// <summary>Both ends given; <see cref="To"/> not in the future, later than <see cref="From"/>, and at most <see cref="MaxWindow"/> after it.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        ArgumentNullException.ThrowIfNull(validationContext);
+        if (From is null)
+        {
+            yield return new ValidationResult("Required (ISO 8601).", ["from"]);
+        }
+
+        var now = (validationContext.GetService(typeof(TimeProvider)) as TimeProvider ?? TimeProvider.System).GetUtcNow();
+        if (this is { From: { } from, To: { } to } && (from >= to || to - from > MaxWindow))
+        {
+            yield return new ValidationResult($"Must be later than 'from', and the window at most {MaxWindow.TotalDays:0} days.", ["to"]);
+        }
+        else if (To is null)
+        {
+            yield return new ValidationResult("Required (ISO 8601).", ["to"]);
+        }
+        else if (To > now)
+        {
+            yield return new ValidationResult("Must not be in the future: occurrences still to come run on their own.", ["to"]);
+        }
+    }
+}
 
 /// <summary>Answer to a backfill: the occurrences in the window with no row, and, unless a dry run, the backfill that runs them.</summary>
 /// <param name="JobType">The job type.</param>

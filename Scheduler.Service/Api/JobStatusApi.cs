@@ -5,7 +5,7 @@ using Scheduler.Contracts.Api;
 using Scheduler.Jobs.Catalog;
 using Scheduler.Jobs.Execution;
 using Scheduler.Jobs.Telemetry;
-using Scheduler.Service.Scheduling;
+using Scheduler.Jobs.Scheduling;
 
 namespace Scheduler.Service.Api;
 

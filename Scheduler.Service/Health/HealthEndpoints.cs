@@ -8,7 +8,7 @@ using Quartz;
 using Scheduler.Jobs.Data;
 using Scheduler.Jobs.Execution;
 using Scheduler.Jobs.Telemetry;
-using Scheduler.Service.Scheduling;
+using Scheduler.Jobs.Scheduling;
 
 namespace Scheduler.Service.Health;
 

@@ -4,8 +4,6 @@ using Scheduler.Contracts;
 using Scheduler.Jobs.Catalog;
 using Scheduler.Jobs.Data;
 using Npgsql;
-using Scheduler.Contracts.Api;
-using Scheduler.Jobs.Audit;
 using Scheduler.Jobs.Events;
 using Scheduler.Jobs.Execution;
 using Scheduler.Jobs.Scheduling;
@@ -34,7 +32,7 @@ internal sealed partial class ExecutionSupervisor(
     JobCatalog catalog,
     SchedulerTelemetry telemetry,
     [FromKeyedServices(SchedulerDataSources.Background)] ScheduleStore schedules,
-    AuditLog audit,
+    ScheduleControl control,
     SchedulerEventStore events,
     TimeProvider time,
     IOptions<RecoveryOptions> options,
@@ -84,7 +82,7 @@ internal sealed partial class ExecutionSupervisor(
             await AbandonLongWaitingRecoveriesAsync(settings, now, stuck, cancellationToken);
         }
 
-        await ResumeExpiredPausesAsync(scheduler, now, cancellationToken);
+        await ResumeExpiredPausesAsync(now, cancellationToken);
         await DriveBackfillsAsync(now, cancellationToken);
         await SweepPendingAsync(scheduler, settings, now, stuck, cancellationToken);
         telemetry.Stuck(stuck);
@@ -165,22 +163,15 @@ internal sealed partial class ExecutionSupervisor(
     }
 
     /// <summary>Pauses whose <c>until</c> has passed end here, each on exactly one node (the expiry row is taken once).</summary>
-    private async Task ResumeExpiredPausesAsync(IScheduler scheduler, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task ResumeExpiredPausesAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         foreach (var jobType in await schedules.TakeExpiredPausesAsync(now, cancellationToken))
         {
-            if (!catalog.TryGet(jobType, out var definition)
-                || await scheduler.GetTriggerState(definition.CronTriggerKey, cancellationToken) != TriggerState.Paused)
+            if (catalog.TryGet(jobType, out var definition)
+                && await control.ResumeAsync(definition, ResumeOrder.PauseEnded, ScheduleActor.Scheduler, cancellationToken) is ScheduleResult.Changed)
             {
-                continue;
+                LogPauseExpired(jobType);
             }
-
-            var pause = await scheduler.GetTriggerPause(definition.CronTriggerKey, cancellationToken);
-            await scheduler.ResumeTrigger(definition.CronTriggerKey, cancellationToken);
-            await audit.RecordAsync(new AuditRecord(AuditActions.ScheduleResume, "scheduler", AuditTargetTypes.Schedule, jobType, jobType, null,
-                AuditOutcomes.Accepted, new { reason = "the pause reached its end", pausedBecause = pause?.Reason, pausedBy = pause?.RequestedBy }), cancellationToken);
-            await events.ScheduleChangedAsync("resumed", jobType, cancellationToken);
-            LogPauseExpired(jobType);
         }
     }
 

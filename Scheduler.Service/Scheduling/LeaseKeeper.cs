@@ -8,7 +8,7 @@ namespace Scheduler.Service.Scheduling;
 /// loop of its own, so that neither API traffic nor the supervisor's slower work can make a live node miss a renewal.
 /// A lease found taken over is given up at once: its job is interrupted and writes nothing more.
 /// </summary>
-internal sealed partial class LeaseKeeper(RunLifecycle lifecycle, TimeProvider time, IOptions<RecoveryOptions> options, ILogger<LeaseKeeper> logger) : BackgroundService
+internal sealed partial class LeaseKeeper(RunLeases leases, TimeProvider time, IOptions<RecoveryOptions> options, ILogger<LeaseKeeper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -17,7 +17,7 @@ internal sealed partial class LeaseKeeper(RunLifecycle lifecycle, TimeProvider t
         {
             try
             {
-                await lifecycle.RenewAsync(stoppingToken);
+                await leases.RenewAsync(stoppingToken);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {

@@ -52,15 +52,9 @@ public static class SchedulingServiceCollectionExtensions
         builder.Services.AddSingleton<RunningExecutions>();
         builder.Services.AddSingleton<ExecutionSubmitter>();
         builder.Services.AddSingleton<JobTypeHealthStore>();
-        builder.Services.AddSingleton<ScheduleRefusals>();
-        builder.Services.AddSingleton<ScheduleManager>();
         // The same stores on the background pool, for heartbeats and readiness: API traffic cannot delay them.
         builder.Services.AddKeyedSingleton(SchedulerDataSources.Background,
             (sp, key) => new JobTypeHealthStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(key)));
-        builder.Services.AddKeyedSingleton(SchedulerDataSources.Background, (sp, key) => new ScheduleManager(
-            sp.GetRequiredService<ISchedulerFactory>(), sp.GetRequiredService<Scheduler.Jobs.Catalog.JobCatalog>(),
-            sp.GetRequiredKeyedService<Scheduler.Jobs.Scheduling.ScheduleStore>(key), sp.GetRequiredService<ScheduleRefusals>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ScheduleManager>>()));
         builder.Services.AddSingleton<Events.EventRelay>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Events.EventRelay>());
         // Hosted services stop in reverse order: GracefulShutdown drains before Quartz shuts down.

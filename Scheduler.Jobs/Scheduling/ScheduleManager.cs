@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using Quartz;
 using Scheduler.Jobs.Catalog;
-using Scheduler.Jobs.Scheduling;
 
-namespace Scheduler.Service.Scheduling;
+namespace Scheduler.Jobs.Scheduling;
 
 /// <summary>
 /// A job type's cron trigger as it should be: its configured schedule, or the run-time override that replaces
@@ -15,7 +15,6 @@ namespace Scheduler.Service.Scheduling;
 public sealed partial class ScheduleManager(
     ISchedulerFactory schedulers, JobCatalog catalog, ScheduleStore store, ScheduleRefusals refusals, TimeProvider time, ILogger<ScheduleManager> logger)
 {
-
     /// <summary>Every type's cron trigger as the store has it (state, pause, fire times), in one query, by job type.</summary>
     public async Task<IReadOnlyDictionary<string, TriggerHeader>> CronTriggersAsync(CancellationToken cancellationToken)
     {
