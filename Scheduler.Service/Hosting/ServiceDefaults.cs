@@ -30,11 +30,9 @@ public static class ServiceDefaults
                 ValidationProblemNames.UseWireNames(validation, context.HttpContext);
             }
         });
-        // Request records and query records carry their rules as attributes; a failure is a 400 naming the field.
+        // Request and query records carry their own rules (attributes, IValidatableObject); a failure is a 400 naming the field.
         builder.Services.AddValidation();
         builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
-        // Request records carry their own rules (DataAnnotations, IValidatableObject); a bad one is a 400 naming the field.
-        builder.Services.AddValidation();
 
         // A body that cannot be read becomes an exception the handler above turns into a 400 naming the field.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
