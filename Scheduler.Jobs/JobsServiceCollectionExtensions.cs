@@ -68,11 +68,17 @@ public static class JobsServiceCollectionExtensions
             throw new OptionsValidationException("configuration", typeof(JobsServiceCollectionExtensions), failures);
         }
 
+        DapperTypes.Register();
         services.AddSingleton(catalog!);
         services.AddSingleton<ExecutionStore>();
-        // The supervisor's sweeps read and end rows through the background pool.
+        services.AddSingleton<ExecutionHistory>();
+        services.AddSingleton<RecoveryStore>();
+        services.AddSingleton<ExecutionArchive>();
+        // The supervisor's sweeps and count folding go through the background pool.
         services.AddKeyedSingleton(SchedulerDataSources.Background,
-            (sp, key) => new ExecutionStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(key)));
+            (sp, key) => new RecoveryStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(key)));
+        services.AddKeyedSingleton(SchedulerDataSources.Background,
+            (sp, key) => new ExecutionArchive(sp.GetRequiredKeyedService<NpgsqlDataSource>(key)));
         services.AddSingleton<RunStore>();
         services.AddSingleton<RunLifecycle>();
         services.AddSingleton<ExecutionControl>();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Scheduler.Contracts.Api;
 
@@ -11,11 +12,11 @@ public sealed record JobExecution
     /// <summary>The job type.</summary>
     public required string JobType { get; init; }
 
-    /// <summary>One of <see cref="ExecutionStatus"/>.</summary>
-    public required string Status { get; init; }
+    /// <summary>Where it is in its lifecycle (<c>"pending"</c>, <c>"running"</c>, …).</summary>
+    public required ExecutionStatus Status { get; init; }
 
-    /// <summary>One of <see cref="ExecutionTrigger"/>.</summary>
-    public required string Trigger { get; init; }
+    /// <summary>How it came about (<c>"manual"</c>, <c>"cron"</c>, …).</summary>
+    public required ExecutionTrigger Trigger { get; init; }
 
     /// <summary>For cron runs, the fire time the occurrence was scheduled for.</summary>
     public DateTimeOffset? ScheduledFor { get; init; }
@@ -47,8 +48,9 @@ public sealed record JobExecution
     /// <summary>Who asked to cancel it.</summary>
     public string? CancelledBy { get; init; }
 
-    /// <summary>While it runs: when its node last said it is still working on it.</summary>
-    public DateTimeOffset? HeartbeatAt { get; init; }
+    /// <summary>While it runs: when its node last renewed its lease, saying it is still working on it.</summary>
+    [JsonPropertyName("heartbeatAt")]
+    public DateTimeOffset? LeaseRenewedAt { get; init; }
 
     /// <summary>Parameters given with a manual trigger.</summary>
     public JsonElement? Parameters { get; init; }

@@ -27,7 +27,7 @@ public sealed record TriggerJobResponse(
     Guid JobId,
     Guid Id,
     string JobType,
-    string Status,
+    ExecutionStatus Status,
     DateTimeOffset? StartedAt,
     DateTimeOffset CreatedAt);
 

@@ -22,11 +22,12 @@ public sealed class AuditLog(NpgsqlDataSource dataSource, TimeProvider time)
         """;
 
     /// <summary>Records one action on a connection of its own.</summary>
-    public async Task RecordAsync(AuditRecord record, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await RecordAsync(connection, null, record, cancellationToken);
-    }
+    public Task RecordAsync(AuditRecord record, CancellationToken cancellationToken) =>
+        dataSource.UseConnectionAsync(async connection =>
+        {
+            await RecordAsync(connection, null, record, cancellationToken);
+            return true;
+        }, cancellationToken);
 
     /// <summary>
     /// Records one action on the caller's connection, inside <paramref name="transaction"/> when given,
@@ -36,7 +37,7 @@ public sealed class AuditLog(NpgsqlDataSource dataSource, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(record);
-        await connection.ExecuteAsync(new CommandDefinition(InsertSql, new
+        await connection.ExecuteAsync(InsertSql, new
         {
             At = time.GetUtcNow(),
             record.Actor,
@@ -47,7 +48,7 @@ public sealed class AuditLog(NpgsqlDataSource dataSource, TimeProvider time)
             record.RemoteAddress,
             record.Outcome,
             Details = record.Details is null ? null : JsonSerializer.Serialize(record.Details, Json),
-        }, transaction, cancellationToken: cancellationToken));
+        }, cancellationToken, transaction);
     }
 
     /// <summary>One page of entries matching <paramref name="filter"/>, newest first, and how many match in all.</summary>
@@ -62,14 +63,14 @@ public sealed class AuditLog(NpgsqlDataSource dataSource, TimeProvider time)
             .Where("target_id = @targetId", "targetId", filter.TargetId)
             .Where("at >= @from", "from", filter.From?.ToUniversalTime())
             .Where("at < @to", "to", filter.To?.ToUniversalTime())
-            .RunAsync<AuditRow>(dataSource, page, limit, after, r => new PageCursor(r.At, r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), cancellationToken);
+            .RunAsync<AuditRow>(dataSource, page, limit, after, r => new PageCursor(r.At.UtcDateTime, r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), cancellationToken);
         return ([.. rows.Select(r => r.ToContract())], total, next);
     }
 
     private sealed class AuditRow
     {
         public long Id { get; init; }
-        public DateTime At { get; init; }
+        public DateTimeOffset At { get; init; }
         public string Actor { get; init; } = "";
         public string Action { get; init; } = "";
         public string TargetType { get; init; } = "";
@@ -82,7 +83,7 @@ public sealed class AuditLog(NpgsqlDataSource dataSource, TimeProvider time)
         public AuditEntry ToContract() => new()
         {
             Id = Id,
-            At = new DateTimeOffset(DateTime.SpecifyKind(At, DateTimeKind.Utc)),
+            At = At,
             Actor = Actor,
             Action = Action,
             TargetType = TargetType,

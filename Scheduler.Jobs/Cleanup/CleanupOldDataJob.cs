@@ -15,7 +15,7 @@ namespace Scheduler.Jobs.Cleanup;
 public sealed class CleanupOldDataJob(
     UserClient users,
     DiscoveryClient discovery,
-    ExecutionStore executions,
+    ExecutionArchive executions,
     TimeProvider time,
     IOptionsMonitor<CleanupOptions> options) : IJob
 {

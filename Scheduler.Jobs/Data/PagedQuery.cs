@@ -70,11 +70,13 @@ internal sealed class PagedQuery(string table, string columns, string timeColumn
              LIMIT @limit OFFSET @offset;
             """;
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, _parameters, cancellationToken: cancellationToken));
-        var total = await results.ReadSingleAsync<long>();
-        List<TRow> rows = [.. await results.ReadAsync<TRow>()];
-        return (rows, total, rows.Count == limit ? cursorOf(rows[^1]) : null);
+        return await dataSource.UseConnectionAsync(async connection =>
+        {
+            await using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, _parameters, cancellationToken: cancellationToken));
+            var total = await results.ReadSingleAsync<long>();
+            List<TRow> rows = [.. await results.ReadAsync<TRow>()];
+            return ((IReadOnlyList<TRow>)rows, total, rows.Count == limit ? cursorOf(rows[^1]) : null);
+        }, cancellationToken);
     }
 }
 

@@ -1,5 +1,5 @@
-using Dapper;
 using Npgsql;
+using Scheduler.Jobs.Data;
 
 namespace Scheduler.Jobs.Digest;
 
@@ -13,9 +13,7 @@ public sealed class DigestDeliveryStore(NpgsqlDataSource dataSource)
     /// <summary>Those of <paramref name="userIds"/> already sent <paramref name="week"/>'s digest.</summary>
     public async Task<IReadOnlySet<string>> AlreadySentAsync(string week, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var sent = await connection.QueryAsync<string>(new CommandDefinition(
-            AlreadySentSql, new { week, userIds = userIds.ToArray() }, cancellationToken: cancellationToken));
+        var sent = await dataSource.QueryAsync<string>(AlreadySentSql, new { week, userIds = userIds.ToArray() }, cancellationToken);
         return sent.ToHashSet(StringComparer.Ordinal);
     }
 
@@ -35,14 +33,13 @@ public sealed class DigestDeliveryStore(NpgsqlDataSource dataSource)
             return;
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(RecordSql, new
+        await dataSource.ExecuteAsync(RecordSql, new
         {
             week,
             userIds = deliveries.Select(d => d.UserId).ToArray(),
             keys = deliveries.Select(d => d.IdempotencyKey).ToArray(),
             executionId,
             now,
-        }, cancellationToken: cancellationToken));
+        }, cancellationToken);
     }
 }

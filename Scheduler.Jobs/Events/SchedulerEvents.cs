@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dapper;
 using Npgsql;
 using Scheduler.Contracts.Api;
+using Scheduler.Jobs.Data;
 using Scheduler.Jobs.Execution;
 
 namespace Scheduler.Jobs.Events;
@@ -23,13 +24,10 @@ public sealed class SchedulerEventStore(NpgsqlDataSource dataSource)
     /// <summary>How long events are kept for clients that reconnect.</summary>
     public static readonly TimeSpan Retention = TimeSpan.FromHours(1);
 
-    public async Task ScheduleChangedAsync(string kind, string jobType, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO scheduler_events (topic, kind, job_type) VALUES ('schedule', @kind, @jobType)",
-            new { kind, jobType }, cancellationToken: cancellationToken));
-    }
+    private const string ScheduleChangedSql = "INSERT INTO scheduler_events (topic, kind, job_type) VALUES ('schedule', @kind, @jobType)";
+
+    public Task ScheduleChangedAsync(string kind, string jobType, CancellationToken cancellationToken) =>
+        dataSource.ExecuteAsync(ScheduleChangedSql, new { kind, jobType }, cancellationToken);
 
     /// <summary>
     /// Events and the executions they are about, as <c>GET /api/jobs/{id}</c> answers them now, in one query. Rows at
@@ -43,7 +41,7 @@ public sealed class SchedulerEventStore(NpgsqlDataSource dataSource)
                j.*
           FROM scheduler_events e
          CROSS JOIN horizon h
-          LEFT JOIN LATERAL (SELECT {ExecutionStore.Columns} FROM scheduled_jobs WHERE id = e.execution_id) j ON true
+          LEFT JOIN LATERAL (SELECT {ExecutionRow.Columns} FROM scheduled_jobs WHERE id = e.execution_id) j ON true
          WHERE (e.tx, e.id) > (@tx, @id) AND e.id > @floor
          ORDER BY e.tx, e.id
          LIMIT @max
@@ -57,11 +55,10 @@ public sealed class SchedulerEventStore(NpgsqlDataSource dataSource)
     public async Task<EventPage> ReadAsync(EventCursor cursor, int max, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cursor);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // Split where the execution's columns begin (its Id); a row with no execution maps it to null.
-        var rows = (await connection.QueryAsync<EventRow, ExecutionStore.ExecutionRow, EventRow>(new CommandDefinition(ReadSql,
+        var rows = (await dataSource.UseConnectionAsync(connection => connection.QueryAsync<EventRow, ExecutionRow, EventRow>(new CommandDefinition(ReadSql,
             new { tx = cursor.After.Tx, id = cursor.After.Id, floor = cursor.Floor, max }, cancellationToken: cancellationToken),
-            (row, execution) => row with { Execution = execution }, splitOn: "Id")).AsList();
+            (row, execution) => row with { Execution = execution }, splitOn: "Id"), cancellationToken)).AsList();
 
         // Rows come in (tx, id) order and are safe below the horizon, so the deliverable ones are a prefix.
         var events = rows.TakeWhile(r => r.Safe).Select(r => r.ToEvent()).ToList();
@@ -76,33 +73,27 @@ public sealed class SchedulerEventStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<EventCursor> ResumeAfterAsync(long lastEventId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var tx = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(TxOfSql, new { id = lastEventId }, cancellationToken: cancellationToken));
+        var tx = await dataSource.QuerySingleOrDefaultAsync<long?>(TxOfSql, new { id = lastEventId }, cancellationToken);
         return tx is { } t ? new EventCursor(new EventPosition(t, lastEventId)) : new EventCursor(EventPosition.Start, Floor: lastEventId);
     }
 
     private const string HorizonSql = "SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint";
 
     /// <summary>"From now on": a position before every event not yet deliverable, after every event that is.</summary>
-    public async Task<EventPosition> HorizonAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return new EventPosition(await connection.ExecuteScalarAsync<long>(new CommandDefinition(HorizonSql, cancellationToken: cancellationToken)), 0);
-    }
+    public async Task<EventPosition> HorizonAsync(CancellationToken cancellationToken) =>
+        new(await dataSource.ExecuteScalarAsync<long>(HorizonSql, null, cancellationToken), 0);
 
-    public async Task PruneAsync(DateTimeOffset before, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM scheduler_events WHERE at < @before", new { before }, cancellationToken: cancellationToken));
-    }
+    private const string PruneSql = "DELETE FROM scheduler_events WHERE at < @before";
+
+    public Task PruneAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        dataSource.ExecuteAsync(PruneSql, new { before }, cancellationToken);
 
     /// <summary>One row of <see cref="ReadSql"/>: the event, and the execution it is about when it has one.</summary>
     private sealed record EventRow
     {
         public long Tx { get; init; }
         public long EventId { get; init; }
-        public DateTime At { get; init; }
+        public DateTimeOffset At { get; init; }
         public string Topic { get; init; } = "";
         public string Kind { get; init; } = "";
         public Guid? ExecutionId { get; init; }
@@ -110,7 +101,7 @@ public sealed class SchedulerEventStore(NpgsqlDataSource dataSource)
         public string? Status { get; init; }
         public string? Progress { get; init; }
         public bool Safe { get; init; }
-        public ExecutionStore.ExecutionRow? Execution { get; init; }
+        public ExecutionRow? Execution { get; init; }
 
         public SchedulerEvent ToEvent() => new(Tx, EventId, At, Topic, Kind, ExecutionId, JobType, Status, Progress)
         {
@@ -160,7 +151,7 @@ public sealed record EventCursor(EventPosition After, long Floor = 0)
 public sealed record EventPage(IReadOnlyList<SchedulerEvent> Events, bool HeldBack);
 
 /// <summary>One event: an execution created, started, progressed or finished, or a schedule paused, resumed, changed or reset.</summary>
-public sealed record SchedulerEvent(long Tx, long Id, DateTime At, string Topic, string Kind, Guid? ExecutionId, string JobType, string? Status, string? Progress)
+public sealed record SchedulerEvent(long Tx, long Id, DateTimeOffset At, string Topic, string Kind, Guid? ExecutionId, string JobType, string? Status, string? Progress)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -177,7 +168,7 @@ public sealed record SchedulerEvent(long Tx, long Id, DateTime At, string Topic,
         ? JsonSerializer.Serialize(new
         {
             kind = Kind,
-            at = new DateTimeOffset(DateTime.SpecifyKind(At, DateTimeKind.Utc)),
+            at = At,
             execution = Execution is not null ? (object)Execution : new
             {
                 id = ExecutionId,
@@ -186,5 +177,5 @@ public sealed record SchedulerEvent(long Tx, long Id, DateTime At, string Topic,
                 progress = Progress is null ? (JsonElement?)null : JsonSerializer.Deserialize<JsonElement>(Progress),
             },
         }, Json)
-        : JsonSerializer.Serialize(new { kind = Kind, at = new DateTimeOffset(DateTime.SpecifyKind(At, DateTimeKind.Utc)), jobType = JobType }, Json);
+        : JsonSerializer.Serialize(new { kind = Kind, at = At, jobType = JobType }, Json);
 }

@@ -18,6 +18,8 @@ namespace Scheduler.Jobs.Execution;
 public sealed class ExecutionControl(
     JobCatalog catalog,
     ExecutionStore store,
+    ExecutionHistory history,
+    RecoveryStore recoveries,
     RunLifecycle lifecycle,
     StartedByResolver startedBy,
     AuditLog audit,
@@ -48,7 +50,7 @@ public sealed class ExecutionControl(
 
         // A lost run waiting for its re-run goes first: its recovery is retried every two seconds, and a stream of
         // manual triggers would otherwise keep the type's one slot from it for ever.
-        if (definition.Recoverable && await store.WaitingRecoveryAsync(definition.Name, time.GetUtcNow() - recovery.Value.RecoveryWaitLimit, cancellationToken) is { } lost)
+        if (definition.Recoverable && await recoveries.WaitingRecoveryAsync(definition.Name, time.GetUtcNow() - recovery.Value.RecoveryWaitLimit, cancellationToken) is { } lost)
         {
             await AuditAsync(AuditActions.JobTrigger, requester, null, definition.Name, AuditOutcomes.Conflict, new { waitingRecoveryOf = lost });
             return new TriggerOutcome.WaitingRecovery(definition.Name, lost);
@@ -91,16 +93,16 @@ public sealed class ExecutionControl(
         var cancel = await store.RequestCancelAsync(id, requester.Actor, time.GetUtcNow(), cancellationToken);
         if (cancel is null)
         {
-            if (await store.GetAsync(id, cancellationToken) is not { } current)
+            if (await history.GetAsync(id, cancellationToken) is not { } current)
             {
                 return new CancelOutcome.NotFound(id);
             }
 
             await AuditAsync(AuditActions.JobCancel, requester, id, current.JobType, AuditOutcomes.Conflict, new { current.Status, request?.Reason });
-            return new CancelOutcome.Finished(id, current.Status);
+            return new CancelOutcome.Finished(id, current.Status.ToText());
         }
 
-        var execution = (await store.GetAsync(id, cancellationToken))!;
+        var execution = (await history.GetAsync(id, cancellationToken))!;
         await AuditAsync(AuditActions.JobCancel, requester, id, execution.JobType, AuditOutcomes.Accepted, new
         {
             wasRunning = cancel.Status == ExecutionStatus.Running,
@@ -126,7 +128,7 @@ public sealed class ExecutionControl(
     public async Task<RetryOutcome> RetryAsync(Guid id, ExecutionActionRequest? request, Requester requester, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requester);
-        if (await store.GetAsync(id, cancellationToken) is not { } failed)
+        if (await history.GetAsync(id, cancellationToken) is not { } failed)
         {
             return new RetryOutcome.NotFound(id);
         }
@@ -203,10 +205,10 @@ public sealed class ExecutionControl(
     {
         if (failed.Status is not (ExecutionStatus.Failed or ExecutionStatus.Cancelled))
         {
-            return new RetryOutcome.NotRetryable(failed.Id, failed.Status);
+            return new RetryOutcome.NotRetryable(failed.Id, failed.Status.ToText());
         }
 
-        if (await store.RetriedByAsync(failed.Id, cancellationToken) is { } retriedBy)
+        if (await history.RetriedByAsync(failed.Id, cancellationToken) is { } retriedBy)
         {
             return new RetryOutcome.AlreadyRetried(failed.Id, retriedBy);
         }

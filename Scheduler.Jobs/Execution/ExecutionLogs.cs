@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Scheduler.Jobs.Data;
-using Dapper;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -120,8 +119,7 @@ public sealed class ExecutionLogStore(NpgsqlDataSource dataSource, [FromKeyedSer
             return;
         }
 
-        await using var connection = await background.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(AppendSql, new
+        await background.ExecuteAsync(AppendSql, new
         {
             id,
             token,
@@ -129,14 +127,11 @@ public sealed class ExecutionLogStore(NpgsqlDataSource dataSource, [FromKeyedSer
             ats = lines.Select(l => l.At.UtcDateTime).ToArray(),
             levels = lines.Select(l => l.Level).ToArray(),
             messages = lines.Select(l => l.Message.Replace('\0', ' ')).ToArray(),
-        }, cancellationToken: cancellationToken));
+        }, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<ExecutionLogLine>> ReadAsync(Guid id, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(int Seq, DateTime At, string Level, string Message)>(new CommandDefinition(
-            "SELECT seq, at, level, message FROM execution_logs WHERE execution_id = @id ORDER BY seq", new { id }, cancellationToken: cancellationToken));
-        return [.. rows.Select(r => new ExecutionLogLine(r.Seq, new DateTimeOffset(DateTime.SpecifyKind(r.At, DateTimeKind.Utc)), r.Level, r.Message))];
-    }
+    private const string ReadSql = "SELECT seq AS Seq, at AS At, level AS Level, message AS Message FROM execution_logs WHERE execution_id = @id ORDER BY seq";
+
+    public Task<IReadOnlyList<ExecutionLogLine>> ReadAsync(Guid id, CancellationToken cancellationToken) =>
+        dataSource.QueryAsync<ExecutionLogLine>(ReadSql, new { id }, cancellationToken);
 }

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Scheduler.Jobs.Data;
-using Dapper;
 using Npgsql;
 using Quartz;
 using Quartz.Extensibility;
@@ -33,9 +32,7 @@ public sealed class ExecutionProgress([FromKeyedServices(SchedulerDataSources.Ba
             return;
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(UpdateSql,
-            new { id, token, percent = progress.Percent, message = progress.Message, now = time.GetUtcNow() }, cancellationToken: cancellationToken));
+        await dataSource.ExecuteAsync(UpdateSql, new { id, token, percent = progress.Percent, message = progress.Message, now = time.GetUtcNow() }, cancellationToken);
     }
 
     public ValueTask JobToBeExecuted(IJobExecutionContext context, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;

@@ -13,7 +13,7 @@ namespace Scheduler.Jobs.Execution;
 /// (<see cref="JobDefinition.PauseAfterFailures"/>) pause its schedule, as the scheduler, through <see cref="ScheduleControl"/>.
 /// </summary>
 public sealed partial class FailurePolicy(
-    ExecutionStore store,
+    ExecutionHistory store,
     RunLifecycle lifecycle,
     RunningExecutions running,
     [FromKeyedServices(SchedulerDataSources.Background)] JobTypeHealthStore health,

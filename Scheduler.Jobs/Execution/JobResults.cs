@@ -17,19 +17,19 @@ public static class JobResults
     };
 
     /// <summary>A run that ended without success, with why (<see cref="FailureKind"/>) in <c>details.failure</c>.</summary>
-    public static JobResult Failed(string error, string failureKind) => new()
+    public static JobResult Failed(string error, FailureKind failureKind) => new()
     {
         Success = false,
         Errors = [error],
-        Details = new Dictionary<string, object?> { ["failure"] = failureKind },
+        Details = new Dictionary<string, object?> { ["failure"] = failureKind.ToText() },
     };
 
     /// <summary>An occurrence deliberately not run, with why in <c>details.failure</c>.</summary>
-    public static JobResult Skipped(string why, string failureKind) => Failed(why, failureKind);
+    public static JobResult Skipped(string why, FailureKind failureKind) => Failed(why, failureKind);
 
     /// <summary><paramref name="result"/> with why it ended in <c>details.failure</c>.</summary>
-    public static JobResult WithFailure(JobResult result, string failureKind) =>
-        result with { Details = new Dictionary<string, object?>(result.Details) { ["failure"] = failureKind } };
+    public static JobResult WithFailure(JobResult result, FailureKind failureKind) =>
+        result with { Details = new Dictionary<string, object?>(result.Details) { ["failure"] = failureKind.ToText() } };
 
     /// <summary>The most recent <see cref="MaxErrors"/> messages, most recent first, from messages in the order they happened.</summary>
     public static IReadOnlyList<string> Bounded(IEnumerable<string> messagesInOrder) =>

@@ -1,5 +1,5 @@
-using Dapper;
 using Npgsql;
+using Scheduler.Jobs.Data;
 
 namespace Scheduler.Jobs.Execution;
 
@@ -7,7 +7,7 @@ namespace Scheduler.Jobs.Execution;
 /// <c>job_heartbeats</c>, the runbooks' view. Each job type's row: a success sets <c>last_success_at</c> and
 /// clears the failure fields (written with the execution's outcome, <see cref="RunStore.FinishAsync"/>); a
 /// failed run increments <c>consecutive_failures</c>. Each node's <c>jobs-runner</c>
-/// row: its heartbeat.
+/// row: its heartbeat (the only thing the service calls a heartbeat).
 /// </summary>
 public sealed class JobTypeHealthStore(NpgsqlDataSource dataSource)
 {
@@ -21,21 +21,14 @@ public sealed class JobTypeHealthStore(NpgsqlDataSource dataSource)
         """;
 
     /// <summary>Writes this node's <c>jobs-runner</c> heartbeat.</summary>
-    public async Task BeatAsync(string runnerId, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(BeatSql, new { runnerId, now }, cancellationToken: cancellationToken));
-    }
+    public Task BeatAsync(string runnerId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        dataSource.ExecuteAsync(BeatSql, new { runnerId, now }, cancellationToken);
 
     private const string RunnerBeatSql = "SELECT last_heartbeat FROM job_heartbeats WHERE name = 'jobs-runner' AND runner_id = @runnerId";
 
     /// <summary>When <paramref name="runnerId"/> last wrote its heartbeat, as the database has it; null if never.</summary>
-    public async Task<DateTimeOffset?> LastBeatAsync(string runnerId, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var at = await connection.QuerySingleOrDefaultAsync<DateTime?>(new CommandDefinition(RunnerBeatSql, new { runnerId }, cancellationToken: cancellationToken));
-        return at is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
-    }
+    public Task<DateTimeOffset?> LastBeatAsync(string runnerId, CancellationToken cancellationToken) =>
+        dataSource.QuerySingleOrDefaultAsync<DateTimeOffset?>(RunnerBeatSql, new { runnerId }, cancellationToken);
 
     private const string ListSql = """
         SELECT name AS Name, runner_id AS RunnerId, last_heartbeat AS LastHeartbeat, last_success_at AS LastSuccessAt,
@@ -45,11 +38,9 @@ public sealed class JobTypeHealthStore(NpgsqlDataSource dataSource)
         """;
 
     /// <summary>Every row: the job types' and every node's.</summary>
-    public async Task<IReadOnlyList<HeartbeatRow>> ListAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return [.. await connection.QueryAsync<HeartbeatRow>(new CommandDefinition(ListSql, cancellationToken: cancellationToken))];
-    }
+    public Task<IReadOnlyList<HeartbeatRow>> ListAsync(CancellationToken cancellationToken) =>
+        dataSource.QueryAsync<HeartbeatRow>(ListSql, null, cancellationToken);
+
     private const string FailedSql = """
         INSERT INTO job_heartbeats (name, runner_id, last_heartbeat, consecutive_failures, last_error, last_error_at)
         VALUES (@jobType, @runnerId, @now, 1, @error, @now)
@@ -61,13 +52,10 @@ public sealed class JobTypeHealthStore(NpgsqlDataSource dataSource)
         """;
 
     /// <summary>Counts a failed run (retries exhausted); returns the type's consecutive failures now.</summary>
-    public async Task<int> FailedAsync(string jobType, string runnerId, string error, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(FailedSql, new { jobType, runnerId, error, now }, cancellationToken: cancellationToken));
-    }
+    public Task<int> FailedAsync(string jobType, string runnerId, string error, DateTimeOffset now, CancellationToken cancellationToken) =>
+        dataSource.ExecuteScalarAsync<int>(FailedSql, new { jobType, runnerId, error, now }, cancellationToken);
 }
 
-/// <summary>One row of <c>job_heartbeats</c>; times are UTC.</summary>
+/// <summary>One row of <c>job_heartbeats</c>.</summary>
 public sealed record HeartbeatRow(
-    string Name, string RunnerId, DateTime LastHeartbeat, DateTime? LastSuccessAt, int ConsecutiveFailures, string? LastError, DateTime? LastErrorAt);
+    string Name, string RunnerId, DateTimeOffset LastHeartbeat, DateTimeOffset? LastSuccessAt, int ConsecutiveFailures, string? LastError, DateTimeOffset? LastErrorAt);

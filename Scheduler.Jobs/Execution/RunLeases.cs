@@ -91,8 +91,9 @@ public sealed partial class RunLeases(
     /// database cannot be reached the outcome is kept and retried with backoff, its lease renewed meanwhile, until it
     /// is written (and during shutdown for a bounded while); at most one waits per job thread of this node.
     /// </summary>
-    public async Task<FinishOutcome> FinishAsync(RunLease lease, string status, string? error, JobResult result, bool succeeded)
+    public async Task<FinishOutcome> FinishAsync(RunLease lease, ExecutionStatus status, string? error, JobResult result, bool succeeded)
     {
+        var statusText = status.ToText();
         var waited = false;
         long? shutdownSeen = null;
         try
@@ -125,20 +126,20 @@ public sealed partial class RunLeases(
                     {
                         waited = true;
                         running.OutcomeWaits();
-                        LogOutcomeWaits(ex, lease.ExecutionId, status);
+                        LogOutcomeWaits(ex, lease.ExecutionId, statusText);
                     }
                 },
                 CancellationToken.None);
             if (waited)
             {
-                LogOutcomeWritten(lease.ExecutionId, status);
+                LogOutcomeWritten(lease.ExecutionId, statusText);
             }
 
             return outcome;
         }
         catch (Exception ex) when (DatabaseContact.IsUnreachable(ex))
         {
-            LogOutcomeAbandoned(lease.ExecutionId, status);
+            LogOutcomeAbandoned(lease.ExecutionId, statusText);
             return FinishOutcome.NotWritten;
         }
         finally
@@ -152,14 +153,14 @@ public sealed partial class RunLeases(
         }
     }
 
-    private FinishOutcome Fenced(RunLease lease, string status)
+    private FinishOutcome Fenced(RunLease lease, ExecutionStatus status)
     {
         if (lease.MarkLost())
         {
             telemetry.LeaseLost(lease.JobType);
         }
 
-        LogFenced(lease.ExecutionId, lease.JobType, status, lease.Token);
+        LogFenced(lease.ExecutionId, lease.JobType, status.ToText(), lease.Token);
         return FinishOutcome.Fenced;
     }
 

@@ -55,7 +55,7 @@ public sealed partial class RunLifecycle(
         submitter.SubmitAsync(definition, executionId, null, cancellationToken);
 
     /// <summary>Ends a pending run that will not run, with the reason.</summary>
-    public Task<bool> FailPendingAsync(Guid executionId, string error, string failureKind, CancellationToken cancellationToken) =>
+    public Task<bool> FailPendingAsync(Guid executionId, string error, FailureKind failureKind, CancellationToken cancellationToken) =>
         executions.FailPendingAsync(executionId, error, JobResults.Failed(error, failureKind), time.GetUtcNow(), cancellationToken);
 
     /// <summary>

@@ -11,7 +11,7 @@ namespace Scheduler.Jobs.Execution;
 /// timed out, or cancelled (by an operator, or by its node shutting down).
 /// </summary>
 public sealed partial class RunOutcomes(
-    RunLeases leases, FailurePolicy failures, ExecutionStore store, RunningExecutions running, ILogger<RunOutcomes> logger)
+    RunLeases leases, FailurePolicy failures, ExecutionHistory store, RunningExecutions running, ILogger<RunOutcomes> logger)
 {
     /// <summary>The job returned: its result decides whether it completed or failed.</summary>
     public async Task ReturnedAsync(ClaimedRunContext run)
@@ -54,7 +54,8 @@ public sealed partial class RunOutcomes(
     /// </summary>
     public async Task CancelledAsync(ClaimedRunContext run)
     {
-        string error, kind;
+        string error;
+        FailureKind kind;
         if (running.ShuttingDown)
         {
             (error, kind) = ("cancelled: its node shut down before the run finished", FailureKind.Shutdown);
@@ -70,7 +71,7 @@ public sealed partial class RunOutcomes(
     }
 
     /// <summary>Records a failure; what follows (a retry, the failure count) follows only a failure this node recorded.</summary>
-    private async Task FailedAsync(ClaimedRunContext run, string error, string failureKind, JobResult? result = null)
+    private async Task FailedAsync(ClaimedRunContext run, string error, FailureKind failureKind, JobResult? result = null)
     {
         var recorded = result is null ? Unsuccessful(run, error, failureKind) : JobResults.WithFailure(result, failureKind);
         if (await leases.FinishAsync(run.Lease, ExecutionStatus.Failed, error, recorded, succeeded: false) == FinishOutcome.Written && run.Definition is { } definition)
@@ -80,7 +81,7 @@ public sealed partial class RunOutcomes(
     }
 
     /// <summary>The job's partial result, if it left one, marked unsuccessful with <paramref name="error"/> first and why in <c>details.failure</c>.</summary>
-    private static JobResult Unsuccessful(ClaimedRunContext run, string error, string failureKind)
+    private static JobResult Unsuccessful(ClaimedRunContext run, string error, FailureKind failureKind)
     {
         var partial = run.Context.Result as JobResult ?? new JobResult { Success = false };
         var ended = partial with { Success = false, Errors = [error, .. partial.Errors.Take(JobResults.MaxErrors - 1)] };

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Scheduler.Contracts;
@@ -14,11 +12,7 @@ namespace Scheduler.Jobs.Execution;
 /// </summary>
 public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)] NpgsqlDataSource dataSource)
 {
-    private const string ActiveIndex = "ux_scheduled_jobs_one_active_per_type";
-
-    private const string ActiveOfTypeSql = "SELECT id FROM scheduled_jobs WHERE job_type = @jobType AND status IN ('pending', 'running')";
-
-    /// <summary>What a claim returns: the run, and the fencing token the claim took.</summary>
+    /// <summary>What a claim returns (as <see cref="ClaimedRow"/>): the run, and the fencing token the claim took.</summary>
     private const string ClaimedColumns = "id AS Id, root_id AS RootId, trigger AS Trigger, parameters::text AS Parameters, lease_token AS LeaseToken";
 
     private const string ClaimPendingSql = $"""
@@ -31,12 +25,8 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
         """;
 
     /// <summary>Moves a pending run to <c>running</c> on this node. Null when it is no longer pending (cancelled, or claimed elsewhere).</summary>
-    public async Task<ClaimedRun?> ClaimPendingAsync(Guid id, string runnerId, string fireInstanceId, TimeSpan lease, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<ClaimedRun>(new CommandDefinition(
-            ClaimPendingSql, new { id, runnerId, fireInstanceId, lease, now }, cancellationToken: cancellationToken));
-    }
+    public async Task<ClaimedRun?> ClaimPendingAsync(Guid id, string runnerId, string fireInstanceId, TimeSpan lease, DateTimeOffset now, CancellationToken cancellationToken) =>
+        (await dataSource.QuerySingleOrDefaultAsync<ClaimedRow>(ClaimPendingSql, new { id, runnerId, fireInstanceId, lease, now }, cancellationToken))?.ToRun();
 
     private const string ClaimOccurrenceSql = $"""
         INSERT INTO scheduled_jobs (job_type, status, trigger, scheduled_for, started_at, started_by, runner_id,
@@ -59,53 +49,42 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
     /// when another node recorded it (it must not run again); <see cref="OccurrenceOutcome.Skipped"/> when the
     /// type was already running, in which case the occurrence is recorded as <c>skipped</c> with the reason.
     /// </summary>
-    public async Task<OccurrenceOutcome> ClaimOccurrenceAsync(
-        string jobType, DateTimeOffset scheduledFor, string runnerId, string fireInstanceId, TimeSpan lease, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        try
+    public Task<OccurrenceOutcome> ClaimOccurrenceAsync(
+        string jobType, DateTimeOffset scheduledFor, string runnerId, string fireInstanceId, TimeSpan lease, DateTimeOffset now, CancellationToken cancellationToken) =>
+        dataSource.UseConnectionAsync<OccurrenceOutcome>(async connection =>
         {
-            var claimed = await connection.QuerySingleOrDefaultAsync<ClaimedRun>(new CommandDefinition(
-                ClaimOccurrenceSql, new { jobType, scheduledFor, runnerId, fireInstanceId, lease, now }, cancellationToken: cancellationToken));
-            return claimed is not null ? new OccurrenceOutcome.Claimed(claimed) : new OccurrenceOutcome.AlreadyRecorded();
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == ActiveIndex)
-        {
-            var active = await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(ActiveOfTypeSql, new { jobType }, cancellationToken: cancellationToken));
-            var error = $"skipped: execution {active} of {jobType} was still pending or running";
-            await connection.ExecuteAsync(new CommandDefinition(SkipOccurrenceSql, new
+            try
             {
-                jobType, scheduledFor, runnerId, error, now,
-                result = Serialize(JobResults.Skipped(error, FailureKind.Overlap)),
-            }, cancellationToken: cancellationToken));
-            return new OccurrenceOutcome.Skipped(active, error);
-        }
-    }
+                var claimed = await connection.QuerySingleOrDefaultAsync<ClaimedRow>(
+                    ClaimOccurrenceSql, new { jobType, scheduledFor, runnerId, fireInstanceId, lease, now }, cancellationToken);
+                return claimed is not null ? new OccurrenceOutcome.Claimed(claimed.ToRun()) : new OccurrenceOutcome.AlreadyRecorded();
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == ExecutionStore.ActiveIndex)
+            {
+                var active = await connection.QuerySingleOrDefaultAsync<Guid?>(ExecutionStore.ActiveOfTypeSql, new { jobType }, cancellationToken);
+                var error = $"skipped: execution {active} of {jobType} was still pending or running";
+                await connection.ExecuteAsync(SkipOccurrenceSql, SkipArgs(jobType, scheduledFor, runnerId, error, FailureKind.Overlap, now), cancellationToken);
+                return new OccurrenceOutcome.Skipped(active, error);
+            }
+        }, cancellationToken);
 
     /// <summary>Records a cron occurrence that is deliberately not run (e.g. it fired later than its misfire grace).</summary>
     public async Task<bool> SkipOccurrenceAsync(
-        string jobType, DateTimeOffset scheduledFor, string runnerId, string error, string failureKind, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(SkipOccurrenceSql, new
-        {
-            jobType, scheduledFor, runnerId, error, now,
-            result = Serialize(JobResults.Skipped(error, failureKind)),
-        }, cancellationToken: cancellationToken)) == 1;
-    }
+        string jobType, DateTimeOffset scheduledFor, string runnerId, string error, FailureKind failureKind, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await dataSource.ExecuteAsync(SkipOccurrenceSql, SkipArgs(jobType, scheduledFor, runnerId, error, failureKind, now), cancellationToken) == 1;
+
+    private static object SkipArgs(string jobType, DateTimeOffset scheduledFor, string runnerId, string error, FailureKind failureKind, DateTimeOffset now) =>
+        new { jobType, scheduledFor, runnerId, error, now, result = ResultJson.Serialize(JobResults.Skipped(error, failureKind)) };
 
     private const string FindOccurrenceSql = "SELECT id FROM scheduled_jobs WHERE job_type = @jobType AND scheduled_for = @scheduledFor AND trigger = 'cron'";
 
     /// <summary>The execution recorded for a cron occurrence, if any.</summary>
-    public async Task<Guid?> FindOccurrenceAsync(string jobType, DateTimeOffset scheduledFor, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(FindOccurrenceSql, new { jobType, scheduledFor }, cancellationToken: cancellationToken));
-    }
+    public Task<Guid?> FindOccurrenceAsync(string jobType, DateTimeOffset scheduledFor, CancellationToken cancellationToken) =>
+        dataSource.QuerySingleOrDefaultAsync<Guid?>(FindOccurrenceSql, new { jobType, scheduledFor }, cancellationToken);
 
     /// <summary>
     /// Whether a running row's lease has expired: its end has passed by the database's clock. A row claimed before
-    /// leases existed has none and is judged by its heartbeat (or, with none, by its last update).
+    /// leases existed has none and is judged by its last renewal, <c>heartbeat_at</c> (or, with none, by its last update).
     /// </summary>
     private const string LeaseExpired = """
         (CASE WHEN lease_expires_at IS NOT NULL THEN lease_expires_at < clock_timestamp()
@@ -154,33 +133,34 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
     /// linked to it starts here, at most once per lost run, under a new lease. <see cref="RecoveryOutcome.Wait"/> while
     /// the owner's lease holds (a node slow but alive keeps its run) or another run of the type is active.
     /// </summary>
-    public async Task<RecoveryOutcome> StartRecoveryAsync(
-        Guid orphanId, string runnerId, string fireInstanceId, TimeSpan lease, bool mayTakeOver, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        if (mayTakeOver)
+    public Task<RecoveryOutcome> StartRecoveryAsync(
+        Guid orphanId, string runnerId, string fireInstanceId, TimeSpan lease, bool mayTakeOver, DateTimeOffset now, CancellationToken cancellationToken) =>
+        dataSource.UseConnectionAsync<RecoveryOutcome>(async connection =>
         {
-            await connection.ExecuteAsync(new CommandDefinition(LoseRunnerSql, new { id = orphanId, lease, now }, cancellationToken: cancellationToken));
-        }
-
-        try
-        {
-            if (await connection.QuerySingleOrDefaultAsync<ClaimedRun>(new CommandDefinition(
-                StartRecoverySql, new { orphanId, runnerId, fireInstanceId, lease, now }, cancellationToken: cancellationToken)) is { } started)
+            if (mayTakeOver)
             {
-                return new RecoveryOutcome.Started(started);
+                await connection.ExecuteAsync(LoseRunnerSql, new { id = orphanId, lease, now }, cancellationToken);
             }
 
-            var status = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
-                "SELECT status FROM scheduled_jobs WHERE id = @orphanId", new { orphanId }, cancellationToken: cancellationToken));
-            return status == ExecutionStatus.Running ? new RecoveryOutcome.Wait("its node still holds its lease") : new RecoveryOutcome.NotNeeded();
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == ActiveIndex)
-        {
-            // Another run of the type is pending or running: the recovery waits its turn, it is not dropped.
-            return new RecoveryOutcome.Wait("another run of the type is active");
-        }
-    }
+            try
+            {
+                if (await connection.QuerySingleOrDefaultAsync<ClaimedRow>(
+                    StartRecoverySql, new { orphanId, runnerId, fireInstanceId, lease, now }, cancellationToken) is { } started)
+                {
+                    return new RecoveryOutcome.Started(started.ToRun());
+                }
+
+                var status = await connection.QuerySingleOrDefaultAsync<string?>(StatusSql, new { orphanId }, cancellationToken);
+                return status == ExecutionStatus.Running.ToText() ? new RecoveryOutcome.Wait("its node still holds its lease") : new RecoveryOutcome.NotNeeded();
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == ExecutionStore.ActiveIndex)
+            {
+                // Another run of the type is pending or running: the recovery waits its turn, it is not dropped.
+                return new RecoveryOutcome.Wait("another run of the type is active");
+            }
+        }, cancellationToken);
+
+    private const string StatusSql = "SELECT status FROM scheduled_jobs WHERE id = @orphanId";
 
     private const string InsertRunningSql = $"""
         INSERT INTO scheduled_jobs (job_type, status, trigger, started_at, started_by, runner_id, fire_instance_id, heartbeat_at,
@@ -192,12 +172,8 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
         """;
 
     /// <summary>Records a firing that came with no execution of its own (a trigger created outside the API). Null when the type is already running.</summary>
-    public async Task<ClaimedRun?> StartUnrecordedAsync(string jobType, string runnerId, string fireInstanceId, TimeSpan lease, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<ClaimedRun>(new CommandDefinition(
-            InsertRunningSql, new { jobType, runnerId, fireInstanceId, lease, now }, cancellationToken: cancellationToken));
-    }
+    public async Task<ClaimedRun?> StartUnrecordedAsync(string jobType, string runnerId, string fireInstanceId, TimeSpan lease, DateTimeOffset now, CancellationToken cancellationToken) =>
+        (await dataSource.QuerySingleOrDefaultAsync<ClaimedRow>(InsertRunningSql, new { jobType, runnerId, fireInstanceId, lease, now }, cancellationToken))?.ToRun();
 
     private const string RenewSql = """
         UPDATE scheduled_jobs s
@@ -219,14 +195,13 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
             return new HashSet<Guid>();
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var renewed = await connection.QueryAsync<Guid>(new CommandDefinition(RenewSql, new
+        var renewed = await dataSource.QueryAsync<Guid>(RenewSql, new
         {
             ids = leases.Select(l => l.ExecutionId).ToArray(),
             tokens = leases.Select(l => l.Token).ToArray(),
             lease,
             now,
-        }, cancellationToken: cancellationToken));
+        }, cancellationToken);
         return renewed.ToHashSet();
     }
 
@@ -258,20 +233,17 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
 
     /// <summary>
     /// Writes how a run ended, fenced by its lease token: only the claim that holds the row changes it, and a finished
-    /// row is never rewritten. With <paramref name="succeededOn"/> (a completed run), the type's heartbeat row records
-    /// the success in the same statement. False when the token no longer holds the row.
+    /// row is never rewritten. With <paramref name="succeededOn"/> (a completed run), the type's <c>job_heartbeats</c>
+    /// row records the success in the same statement. False when the token no longer holds the row.
     /// </summary>
     public async Task<bool> FinishAsync(
-        Guid id, long token, string status, string? error, JobResult result, DateTimeOffset now, CancellationToken cancellationToken, string? succeededOn = null)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var changed = await connection.ExecuteAsync(new CommandDefinition(succeededOn is null ? FinishSql : CompleteSql, new
+        Guid id, long token, ExecutionStatus status, string? error, JobResult result, DateTimeOffset now, CancellationToken cancellationToken, string? succeededOn = null) =>
+        await dataSource.ExecuteAsync(succeededOn is null ? FinishSql : CompleteSql, new
         {
-            id, token, status, error, now, succeededOn,
-            result = Serialize(result),
-        }, cancellationToken: cancellationToken));
-        return changed >= 1;
-    }
+            id, token, error, now, succeededOn,
+            status = status.ToText(),
+            result = ResultJson.Serialize(result),
+        }, cancellationToken) >= 1;
 
     private const string SweepSql = $"""
         UPDATE scheduled_jobs
@@ -284,11 +256,12 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
     /// Ends every running execution whose lease has expired: its node stopped renewing it for a whole lease (it died,
     /// or stalled or lost the database for that long). They end <c>failed</c>, "runner lost", and are re-run by recovery.
     /// </summary>
-    public async Task<IReadOnlyList<LostExecution>> SweepExpiredAsync(TimeSpan lease, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return [.. await connection.QueryAsync<LostExecution>(new CommandDefinition(SweepSql, new { lease, now }, cancellationToken: cancellationToken))];
-    }
+    public Task<IReadOnlyList<LostExecution>> SweepExpiredAsync(TimeSpan lease, DateTimeOffset now, CancellationToken cancellationToken) =>
+        dataSource.QueryAsync<LostExecution>(SweepSql, new { lease, now }, cancellationToken);
 
-    private static string Serialize(JobResult result) => JsonSerializer.Serialize(result, ExecutionStore.Json);
+    /// <summary>A claimed row as <see cref="ClaimedColumns"/> selects it, the trigger as its text.</summary>
+    private sealed record ClaimedRow(Guid Id, Guid? RootId, string Trigger, string? Parameters, long LeaseToken)
+    {
+        public ClaimedRun ToRun() => new(Id, RootId, EnumText.Parse<ExecutionTrigger>(Trigger), Parameters, LeaseToken);
+    }
 }

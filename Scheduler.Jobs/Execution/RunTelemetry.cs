@@ -28,24 +28,25 @@ public sealed partial class RunTelemetry(SchedulerTelemetry telemetry, TimeProvi
     }
 
     /// <summary>A span for the run, continuing the trace of the request that triggered it (kept in the job data as <c>traceparent</c>).</summary>
-    private static Activity? StartActivity(IJobExecutionContext context, string jobType, Guid id, string trigger)
+    private static Activity? StartActivity(IJobExecutionContext context, string jobType, Guid id, ExecutionTrigger trigger)
     {
         ActivityContext.TryParse(context.MergedJobDataMap.TryGetString(ExecutionData.TraceParentKey, out var parent) ? parent : null, null, out var parentContext);
         var activity = SchedulerTelemetry.Activities.StartActivity($"job {jobType}", ActivityKind.Internal, parentContext);
         activity?.SetTag("scheduler.job_type", jobType);
         activity?.SetTag("scheduler.execution_id", id.ToString());
-        activity?.SetTag("scheduler.trigger", trigger);
+        activity?.SetTag("scheduler.trigger", trigger.ToText());
         return activity;
     }
 
     internal TimeSpan Since(long started) => time.GetElapsedTime(started);
 
-    internal void Ended(RunObservation run, string status, string? failureKind, string? error, JobResult? result)
+    internal void Ended(RunObservation run, ExecutionStatus status, FailureKind? failureKind, string? error, JobResult? result)
     {
         var duration = run.Elapsed;
+        var statusText = status.ToText();
         telemetry.Ended(run.JobType, status, run.Trigger, duration, result?.ItemsProcessed ?? 0, failureKind);
-        LogEnded(run.JobType, status, duration.TotalSeconds, error);
-        run.Activity?.SetTag("scheduler.status", status);
+        LogEnded(run.JobType, statusText, duration.TotalSeconds, error);
+        run.Activity?.SetTag("scheduler.status", statusText);
         if (error is not null)
         {
             run.Activity?.SetStatus(ActivityStatusCode.Error, error);
@@ -57,11 +58,11 @@ public sealed partial class RunTelemetry(SchedulerTelemetry telemetry, TimeProvi
 }
 
 /// <summary>One run under observation (see <see cref="RunTelemetry.Start"/>).</summary>
-public sealed class RunObservation(RunTelemetry telemetry, string jobType, string trigger, long started, Activity? activity, IDisposable? scope) : IDisposable
+public sealed class RunObservation(RunTelemetry telemetry, string jobType, ExecutionTrigger trigger, long started, Activity? activity, IDisposable? scope) : IDisposable
 {
     public string JobType { get; } = jobType;
 
-    public string Trigger { get; } = trigger;
+    public ExecutionTrigger Trigger { get; } = trigger;
 
     internal Activity? Activity { get; } = activity;
 
@@ -69,7 +70,7 @@ public sealed class RunObservation(RunTelemetry telemetry, string jobType, strin
     public TimeSpan Elapsed => telemetry.Since(started);
 
     /// <summary>Counts the run's end in the metrics, logs it, and marks the span.</summary>
-    public void Ended(string status, string? failureKind, string? error, JobResult? result = null) => telemetry.Ended(this, status, failureKind, error, result);
+    public void Ended(ExecutionStatus status, FailureKind? failureKind, string? error, JobResult? result = null) => telemetry.Ended(this, status, failureKind, error, result);
 
     /// <summary>
     /// Another node took the run over: its end is the new owner's to count (this node counted the lost lease,

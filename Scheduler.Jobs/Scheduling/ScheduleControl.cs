@@ -59,7 +59,7 @@ public sealed partial class ScheduleControl(
         }
 
         var before = await manager.EffectiveAsync(definition, cancellationToken);
-        var change = new ScheduleOverride(jobType, cron ?? before.Cron, request.TimeZone ?? before.TimeZone, request.Enabled ?? before.Enabled, actor.Id, time.GetUtcNow().UtcDateTime);
+        var change = new ScheduleOverride(jobType, cron ?? before.Cron, request.TimeZone ?? before.TimeZone, request.Enabled ?? before.Enabled, actor.Id, time.GetUtcNow());
 
         // The whole schedule as it would be stored, whether or not it is switched on now: Quartz's "will never fire"
         // check included, so that nothing is stored that a node could not schedule at its next start.

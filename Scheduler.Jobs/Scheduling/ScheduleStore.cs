@@ -1,5 +1,5 @@
-using Dapper;
 using Npgsql;
+using Scheduler.Jobs.Data;
 
 namespace Scheduler.Jobs.Scheduling;
 
@@ -11,12 +11,8 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
           FROM schedule_overrides
         """;
 
-    public async Task<IReadOnlyDictionary<string, ScheduleOverride>> OverridesAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<ScheduleOverride>(new CommandDefinition(OverridesSql, cancellationToken: cancellationToken));
-        return rows.ToDictionary(r => r.JobType, StringComparer.Ordinal);
-    }
+    public async Task<IReadOnlyDictionary<string, ScheduleOverride>> OverridesAsync(CancellationToken cancellationToken) =>
+        (await dataSource.QueryAsync<ScheduleOverride>(OverridesSql, null, cancellationToken)).ToDictionary(r => r.JobType, StringComparer.Ordinal);
 
     /// <summary>
     /// The advisory lock schedule changes and start-up reconciliation take turns under, so that a node reconciling
@@ -39,7 +35,7 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
     public Task SaveOverrideAsync(ScheduleOverride change, Func<CancellationToken, Task> apply, CancellationToken cancellationToken) =>
         InScheduleTransactionAsync(async (connection, transaction) =>
         {
-            await connection.ExecuteAsync(new CommandDefinition(SaveOverrideSql, change, transaction, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(SaveOverrideSql, change, cancellationToken, transaction);
             await apply(cancellationToken);
             return true;
         }, cancellationToken);
@@ -53,7 +49,7 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
     public Task<bool> DeleteOverrideAsync(string jobType, Func<CancellationToken, Task> apply, CancellationToken cancellationToken) =>
         InScheduleTransactionAsync(async (connection, transaction) =>
         {
-            if (await connection.ExecuteAsync(new CommandDefinition(DeleteOverrideSql, new { jobType }, transaction, cancellationToken: cancellationToken)) == 0)
+            if (await connection.ExecuteAsync(DeleteOverrideSql, new { jobType }, cancellationToken, transaction) == 0)
             {
                 return false;
             }
@@ -64,44 +60,37 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
 
     private const string ScheduleLockSql = "SELECT pg_advisory_xact_lock(@ScheduleLock)";
 
-    private async Task<T> InScheduleTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(ScheduleLockSql, new { ScheduleLock }, transaction, cancellationToken: cancellationToken));
-        var result = await work(connection, transaction);
-        // Past this point the trigger has changed: the row must follow whether or not the caller has gone.
-        await transaction.CommitAsync(CancellationToken.None);
-        return result;
-    }
+    /// <summary>Past <paramref name="work"/> the trigger has changed: the row must follow whether or not the caller has gone.</summary>
+    private Task<T> InScheduleTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        dataSource.UseTransactionAsync(async (connection, transaction) =>
+        {
+            await connection.ExecuteAsync(ScheduleLockSql, new { ScheduleLock }, cancellationToken, transaction);
+            return await work(connection, transaction);
+        }, cancellationToken);
 
-    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> PauseExpiriesAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(string JobType, DateTime Until)>(new CommandDefinition(
-            "SELECT job_type, paused_until FROM schedule_pauses", cancellationToken: cancellationToken));
-        return rows.ToDictionary(r => r.JobType, r => new DateTimeOffset(DateTime.SpecifyKind(r.Until, DateTimeKind.Utc)), StringComparer.Ordinal);
-    }
+    private const string PauseExpiriesSql = "SELECT job_type AS JobType, paused_until AS Until FROM schedule_pauses";
+
+    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> PauseExpiriesAsync(CancellationToken cancellationToken) =>
+        (await dataSource.QueryAsync<PauseRow>(PauseExpiriesSql, null, cancellationToken)).ToDictionary(r => r.JobType, r => r.Until, StringComparer.Ordinal);
+
+    private sealed record PauseRow(string JobType, DateTimeOffset Until);
+
+    private const string ClearPauseExpirySql = "DELETE FROM schedule_pauses WHERE job_type = @jobType";
+
+    private const string SetPauseExpirySql = """
+        INSERT INTO schedule_pauses (job_type, paused_until) VALUES (@jobType, @until)
+        ON CONFLICT (job_type) DO UPDATE SET paused_until = EXCLUDED.paused_until
+        """;
 
     /// <summary>Sets (or, with null, clears) when the type's pause ends by itself.</summary>
-    public async Task SetPauseExpiryAsync(string jobType, DateTimeOffset? until, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(until is null
-            ? "DELETE FROM schedule_pauses WHERE job_type = @jobType"
-            : """
-              INSERT INTO schedule_pauses (job_type, paused_until) VALUES (@jobType, @until)
-              ON CONFLICT (job_type) DO UPDATE SET paused_until = EXCLUDED.paused_until
-              """, new { jobType, until }, cancellationToken: cancellationToken));
-    }
+    public Task SetPauseExpiryAsync(string jobType, DateTimeOffset? until, CancellationToken cancellationToken) =>
+        dataSource.ExecuteAsync(until is null ? ClearPauseExpirySql : SetPauseExpirySql, new { jobType, until }, cancellationToken);
+
+    private const string TakeExpiredPausesSql = "DELETE FROM schedule_pauses WHERE paused_until <= @now RETURNING job_type";
 
     /// <summary>Claims the pauses that have expired by <paramref name="now"/>: each is returned to exactly one caller across the cluster.</summary>
-    public async Task<IReadOnlyList<string>> TakeExpiredPausesAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return [.. await connection.QueryAsync<string>(new CommandDefinition(
-            "DELETE FROM schedule_pauses WHERE paused_until <= @now RETURNING job_type", new { now }, cancellationToken: cancellationToken))];
-    }
+    public Task<IReadOnlyList<string>> TakeExpiredPausesAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        dataSource.QueryAsync<string>(TakeExpiredPausesSql, new { now }, cancellationToken);
 
     private const string RecordedOccurrencesSql = """
         SELECT scheduled_for FROM scheduled_jobs
@@ -109,12 +98,13 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
         """;
 
     /// <summary>The occurrences of <paramref name="jobType"/> in [<paramref name="from"/>, <paramref name="to"/>) that have a row, whatever its status.</summary>
-    public async Task<IReadOnlySet<DateTimeOffset>> RecordedOccurrencesAsync(string jobType, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<DateTime>(new CommandDefinition(RecordedOccurrencesSql, new { jobType, from, to }, cancellationToken: cancellationToken));
-        return rows.Select(r => new DateTimeOffset(DateTime.SpecifyKind(r, DateTimeKind.Utc))).ToHashSet();
-    }
+    public async Task<IReadOnlySet<DateTimeOffset>> RecordedOccurrencesAsync(string jobType, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
+        (await dataSource.QueryAsync<DateTimeOffset>(RecordedOccurrencesSql, new { jobType, from, to }, cancellationToken)).ToHashSet();
+
+    private const string RecordedAmongSql = """
+        SELECT q.job_type FROM unnest(@types, @times) AS q(job_type, scheduled_for)
+         WHERE EXISTS (SELECT 1 FROM scheduled_jobs s WHERE s.job_type = q.job_type AND s.scheduled_for = q.scheduled_for)
+        """;
 
     /// <summary>Of the given occurrences (job type → time), the job types whose occurrence has a row, in one query.</summary>
     public async Task<IReadOnlySet<string>> RecordedAmongAsync(IReadOnlyDictionary<string, DateTimeOffset> occurrences, CancellationToken cancellationToken)
@@ -124,22 +114,20 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
             return new HashSet<string>();
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var found = await connection.QueryAsync<string>(new CommandDefinition("""
-            SELECT q.job_type FROM unnest(@types, @times) AS q(job_type, scheduled_for)
-             WHERE EXISTS (SELECT 1 FROM scheduled_jobs s WHERE s.job_type = q.job_type AND s.scheduled_for = q.scheduled_for)
-            """, new { types = occurrences.Keys.ToArray(), times = occurrences.Values.Select(t => t.UtcDateTime).ToArray() }, cancellationToken: cancellationToken));
+        // Arrays go to Npgsql as they are, past the type handler: as UTC DateTimes.
+        var found = await dataSource.QueryAsync<string>(
+            RecordedAmongSql, new { types = occurrences.Keys.ToArray(), times = occurrences.Values.Select(t => t.UtcDateTime).ToArray() }, cancellationToken);
         return found.ToHashSet(StringComparer.Ordinal);
     }
 
-    public async Task<Guid> CreateBackfillAsync(string jobType, IReadOnlyList<DateTimeOffset> occurrences, string requestedBy, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<Guid>(new CommandDefinition("""
-            INSERT INTO schedule_backfills (job_type, occurrences, requested_by, requested_at)
-            VALUES (@jobType, @occurrences, @requestedBy, @now) RETURNING id
-            """, new { jobType, occurrences = occurrences.Select(o => o.UtcDateTime).ToArray(), requestedBy, now }, cancellationToken: cancellationToken));
-    }
+    private const string CreateBackfillSql = """
+        INSERT INTO schedule_backfills (job_type, occurrences, requested_by, requested_at)
+        VALUES (@jobType, @occurrences, @requestedBy, @now) RETURNING id
+        """;
+
+    public Task<Guid> CreateBackfillAsync(string jobType, IReadOnlyList<DateTimeOffset> occurrences, string requestedBy, DateTimeOffset now, CancellationToken cancellationToken) =>
+        dataSource.ExecuteScalarAsync<Guid>(
+            CreateBackfillSql, new { jobType, occurrences = occurrences.Select(o => o.UtcDateTime).ToArray(), requestedBy, now }, cancellationToken);
 
     private const string OpenBackfillsSql = """
         SELECT b.id AS Id, b.job_type AS JobType, b.requested_by AS RequestedBy,
@@ -151,22 +139,17 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
         """;
 
     /// <summary>Unfinished backfills, each with its earliest occurrence that has no row yet (null when every one has).</summary>
-    public async Task<IReadOnlyList<OpenBackfill>> OpenBackfillsAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return [.. await connection.QueryAsync<OpenBackfill>(new CommandDefinition(OpenBackfillsSql, cancellationToken: cancellationToken))];
-    }
+    public Task<IReadOnlyList<OpenBackfill>> OpenBackfillsAsync(CancellationToken cancellationToken) =>
+        dataSource.QueryAsync<OpenBackfill>(OpenBackfillsSql, null, cancellationToken);
 
-    public async Task FinishBackfillAsync(Guid id, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE schedule_backfills SET finished_at = @now WHERE id = @id AND finished_at IS NULL", new { id, now }, cancellationToken: cancellationToken));
-    }
+    private const string FinishBackfillSql = "UPDATE schedule_backfills SET finished_at = @now WHERE id = @id AND finished_at IS NULL";
+
+    public Task FinishBackfillAsync(Guid id, DateTimeOffset now, CancellationToken cancellationToken) =>
+        dataSource.ExecuteAsync(FinishBackfillSql, new { id, now }, cancellationToken);
 }
 
 /// <summary>A run-time schedule for a job type, in place of its configured one.</summary>
-public sealed record ScheduleOverride(string JobType, string Cron, string TimeZone, bool Enabled, string ChangedBy, DateTime ChangedAt);
+public sealed record ScheduleOverride(string JobType, string Cron, string TimeZone, bool Enabled, string ChangedBy, DateTimeOffset ChangedAt);
 
 /// <summary>An unfinished backfill and the next occurrence it has to run.</summary>
-public sealed record OpenBackfill(Guid Id, string JobType, string RequestedBy, DateTime? NextOccurrence);
+public sealed record OpenBackfill(Guid Id, string JobType, string RequestedBy, DateTimeOffset? NextOccurrence);

@@ -82,9 +82,9 @@ public sealed class SchedulerTelemetry
         foreach (var type in catalog.Names)
         {
             // Zero from start-up, so "no failures yet" is a series, not a gap.
-            foreach (var trigger in (string[])[ExecutionTrigger.Manual, ExecutionTrigger.Cron])
+            foreach (var trigger in (ExecutionTrigger[])[ExecutionTrigger.Manual, ExecutionTrigger.Cron])
             {
-                foreach (var status in (string[])[ExecutionStatus.Completed, ExecutionStatus.Failed])
+                foreach (var status in (ExecutionStatus[])[ExecutionStatus.Completed, ExecutionStatus.Failed])
                 {
                     _executions.Add(0, Tag("job_type", type), Tag("status", status), Tag("trigger", trigger));
                 }
@@ -100,7 +100,7 @@ public sealed class SchedulerTelemetry
     }
 
     /// <summary>An execution ended: its status, how long it ran, what it processed and, if it did not succeed, why.</summary>
-    public void Ended(string jobType, string status, string trigger, TimeSpan duration, int itemsProcessed, string? failureKind)
+    public void Ended(string jobType, ExecutionStatus status, ExecutionTrigger trigger, TimeSpan duration, int itemsProcessed, FailureKind? failureKind)
     {
         _executions.Add(1, Tag("job_type", jobType), Tag("status", status), Tag("trigger", trigger));
         _duration.Record(duration.TotalSeconds, Tag("job_type", jobType), Tag("status", status));
@@ -109,9 +109,9 @@ public sealed class SchedulerTelemetry
             _items.Add(itemsProcessed, Tag("job_type", jobType));
         }
 
-        if (failureKind is not null)
+        if (failureKind is { } reason)
         {
-            _failures.Add(1, Tag("job_type", jobType), Tag("reason", failureKind));
+            _failures.Add(1, Tag("job_type", jobType), Tag("reason", reason));
         }
     }
 
@@ -129,7 +129,7 @@ public sealed class SchedulerTelemetry
         _lateness.Record(Math.Max(0, lateness.TotalSeconds), Tag("job_type", jobType));
 
     /// <summary>A cron occurrence was recorded skipped (<see cref="FailureKind.Overlap"/> or <see cref="FailureKind.Misfire"/>).</summary>
-    public void Skipped(string jobType, string reason)
+    public void Skipped(string jobType, FailureKind reason)
     {
         _skipped.Add(1, Tag("job_type", jobType), Tag("reason", reason));
         _executions.Add(1, Tag("job_type", jobType), Tag("status", ExecutionStatus.Skipped), Tag("trigger", ExecutionTrigger.Cron));
@@ -140,4 +140,10 @@ public sealed class SchedulerTelemetry
             value(snapshot.Types.GetValueOrDefault(type)), new KeyValuePair<string, object?>("job_type", type)));
 
     private static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);
+
+    private static KeyValuePair<string, object?> Tag(string key, ExecutionStatus value) => new(key, value.ToText());
+
+    private static KeyValuePair<string, object?> Tag(string key, ExecutionTrigger value) => new(key, value.ToText());
+
+    private static KeyValuePair<string, object?> Tag(string key, FailureKind value) => new(key, value.ToText());
 }

@@ -79,7 +79,7 @@ internal sealed class JobTypeNameAttribute() : OneOfAttribute("job type", "types
 
 internal sealed class ExecutionStatusNameAttribute() : OneOfAttribute("status", "statuses")
 {
-    protected override IReadOnlyCollection<string> Valid(ValidationContext context) => ExecutionStatus.All;
+    protected override IReadOnlyCollection<string> Valid(ValidationContext context) => EnumText.All<ExecutionStatus>();
 }
 
 internal sealed class AuditActionNameAttribute() : OneOfAttribute("action", "actions")

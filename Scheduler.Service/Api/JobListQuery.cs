@@ -1,3 +1,4 @@
+using Scheduler.Contracts;
 using Scheduler.Jobs.Data;
 using Scheduler.Jobs.Execution;
 
@@ -17,5 +18,5 @@ public sealed class JobListQuery : ListQuery
 
     protected override PageCursorId CursorIds => PageCursorId.Uuid;
 
-    public ExecutionFilter Filter => new(QueryValues.Given(Type), QueryValues.Given(Status), QueryValues.Given(StartedBy), FromTime, ToTime);
+    public ExecutionFilter Filter => new(QueryValues.Given(Type), QueryValues.Given(Status) is { } status ? EnumText.Parse<ExecutionStatus>(status) : null, QueryValues.Given(StartedBy), FromTime, ToTime);
 }

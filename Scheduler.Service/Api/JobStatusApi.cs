@@ -46,12 +46,12 @@ public static class JobStatusApi
             {
                 Name = definition.Name,
                 Enabled = definition.Enabled,
-                LastHeartbeat = Utc(row?.LastHeartbeat),
+                LastHeartbeat = row?.LastHeartbeat,
                 RunnerId = row?.RunnerId,
-                LastSuccessAt = Utc(row?.LastSuccessAt),
+                LastSuccessAt = row?.LastSuccessAt,
                 ConsecutiveFailures = row?.ConsecutiveFailures ?? 0,
                 LastError = row?.LastError,
-                LastErrorAt = Utc(row?.LastErrorAt),
+                LastErrorAt = row?.LastErrorAt,
                 NextFireTime = trigger?.NextFireTimeUtc,
                 PreviousFireTime = trigger?.PreviousFireTimeUtc,
                 Paused = paused,
@@ -59,9 +59,9 @@ public static class JobStatusApi
                 OverdueReason = snapshot.Types.GetValueOrDefault(definition.Name)?.Overdue,
                 Running = current is null ? null : new RunningExecution(
                     current.Id,
-                    Utc(current.StartedAt)!.Value,
+                    current.StartedAt,
                     current.RunnerId,
-                    typical is null ? null : Utc(current.StartedAt)!.Value.AddSeconds(typical.P50Seconds)),
+                    typical is null ? null : current.StartedAt.AddSeconds(typical.P50Seconds)),
                 TypicalDuration = typical,
             });
         }
@@ -69,21 +69,19 @@ public static class JobStatusApi
         var ttl = heartbeat.Value.Ttl;
         var runners = rows.Where(r => r.Name == JobTypeHealthStore.RunnerRow).Select(r =>
         {
-            var age = now - Utc(r.LastHeartbeat)!.Value;
-            return new RunnerStatus(r.Name, r.RunnerId, Utc(r.LastHeartbeat)!.Value, Math.Round(age.TotalSeconds, 1), age > ttl);
+            var age = now - r.LastHeartbeat;
+            return new RunnerStatus(r.Name, r.RunnerId, r.LastHeartbeat, Math.Round(age.TotalSeconds, 1), age > ttl);
         }).ToList();
         return TypedResults.Ok(new JobStatusReport(jobs, runners, now));
     }
 
-    private static DateTimeOffset? Utc(DateTime? value) =>
-        value is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;
 }
 
 /// <summary>What <c>GET /api/jobs/status</c> reads from.</summary>
 public sealed record JobStatusServices(
     JobCatalog Catalog,
     JobTypeHealthStore Heartbeats,
-    ExecutionStore Store,
+    ExecutionHistory Store,
     ScheduleManager Manager,
     TimeProvider Time,
     IOptions<HeartbeatOptions> Heartbeat,

@@ -132,7 +132,7 @@ public static class JobsApi
         new(execution.Id, execution.Id, execution.JobType, execution.Status, execution.StartedAt, execution.CreatedAt);
 
     public static async Task<Results<Ok<ExecutionLog>, ProblemHttpResult>> GetLogs(
-        Guid id, ExecutionStore store, ExecutionLogStore logs, CancellationToken cancellationToken)
+        Guid id, ExecutionHistory store, ExecutionLogStore logs, CancellationToken cancellationToken)
     {
         if (await store.GetAsync(id, cancellationToken) is null)
         {
@@ -147,13 +147,13 @@ public static class JobsApi
     }
 
     public static async Task<Results<Ok<JobExecution>, ProblemHttpResult>> GetJob(
-        Guid id, ExecutionStore store, CancellationToken cancellationToken)
+        Guid id, ExecutionHistory store, CancellationToken cancellationToken)
     {
         var execution = await store.GetAsync(id, cancellationToken);
         return execution is null ? NotFound(id) : TypedResults.Ok(execution);
     }
 
-    public static async Task<Ok<JobExecutionPage>> ListJobs([AsParameters] JobListQuery query, ExecutionStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<JobExecutionPage>> ListJobs([AsParameters] JobListQuery query, ExecutionHistory store, CancellationToken cancellationToken)
     {
         var (page, total, next) = await store.ListAsync(query.Filter, query.PageNumber, query.PageSize, query.After, cancellationToken);
         return TypedResults.Ok(new JobExecutionPage(page, total, query.PageNumber, query.PageSize, next?.Encode()));

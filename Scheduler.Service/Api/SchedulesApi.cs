@@ -129,7 +129,7 @@ public static class SchedulesApi
             Source = schedule.Source,
             Drift = schedule.Drift,
             Configured = new ScheduleDefinition(definition.Cron, definition.TimeZone, definition.Scheduled),
-            Override = schedule.Override is { } change ? new ScheduleOverrideInfo(change.ChangedBy, new DateTimeOffset(DateTime.SpecifyKind(change.ChangedAt, DateTimeKind.Utc))) : null,
+            Override = schedule.Override is { } change ? new ScheduleOverrideInfo(change.ChangedBy, change.ChangedAt) : null,
             NextFireTimes = projection is null ? [] : [.. projection.FireTimes.Select(f => new FireTime(f.Utc, f.Local, f.DstTransition))],
             DstTransitions = projection is null ? [] : [.. projection.Transitions.Select(t => new OffsetChange(t.At, t.OffsetBefore, t.OffsetAfter))],
             PreviousFireTime = trigger?.PreviousFireTimeUtc,

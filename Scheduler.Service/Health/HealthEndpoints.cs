@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Dapper;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
@@ -73,14 +72,15 @@ public static class HealthEndpoints
     /// <summary>Through the background pool: a storm of API requests does not fail readiness, and probes cannot starve the API.</summary>
     private sealed class DatabaseHealthCheck([FromKeyedServices(SchedulerDataSources.Background)] NpgsqlDataSource dataSource) : IHealthCheck
     {
+        private const string PingSql = "SELECT 1";
+
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             try
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(TimeSpan.FromSeconds(3));
-                await using var connection = await dataSource.OpenConnectionAsync(timeout.Token);
-                await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: timeout.Token));
+                await dataSource.ExecuteScalarAsync<int>(PingSql, null, timeout.Token);
                 return HealthCheckResult.Healthy("reachable");
             }
             catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException)

@@ -86,7 +86,7 @@ internal sealed partial class HeartbeatService(
             var name = schedule.Definition.Name;
             var paused = triggers.GetValueOrDefault(name)?.State == TriggerState.Paused;
             rows.TryGetValue(name, out var row);
-            var lastSuccess = row?.LastSuccessAt is { } success ? new DateTimeOffset(DateTime.SpecifyKind(success, DateTimeKind.Utc)) : (DateTimeOffset?)null;
+            var lastSuccess = row?.LastSuccessAt;
             var interval = schedule.Runs && schedule.Problem is null ? ExpectedInterval(schedule, now) : null;
             string? overdue = null;
             if (due.TryGetValue(name, out var missed) && !recorded.Contains(name))

@@ -23,10 +23,14 @@ internal sealed partial class CronScheduleReconciler(
     ScheduleManager schedules,
     ILogger<CronScheduleReconciler> logger) : IHostedService
 {
+    private const string LockSql = "SELECT pg_advisory_lock(@ScheduleLock)";
+
+    private const string UnlockSql = "SELECT pg_advisory_unlock(@ScheduleLock)";
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@ScheduleLock)", new { ScheduleStore.ScheduleLock }, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(LockSql, new { ScheduleStore.ScheduleLock }, cancellationToken: cancellationToken));
         try
         {
             var scheduler = await schedulers.GetScheduler(cancellationToken);
@@ -62,7 +66,7 @@ internal sealed partial class CronScheduleReconciler(
         }
         finally
         {
-            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_unlock(@ScheduleLock)", new { ScheduleStore.ScheduleLock }, cancellationToken: CancellationToken.None));
+            await connection.ExecuteAsync(new CommandDefinition(UnlockSql, new { ScheduleStore.ScheduleLock }, cancellationToken: CancellationToken.None));
         }
     }
 
@@ -88,7 +92,7 @@ internal sealed partial class CronScheduleReconciler(
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule drift: {JobType} runs '{Cron}' in {TimeZone} (enabled: {Enabled}) as overridden by {ChangedBy} at {ChangedAt:o}; configuration says '{ConfiguredCron}' in {ConfiguredTimeZone} (enabled: {ConfiguredEnabled}). DELETE /api/schedules/<type>/override returns it to configuration.")]
-    private partial void LogDrift(string jobType, string cron, string timeZone, bool enabled, string changedBy, DateTime changedAt,
+    private partial void LogDrift(string jobType, string cron, string timeZone, bool enabled, string changedBy, DateTimeOffset changedAt,
         string configuredCron, string configuredTimeZone, bool configuredEnabled);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Invalid schedule for {JobType}, not applied: '{Cron}' in {TimeZone} (from {Source}): {Reason}; {Kept}. PUT /api/schedules/<type> with a valid schedule, or DELETE /api/schedules/<type>/override, repairs it.")]

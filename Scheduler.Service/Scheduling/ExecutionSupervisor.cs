@@ -26,7 +26,8 @@ namespace Scheduler.Service.Scheduling;
 /// </summary>
 internal sealed partial class ExecutionSupervisor(
     ISchedulerFactory schedulers,
-    [FromKeyedServices(SchedulerDataSources.Background)] ExecutionStore store,
+    [FromKeyedServices(SchedulerDataSources.Background)] RecoveryStore store,
+    [FromKeyedServices(SchedulerDataSources.Background)] ExecutionArchive archive,
     RunLifecycle lifecycle,
     DatabaseContact contact,
     JobCatalog catalog,
@@ -77,7 +78,7 @@ internal sealed partial class ExecutionSupervisor(
         if (++_ticks % HousekeepingEvery == 0)
         {
             // Exactness does not depend on folding (a total adds the unfolded deltas); it only keeps them few.
-            await store.FoldCountsAsync(cancellationToken);
+            await archive.FoldCountsAsync(cancellationToken);
             await events.PruneAsync(now - SchedulerEventStore.Retention, cancellationToken);
             await AbandonLongWaitingRecoveriesAsync(settings, now, stuck, cancellationToken);
         }
@@ -104,7 +105,7 @@ internal sealed partial class ExecutionSupervisor(
             }
 
             var key = ExecutionSubmitter.TriggerKeyOf(pending.Id);
-            var age = now - new DateTimeOffset(DateTime.SpecifyKind(pending.CreatedAt, DateTimeKind.Utc));
+            var age = now - pending.CreatedAt;
             var state = await scheduler.GetTriggerState(key, cancellationToken);
             switch (state)
             {
@@ -203,7 +204,7 @@ internal sealed partial class ExecutionSupervisor(
                 recorded = await lifecycle.RecordAndSubmitAsync(definition, new NewExecution(definition.Name, backfill.RequestedBy, null)
                 {
                     Trigger = ExecutionTrigger.Backfill,
-                    ScheduledFor = new DateTimeOffset(DateTime.SpecifyKind(next, DateTimeKind.Utc)),
+                    ScheduledFor = next,
                 }, startAt: null, cancellationToken);
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
@@ -222,7 +223,7 @@ internal sealed partial class ExecutionSupervisor(
     private partial void LogPauseExpired(string jobType);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Backfill of {JobType}: running the occurrence of {Occurrence:o} as {ExecutionId}")]
-    private partial void LogBackfillRun(string jobType, DateTime occurrence, Guid executionId);
+    private partial void LogBackfillRun(string jobType, DateTimeOffset occurrence, Guid executionId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Backfill {BackfillId} of {JobType} has run every occurrence")]
     private partial void LogBackfillFinished(string jobType, Guid backfillId);

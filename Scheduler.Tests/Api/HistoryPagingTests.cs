@@ -34,7 +34,7 @@ public sealed class HistoryPagingTests : ServiceFixture
     public async Task Total_MatchesACountOfTheRows_BeforeAndAfterTheCountsAreFolded(string query)
     {
         var before = (await Service.Client.GetFromJsonAsync<JobExecutionPage>($"/api/jobs?{query}"))!.Total;
-        await Service.Services.GetRequiredService<ExecutionStore>().FoldCountsAsync(CancellationToken.None);
+        await Service.Services.GetRequiredService<ExecutionArchive>().FoldCountsAsync(CancellationToken.None);
         var after = (await Service.Client.GetFromJsonAsync<JobExecutionPage>($"/api/jobs?{query}"))!.Total;
 
         var expected = await CountAsync(query);
@@ -47,7 +47,7 @@ public sealed class HistoryPagingTests : ServiceFixture
     {
         await using var connection = await TestDatabase.OpenAsync();
         await connection.ExecuteAsync("UPDATE scheduled_jobs SET status = 'completed' WHERE job_type = 'weekly_digest' AND status = 'failed'");
-        await Service.Services.GetRequiredService<ExecutionStore>().FoldCountsAsync(CancellationToken.None);
+        await Service.Services.GetRequiredService<ExecutionArchive>().FoldCountsAsync(CancellationToken.None);
         await connection.ExecuteAsync("DELETE FROM scheduled_jobs WHERE job_type = 'weekly_digest' AND status = 'cancelled'");
 
         foreach (var query in (string[])["type=weekly_digest&status=failed", "type=weekly_digest&status=completed", "type=weekly_digest&status=cancelled", ""])

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Dapper;
 using FluentAssertions;
+using Scheduler.Contracts;
 using Scheduler.Contracts.Api;
 using Scheduler.Tests.Infrastructure;
 
@@ -53,7 +54,7 @@ public sealed class JobsApiTests : ServiceFixture
         var page = await ListAsync("/api/jobs?type=crawl_pending&status=failed&limit=50");
 
         page.Total.Should().Be(10);
-        page.Jobs.Should().HaveCount(10).And.OnlyContain(j => j.JobType == "crawl_pending" && j.Status == "failed");
+        page.Jobs.Should().HaveCount(10).And.OnlyContain(j => j.JobType == "crawl_pending" && j.Status == ExecutionStatus.Failed);
     }
 
     [Test]

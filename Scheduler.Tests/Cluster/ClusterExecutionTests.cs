@@ -80,7 +80,7 @@ public sealed class ClusterExecutionTests
         var clock = Stopwatch.StartNew();
         var killedAt = DateTime.UtcNow;
         await doomed.KillAsync();
-        var recoveries = await Eventually.Until(() => RecoveriesAsync(ids), rows => rows.Count == 3 && rows.All(r => r.Status == ExecutionStatus.Completed),
+        var recoveries = await Eventually.Until(() => RecoveriesAsync(ids), rows => rows.Count == 3 && rows.All(r => r.Status == ExecutionStatus.Completed.ToText()),
             TimeSpan.FromSeconds(60), "three completed recoveries");
         var recovered = clock.Elapsed;
         await doomed.DisposeAsync();
@@ -88,7 +88,7 @@ public sealed class ClusterExecutionTests
         await using var connection = await TestDatabase.OpenAsync();
         var orphans = (await connection.QueryAsync<(Guid Id, string Status, string Error, DateTime CompletedAt)>(
             "SELECT id, status, error, completed_at FROM scheduled_jobs WHERE id = ANY(@ids)", new { ids = ids.ToArray() })).ToList();
-        orphans.Should().HaveCount(3).And.OnlyContain(o => o.Status == ExecutionStatus.Failed && o.Error.StartsWith("runner lost", StringComparison.Ordinal));
+        orphans.Should().HaveCount(3).And.OnlyContain(o => o.Status == ExecutionStatus.Failed.ToText() && o.Error.StartsWith("runner lost", StringComparison.Ordinal));
         recoveries.Select(r => r.RetryOf).Should().BeEquivalentTo(ids, "each lost run is re-run exactly once");
         recoveries.Should().OnlyContain(r => r.RunnerId == "node-survivor" && r.Attempt == 2);
         (await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM scheduled_jobs WHERE status IN ('running', 'pending')")).Should().Be(0);
@@ -113,7 +113,7 @@ public sealed class ClusterExecutionTests
 
         await leaving.StopAsync();
 
-        var recovery = await Eventually.Until(() => RecoveriesAsync([id]), rows => rows.Count == 1 && rows[0].Status == ExecutionStatus.Completed,
+        var recovery = await Eventually.Until(() => RecoveriesAsync([id]), rows => rows.Count == 1 && rows[0].Status == ExecutionStatus.Completed.ToText(),
             TimeSpan.FromSeconds(60), "the recovery to complete on the other node");
         var interrupted = await WaitForAsync(staying, id, _ => true);
         interrupted.Status.Should().Be(ExecutionStatus.Cancelled, leaving.Output);

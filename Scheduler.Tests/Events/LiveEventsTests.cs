@@ -38,7 +38,7 @@ public sealed class LiveEventsTests
 
         created.Id.Should().BeLessThan(started.Id);
         started.Id.Should().BeLessThan(finished.Id);
-        finished.Data.GetProperty("execution").GetProperty("status").GetString().Should().Be(ExecutionStatus.Completed);
+        finished.Data.GetProperty("execution").GetProperty("status").GetString().Should().Be(ExecutionStatus.Completed.ToText());
         paused.Data.GetProperty("jobType").GetString().Should().Be(JobTypes.WeeklyDigest);
 
         // A client that dropped after 'created' gets the rest on reconnecting, from the node it reconnects to.

@@ -29,7 +29,7 @@ public sealed class AutomaticRetryTests : ServiceFixture
         StandIns.State.SetFault("POST", "/v1/admin/email-scan", new Fault(Status: 500, Times: 2));
 
         var first = await Service.RunAsync(JobTypes.EmailScan);
-        var attempts = await Eventually.Until(() => ChainAsync(first.Id), chain => chain.Count == 3 && chain[2].Status == ExecutionStatus.Completed,
+        var attempts = await Eventually.Until(() => ChainAsync(first.Id), chain => chain.Count == 3 && chain[2].Status == ExecutionStatus.Completed.ToText(),
             TimeSpan.FromSeconds(30), "the third attempt to complete");
 
         attempts.Select(a => (a.Attempt, a.Status, a.Trigger)).Should().Equal(

@@ -57,7 +57,7 @@ public sealed class CancelAndRetryTests : ServiceFixture
         cancelled.Error.Should().Be("cancelled by ops_anna while running");
         cancelled.CancelledBy.Should().Be("ops_anna");
         cancelled.CancelRequestedAt.Should().NotBeNull();
-        ((System.Text.Json.JsonElement)cancelled.Result!.Details["failure"]!).GetString().Should().Be(FailureKind.Cancelled);
+        ((System.Text.Json.JsonElement)cancelled.Result!.Details["failure"]!).GetString().Should().Be(FailureKind.Cancelled.ToText());
         var call = StandIns.State.RequestsTo("POST", "/api/crawl/batch").Single();
         await Eventually.Until(() => Task.FromResult(call.Aborted), aborted => aborted, TimeSpan.FromSeconds(5), "the crawl call to be aborted");
     }

@@ -41,7 +41,7 @@ public sealed class SupervisionTests : ServiceFixture
         var failed = await Service.WaitForStatusAsync(id, ExecutionStatus.Failed);
 
         failed.Error.Should().Be("not run: no node picked it up within 30s");
-        ((System.Text.Json.JsonElement)failed.Result!.Details["failure"]!).GetString().Should().Be(FailureKind.NotSubmitted);
+        ((System.Text.Json.JsonElement)failed.Result!.Details["failure"]!).GetString().Should().Be(FailureKind.NotSubmitted.ToText());
         StandIns.State.Requests.Should().BeEmpty();
     }
 
@@ -53,7 +53,7 @@ public sealed class SupervisionTests : ServiceFixture
         var lost = await Service.WaitForStatusAsync(id, ExecutionStatus.Failed);
 
         lost.Error.Should().Be("runner lost: node-gone stopped renewing its lease before the run finished");
-        ((System.Text.Json.JsonElement)lost.Result!.Details["failure"]!).GetString().Should().Be(FailureKind.RunnerLost);
+        ((System.Text.Json.JsonElement)lost.Result!.Details["failure"]!).GetString().Should().Be(FailureKind.RunnerLost.ToText());
         lost.CompletedAt.Should().NotBeNull();
     }
 
@@ -92,7 +92,7 @@ public sealed class SupervisionTests : ServiceFixture
         var failed = await Service.WaitForStatusAsync(id, ExecutionStatus.Failed);
 
         failed.Error.Should().Be($"not run: its trigger stayed {said} for over 5s");
-        ((System.Text.Json.JsonElement)failed.Result!.Details["failure"]!).GetString().Should().Be(FailureKind.Stuck);
+        ((System.Text.Json.JsonElement)failed.Result!.Details["failure"]!).GetString().Should().Be(FailureKind.Stuck.ToText());
         (await scheduler.Exists(Scheduler.Jobs.Execution.ExecutionSubmitter.TriggerKeyOf(id))).Should().BeFalse("its trigger is removed with it");
         (await Service.RunAsync(JobTypes.CrawlPending)).Status.Should().Be(ExecutionStatus.Completed, "the type is free again");
     }
@@ -119,7 +119,7 @@ public sealed class SupervisionTests : ServiceFixture
                 "SELECT status, error FROM scheduled_jobs WHERE retry_of = @lost AND trigger = 'recovery'", new { lost });
         }, r => r is not null, TimeSpan.FromSeconds(20), "the waiting re-run to be given up");
 
-        recovery!.Value.Status.Should().Be(ExecutionStatus.Failed);
+        recovery!.Value.Status.Should().Be(ExecutionStatus.Failed.ToText());
         recovery.Value.Error.Should().Be("not re-run: its type stayed busy for 10s after its node was lost; retry it if it is still needed");
         (await Service.RunAsync(JobTypes.CrawlPending)).Status.Should().Be(ExecutionStatus.Completed, "a trigger no longer waits behind it");
     }
@@ -144,7 +144,7 @@ public sealed class SupervisionTests : ServiceFixture
         var first = await Service.WaitForStatusAsync(id, ExecutionStatus.Running);
 
         // Three stale-after windows later it is still running, with a newer heartbeat.
-        var later = await Eventually.Until(() => Service.GetExecutionAsync(id), e => e.HeartbeatAt > first.HeartbeatAt!.Value.AddSeconds(5),
+        var later = await Eventually.Until(() => Service.GetExecutionAsync(id), e => e.LeaseRenewedAt > first.LeaseRenewedAt!.Value.AddSeconds(5),
             TimeSpan.FromSeconds(20), "the heartbeat to move on");
 
         later.Status.Should().Be(ExecutionStatus.Running);

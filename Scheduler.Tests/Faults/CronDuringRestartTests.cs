@@ -43,9 +43,9 @@ public sealed class CronDuringRestartTests
             "SELECT scheduled_for, status FROM scheduled_jobs WHERE job_type = 'email_scan' AND trigger = 'cron' ORDER BY scheduled_for")).ToList();
         var output = nodeA.Output + nodeB.Output;
         rows.Should().NotBeEmpty();
-        rows.Should().OnlyContain(r => r.Status == ExecutionStatus.Completed || r.Status == ExecutionStatus.Skipped, output);
+        rows.Should().OnlyContain(r => r.Status == ExecutionStatus.Completed.ToText() || r.Status == ExecutionStatus.Skipped.ToText(), output);
         rows.GroupBy(r => r.ScheduledFor).Should().OnlyContain(g => g.Count() == 1, "an occurrence is recorded at most once");
-        standIns.State.RequestsTo("POST", "/v1/admin/email-scan").Should().HaveCount(rows.Count(r => r.Status == ExecutionStatus.Completed),
+        standIns.State.RequestsTo("POST", "/v1/admin/email-scan").Should().HaveCount(rows.Count(r => r.Status == ExecutionStatus.Completed.ToText()),
             "every recorded run called the core API once, and nothing ran unrecorded");
         var first = rows.Min(r => r.ScheduledFor);
         var expected = Seconds(Ceiling(first), stoppedAt.AddSeconds(-1))
@@ -54,7 +54,7 @@ public sealed class CronDuringRestartTests
         var recorded = rows.Select(r => r.ScheduledFor).ToHashSet();
         expected.Where(second => !recorded.Contains(second)).Should().BeEmpty("every occurrence outside the restart window is recorded");
         TestContext.Out.WriteLine($"PostgreSQL restarted (down {3 * FaultCluster.Scale} s) under 2 nodes firing every second: {rows.Count} occurrences recorded, "
-            + $"{rows.Count(r => r.Status == ExecutionStatus.Completed)} run, {rows.Count(r => r.Status == ExecutionStatus.Skipped)} skipped; 0 doubled, 0 left running, "
+            + $"{rows.Count(r => r.Status == ExecutionStatus.Completed.ToText())} run, {rows.Count(r => r.Status == ExecutionStatus.Skipped.ToText())} skipped; 0 doubled, 0 left running, "
             + $"{expected.Count(second => !recorded.Contains(second))} missing outside the restart window");
     }
 

@@ -146,7 +146,7 @@ public sealed class DatabaseOutageTests
 
         node.Output.Should().Contain($"Execution {scan}: its completed outcome, kept while the database could not be reached, is written");
         await using var connection = await database.OpenAsync();
-        (await connection.ExecuteScalarAsync<string>("SELECT status FROM scheduled_jobs WHERE id = @scan", new { scan })).Should().Be(ExecutionStatus.Completed);
+        (await connection.ExecuteScalarAsync<string>("SELECT status FROM scheduled_jobs WHERE id = @scan", new { scan })).Should().Be(ExecutionStatus.Completed.ToText());
         TestContext.Out.WriteLine($"SIGTERM with an outcome waiting, database back 6 s later: outcome written, node exited {exited.TotalMilliseconds:0} ms after SIGTERM");
     }
 

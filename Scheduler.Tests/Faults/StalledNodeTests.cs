@@ -40,7 +40,7 @@ public sealed class StalledNodeTests
 
         await owner.FreezeAsync();
         var frozen = Stopwatch.StartNew();
-        var recovery = await Eventually.Until(() => RecoveryOfAsync(id), r => r is { Status: ExecutionStatus.Completed },
+        var recovery = await Eventually.Until(() => RecoveryOfAsync(id), r => r?.Status == ExecutionStatus.Completed.ToText(),
             TimeSpan.FromSeconds(40 * FaultCluster.Scale), "the other node to take the run over and finish it");
         var takenOverAfter = frozen.Elapsed;
         var lost = await RowAsync(id);
@@ -58,7 +58,7 @@ public sealed class StalledNodeTests
 
         recovery!.RunnerId.Should().Be(other.RunnerId);
         recovery.ItemsProcessed.Should().Be(500, "the recovery crawled every discovery still pending");
-        lost.Status.Should().Be(ExecutionStatus.Failed);
+        lost.Status.Should().Be(ExecutionStatus.Failed.ToText());
         lost.Error.Should().StartWith($"runner lost: {owner.RunnerId}");
         (await RowAsync(id)).Should().BeEquivalentTo(lost, "the continued node's outcome write was refused");
         (await LogLinesAsync(id)).Should().Be(logLinesBefore, "the continued node added nothing to the run's log");

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Scheduler.Contracts;
 using Scheduler.Contracts.Api;
 using Scheduler.Jobs.Catalog;
 using Scheduler.Jobs.Clients;
@@ -117,15 +118,15 @@ public sealed class ServiceHost : IAsyncDisposable
     public async Task<JobExecution> RunAsync(string jobType, TimeSpan? timeout = null)
     {
         var id = await TriggerAsync(jobType);
-        return await Eventually.Until(() => GetExecutionAsync(id), e => e.Status is not ("pending" or "running"),
+        return await Eventually.Until(() => GetExecutionAsync(id), e => e.Status is not (ExecutionStatus.Pending or ExecutionStatus.Running),
             timeout ?? TimeSpan.FromSeconds(30), $"execution {id} of {jobType} to finish");
     }
 
     public async Task<JobExecution> GetExecutionAsync(Guid id) =>
         (await Client.GetFromJsonAsync<JobExecution>($"/api/jobs/{id}"))!;
 
-    public Task<JobExecution> WaitForStatusAsync(Guid id, string status, TimeSpan? timeout = null) =>
-        Eventually.Until(() => GetExecutionAsync(id), e => e.Status == status, timeout ?? TimeSpan.FromSeconds(20), $"execution {id} to be {status}");
+    public Task<JobExecution> WaitForStatusAsync(Guid id, ExecutionStatus status, TimeSpan? timeout = null) =>
+        Eventually.Until(() => GetExecutionAsync(id), e => e.Status == status, timeout ?? TimeSpan.FromSeconds(20), $"execution {id} to be {status.ToText()}");
 
     public async ValueTask DisposeAsync()
     {

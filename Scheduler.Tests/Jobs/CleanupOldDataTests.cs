@@ -88,7 +88,7 @@ public sealed class CleanupOldDataTests : ServiceFixture
         const int seeded = 50_000;
         await SeedHistoryAsync(finishedDaysAgo: 100, count: seeded);
         await using var dataSource = NpgsqlDataSource.Create(TestDatabase.ConnectionString);
-        var store = new ExecutionStore(dataSource);
+        var store = new ExecutionArchive(dataSource);
         var cutoff = DateTimeOffset.UtcNow.AddDays(-90);
 
         // Cancel while batches are in flight: the statement running at that moment is rolled back.
@@ -158,7 +158,7 @@ public sealed class CleanupOldDataTests : ServiceFixture
         using var response = await Service.Client.PostAsync($"/api/jobs/{failed}/retry", null);
         response.StatusCode.Should().Be(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         var retry = (await response.Content.ReadFromJsonAsync<TriggerJobResponse>())!;
-        var done = await Eventually.Until(() => Service.GetExecutionAsync(retry.Id), e => e.Status is not ("pending" or "running"),
+        var done = await Eventually.Until(() => Service.GetExecutionAsync(retry.Id), e => e.Status is not (ExecutionStatus.Pending or ExecutionStatus.Running),
             TimeSpan.FromSeconds(30), "the retry to finish");
 
         done.Status.Should().Be(ExecutionStatus.Failed);

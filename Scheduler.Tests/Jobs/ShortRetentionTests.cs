@@ -25,7 +25,7 @@ public sealed class ShortRetentionTests : ServiceFixture
             new { jobType = JobTypes.CleanupOldData, parameters = new { interactionRetentionDays = 1 } });
         response.StatusCode.Should().Be(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         var id = (await response.Content.ReadFromJsonAsync<TriggerJobResponse>())!.Id;
-        var done = await Eventually.Until(() => Service.GetExecutionAsync(id), e => e.Status is not ("pending" or "running"),
+        var done = await Eventually.Until(() => Service.GetExecutionAsync(id), e => e.Status is not (ExecutionStatus.Pending or ExecutionStatus.Running),
             TimeSpan.FromSeconds(30), "the run to finish");
 
         done.Status.Should().Be(ExecutionStatus.Completed, done.Error);

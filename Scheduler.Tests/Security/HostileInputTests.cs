@@ -249,7 +249,7 @@ public sealed class HostileInputTests : ServiceFixture
             response.StatusCode.Should().Be(HttpStatusCode.BadRequest, body);
             using var problem = JsonDocument.Parse(body);
             problem.RootElement.GetProperty("errors").TryGetProperty("reason", out _).Should().BeTrue(body);
-            (await connection.ExecuteScalarAsync<string>("SELECT status FROM scheduled_jobs WHERE id = @id", new { id })).Should().Be(ExecutionStatus.Pending);
+            (await connection.ExecuteScalarAsync<string>("SELECT status FROM scheduled_jobs WHERE id = @id", new { id })).Should().Be(ExecutionStatus.Pending.ToText());
             audited.Should().Be(0);
         }
     }

@@ -1,0 +1,38 @@
+using Scheduler.Contracts;
+
+namespace Scheduler.Jobs.Execution;
+
+/// <summary>What <see cref="RunStore.ClaimOccurrenceAsync"/> did.</summary>
+public abstract record OccurrenceOutcome
+{
+    /// <summary>This node runs the occurrence.</summary>
+    public sealed record Claimed(ClaimedRun Run) : OccurrenceOutcome;
+
+    /// <summary>Another node recorded it already.</summary>
+    public sealed record AlreadyRecorded : OccurrenceOutcome;
+
+    /// <summary>Recorded as skipped: the type was running.</summary>
+    public sealed record Skipped(Guid? ActiveId, string Reason) : OccurrenceOutcome;
+}
+
+/// <summary>
+/// An execution this node has moved to <c>running</c>; <paramref name="Trigger"/> says how it was started, <paramref name="Parameters"/>
+/// what it was given (JSON), <paramref name="LeaseToken"/> the fencing token its claim took.
+/// </summary>
+public sealed record ClaimedRun(Guid Id, Guid? RootId, ExecutionTrigger Trigger, string? Parameters, long LeaseToken)
+{
+    public Guid Root => RootId ?? Id;
+}
+
+/// <summary>What became of a lost run's recovery.</summary>
+public abstract record RecoveryOutcome
+{
+    /// <summary>The recovery run is recorded and this node runs it.</summary>
+    public sealed record Started(ClaimedRun Run) : RecoveryOutcome;
+
+    /// <summary>Nothing to recover: the run finished, its node still holds its lease, or it was recovered already.</summary>
+    public sealed record NotNeeded : RecoveryOutcome;
+
+    /// <summary>Not yet (<paramref name="Why"/>): another run of the type is active, or the lost run's lease still holds; try again shortly.</summary>
+    public sealed record Wait(string Why) : RecoveryOutcome;
+}
