@@ -24,18 +24,21 @@ public static class DapperTypes
         // Dapper's built-in map for DateTimeOffset parameters would bypass the handler.
         SqlMapper.RemoveTypeMap(typeof(DateTimeOffset));
         SqlMapper.RemoveTypeMap(typeof(DateTimeOffset?));
-        SqlMapper.AddTypeHandler(new UtcDateTimeOffsetHandler());
+        SqlMapper.AddTypeHandler(typeof(DateTimeOffset), new UtcDateTimeOffsetHandler());
     }
 
-    private sealed class UtcDateTimeOffsetHandler : SqlMapper.TypeHandler<DateTimeOffset>
+    /// <summary>
+    /// Not a <c>TypeHandler&lt;DateTimeOffset&gt;</c>: Dapper hands this handler the <c>DateTimeOffset?</c> reads too,
+    /// NULL included, which only the untyped interface can answer with null.
+    /// </summary>
+    private sealed class UtcDateTimeOffsetHandler : SqlMapper.ITypeHandler
     {
-        public override void SetValue(IDbDataParameter parameter, DateTimeOffset value)
-        {
-            parameter.Value = value.ToUniversalTime();
-        }
+        public void SetValue(IDbDataParameter parameter, object value) =>
+            parameter.Value = value is DateTimeOffset at ? at.ToUniversalTime() : value;
 
-        public override DateTimeOffset Parse(object value) => value switch
+        public object? Parse(Type destinationType, object value) => value switch
         {
+            DBNull => null,
             DateTime at => new DateTimeOffset(at.Kind == DateTimeKind.Utc ? at : DateTime.SpecifyKind(at, DateTimeKind.Utc)),
             DateTimeOffset at => at.ToUniversalTime(),
             _ => throw new DataException($"A {value.GetType().Name} is not a timestamp"),

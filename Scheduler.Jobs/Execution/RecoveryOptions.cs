@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
 
 namespace Scheduler.Jobs.Execution;
 
@@ -7,12 +8,20 @@ public sealed class RecoveryOptions : IValidatableObject
 {
     public const string Section = "Recovery";
 
-    /// <summary>How often this node stamps <c>heartbeat_at</c> on the executions it runs, and sweeps.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.5", "00:05:00")]
-    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>The key of <see cref="LeaseRenewalInterval"/>, named as it has always been.</summary>
+    private const string LeaseRenewalIntervalKey = "HeartbeatInterval";
 
     /// <summary>
-    /// A run's lease: its node renews it every <see cref="HeartbeatInterval"/>, and another node takes the run over
+    /// How often this node renews the leases of the runs it holds (stamping <c>heartbeat_at</c>), and sweeps. Set as
+    /// <c>Recovery:HeartbeatInterval</c>.
+    /// </summary>
+    [ConfigurationKeyName(LeaseRenewalIntervalKey)]
+    [Display(Name = LeaseRenewalIntervalKey)]
+    [Range(typeof(TimeSpan), "00:00:00.5", "00:05:00")]
+    public TimeSpan LeaseRenewalInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A run's lease: its node renews it every <see cref="LeaseRenewalInterval"/>, and another node takes the run over
     /// (ends it "runner lost" and re-runs it) only once it has gone this long without renewal. Longer than Quartz's
     /// own failed-node window and than any pause a live node should survive (GC, CPU throttling, a database blip).
     /// </summary>
@@ -24,13 +33,13 @@ public sealed class RecoveryOptions : IValidatableObject
 
     /// <summary>
     /// After this node could not reach the database, how long it must reach it steadily before it takes over another
-    /// node's run (default: three heartbeat intervals), so that after an outage every live owner renews first.
+    /// node's run (default: three renewal intervals), so that after an outage every live owner renews first.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan? TakeoverAfterReconnect { get; set; }
 
     /// <summary>The effective <see cref="TakeoverAfterReconnect"/>.</summary>
-    public TimeSpan TakeoverGrace => TakeoverAfterReconnect ?? HeartbeatInterval * 3;
+    public TimeSpan TakeoverGrace => TakeoverAfterReconnect ?? LeaseRenewalInterval * 3;
 
     /// <summary>How long a run's claim keeps being retried while the database cannot be reached, before the firing is given up.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
@@ -58,9 +67,9 @@ public sealed class RecoveryOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (StaleAfter < HeartbeatInterval * 3)
+        if (StaleAfter < LeaseRenewalInterval * 3)
         {
-            yield return new ValidationResult($"must be at least three times {nameof(HeartbeatInterval)}.", [nameof(StaleAfter)]);
+            yield return new ValidationResult($"must be at least three times {LeaseRenewalIntervalKey}.", [nameof(StaleAfter)]);
         }
 
         if (FailPendingAfter <= ResubmitPendingAfter)

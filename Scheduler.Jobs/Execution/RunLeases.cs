@@ -164,7 +164,7 @@ public sealed partial class RunLeases(
         return FinishOutcome.Fenced;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the leases of {Count} run(s): the database cannot be reached; trying again at the next heartbeat")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the leases of {Count} run(s): the database cannot be reached; trying again at the next renewal")]
     private partial void LogRenewFailed(Exception exception, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Lost the lease on execution {ExecutionId} of {JobType} (token {Token}): {Why}; interrupting it here and writing nothing more for it")]

@@ -3,7 +3,7 @@ namespace Scheduler.Jobs.Execution;
 /// <summary>The states a row can stick in, as <c>scheduler_stuck_executions{state}</c> counts them; each has a sweep.</summary>
 public static class StuckStates
 {
-    /// <summary>Running, its lease expired (its node died, stalled or lost the database for a whole lease; or it never had a heartbeat).</summary>
+    /// <summary>Running, its lease expired (its node died, stalled or lost the database for a whole lease; or it never renewed its lease).</summary>
     public const string LeaseExpired = "running_lease_expired";
 
     /// <summary>Pending, and its Quartz trigger is missing (the hand-over never landed).</summary>

@@ -16,7 +16,7 @@ namespace Scheduler.Service.Scheduling;
 /// Every state a row can stick in has a sweep, a reason written on the row, and a count in <c>scheduler_stuck_executions</c>:
 /// <list type="bullet">
 /// <item>running, lease expired (its node died, or stalled or lost the database for a whole lease; also a row with no
-/// heartbeat at all): ended "runner lost", then re-run by recovery;</item>
+/// lease renewal at all): ended "runner lost", then re-run by recovery;</item>
 /// <item>pending, trigger missing: handed to Quartz again, ended <c>failed</c> after <see cref="RecoveryOptions.FailPendingAfter"/>;</item>
 /// <item>pending, trigger in error, paused or blocked: reset from error where Quartz can, ended <c>failed</c> ("stuck")
 /// after <see cref="RecoveryOptions.StuckPendingAfter"/>;</item>
@@ -46,7 +46,7 @@ internal sealed partial class ExecutionSupervisor(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        using var timer = new PeriodicTimer(settings.HeartbeatInterval, time);
+        using var timer = new PeriodicTimer(settings.LeaseRenewalInterval, time);
         do
         {
             try
@@ -240,6 +240,6 @@ internal sealed partial class ExecutionSupervisor(
     [LoggerMessage(Level = LogLevel.Error, Message = "Pending execution {ExecutionId} of {JobType} ended failed: {Error}")]
     private partial void LogStrandedFailed(Guid executionId, string jobType, string error);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Execution supervision failed; trying again at the next heartbeat")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Execution supervision failed; trying again at the next sweep")]
     private partial void LogSweepFailed(Exception exception);
 }

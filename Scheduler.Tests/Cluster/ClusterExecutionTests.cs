@@ -95,7 +95,7 @@ public sealed class ClusterExecutionTests
         (await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM scheduled_jobs WHERE trigger = 'recovery'")).Should().Be(3);
         TestContext.Out.WriteLine($"kill -9 -> all 3 recorded runner lost after {(orphans.Max(o => o.CompletedAt) - killedAt).TotalMilliseconds:0} ms, "
             + $"first recovery started after {(recoveries.Min(r => r.CreatedAt) - killedAt).TotalMilliseconds:0} ms, all 3 completed after {recovered.TotalMilliseconds:0} ms "
-            + "(check-in 1 s, check-in misfire threshold 2 s, heartbeat 1 s)");
+            + "(check-in 1 s, check-in misfire threshold 2 s, lease renewal 1 s)");
     }
 
     [Test]

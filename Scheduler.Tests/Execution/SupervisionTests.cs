@@ -46,9 +46,9 @@ public sealed class SupervisionTests : ServiceFixture
     }
 
     [Test]
-    public async Task ARunningRow_WhoseNodeStoppedHeartbeating_EndsRunnerLost()
+    public async Task ARunningRow_WhoseNodeStoppedRenewingItsLease_EndsRunnerLost()
     {
-        var id = await InsertAsync("running", createdAgo: TimeSpan.FromMinutes(1), runnerId: "node-gone", heartbeatAgo: TimeSpan.FromSeconds(30));
+        var id = await InsertAsync("running", createdAgo: TimeSpan.FromMinutes(1), runnerId: "node-gone", renewedAgo: TimeSpan.FromSeconds(30));
 
         var lost = await Service.WaitForStatusAsync(id, ExecutionStatus.Failed);
 
@@ -58,9 +58,9 @@ public sealed class SupervisionTests : ServiceFixture
     }
 
     [Test]
-    public async Task ARunningRow_WithNoHeartbeatAtAll_EndsRunnerLost_AndNoLongerBlocksItsType()
+    public async Task ARunningRow_WithNoLeaseRenewalAtAll_EndsRunnerLost_AndNoLongerBlocksItsType()
     {
-        var id = await InsertAsync("running", createdAgo: TimeSpan.FromMinutes(1), runnerId: "node-gone", heartbeatAgo: null);
+        var id = await InsertAsync("running", createdAgo: TimeSpan.FromMinutes(1), runnerId: "node-gone", renewedAgo: null);
 
         var lost = await Service.WaitForStatusAsync(id, ExecutionStatus.Failed);
 
@@ -136,31 +136,31 @@ public sealed class SupervisionTests : ServiceFixture
     }
 
     [Test]
-    public async Task ARunningRow_OfALiveNode_KeepsAFreshHeartbeat_AndIsNotSwept()
+    public async Task ARunningRow_OfALiveNode_KeepsRenewingItsLease_AndIsNotSwept()
     {
         StandIns.State.SeedDiscoveries(1);
         StandIns.State.SetFault("POST", "/api/crawl/batch", new Fault(DelayMs: 30_000));
         var id = await Service.TriggerAsync(JobTypes.CrawlPending);
         var first = await Service.WaitForStatusAsync(id, ExecutionStatus.Running);
 
-        // Three stale-after windows later it is still running, with a newer heartbeat.
+        // Three stale-after windows later it is still running, its lease renewed since.
         var later = await Eventually.Until(() => Service.GetExecutionAsync(id), e => e.LeaseRenewedAt > first.LeaseRenewedAt!.Value.AddSeconds(5),
-            TimeSpan.FromSeconds(20), "the heartbeat to move on");
+            TimeSpan.FromSeconds(20), "the lease renewal to move on");
 
         later.Status.Should().Be(ExecutionStatus.Running);
         using var cancel = await Service.Client.PostAsync($"/api/jobs/{id}/cancel", null);
         await Service.WaitForStatusAsync(id, ExecutionStatus.Cancelled);
     }
 
-    private static async Task<Guid> InsertAsync(string status, TimeSpan createdAgo, string? runnerId = null, TimeSpan? heartbeatAgo = null)
+    private static async Task<Guid> InsertAsync(string status, TimeSpan createdAgo, string? runnerId = null, TimeSpan? renewedAgo = null)
     {
         await using var connection = await TestDatabase.OpenAsync();
         return await connection.ExecuteScalarAsync<Guid>("""
             INSERT INTO scheduled_jobs (job_type, status, trigger, started_by, runner_id, started_at, heartbeat_at, created_at, updated_at)
             VALUES ('crawl_pending', @status, 'manual', 'test', @runnerId,
                     CASE WHEN @status = 'running' THEN now() - @createdAgo END,
-                    now() - CAST(@heartbeatAgo AS interval), now() - @createdAgo, now() - @createdAgo)
+                    now() - CAST(@renewedAgo AS interval), now() - @createdAgo, now() - @createdAgo)
             RETURNING id
-            """, new { status, runnerId, createdAgo, heartbeatAgo });
+            """, new { status, runnerId, createdAgo, renewedAgo });
     }
 }
