@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
-using Dapper;
 using Npgsql;
+using Scheduler.Jobs.Data;
 
 namespace Scheduler.Service.Data;
 
@@ -92,6 +92,8 @@ public sealed partial class DatabaseMigrator(
     /// <summary>Session-wide on the migrating connection; <see cref="ReleaseSql"/> puts it back before the connection returns to the pool.</summary>
     private const string SetLockTimeoutSql = "SELECT set_config('lock_timeout', @timeout, false)";
 
+    private const string TryLockSql = "SELECT pg_try_advisory_lock(@key)";
+
     private const string ReleaseSql = "RESET lock_timeout; SELECT pg_advisory_unlock(@key)";
 
     private const string IsInvalidIndexSql = "SELECT EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = to_regclass(@name) AND NOT indisvalid)";
@@ -108,18 +110,18 @@ public sealed partial class DatabaseMigrator(
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // Polled rather than waited for: a session blocked in pg_advisory_lock holds a snapshot, and the holder's
         // CREATE INDEX CONCURRENTLY waits for every such snapshot to end, so the two would wait on each other.
-        while (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT pg_try_advisory_lock(@key)", new { key = AdvisoryLockKey }, cancellationToken: cancellationToken)))
+        while (!await connection.ExecuteScalarAsync<bool>(TryLockSql, new { key = AdvisoryLockKey }, cancellationToken))
         {
             await Task.Delay(LockPollInterval, cancellationToken);
         }
 
         try
         {
-            await connection.ExecuteAsync(new CommandDefinition(CreateHistorySql, cancellationToken: cancellationToken));
-            var applied = (await connection.QueryAsync<(int Version, string Checksum)>(new CommandDefinition(AppliedSql, cancellationToken: cancellationToken)))
+            await connection.ExecuteAsync(CreateHistorySql, null, cancellationToken);
+            var applied = (await connection.QueryAsync<(int Version, string Checksum)>(AppliedSql, null, cancellationToken))
                 .ToDictionary(m => m.Version, m => m.Checksum);
             var timeout = $"{(long)_options.MigrationLockTimeout.TotalMilliseconds}ms";
-            await connection.ExecuteAsync(new CommandDefinition(SetLockTimeoutSql, new { timeout }, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(SetLockTimeoutSql, new { timeout }, cancellationToken);
 
             var newlyApplied = new List<string>();
             foreach (var migration in _migrations)
@@ -148,7 +150,7 @@ public sealed partial class DatabaseMigrator(
                         await WithLockRetriesAsync(migration, () => RunOutsideTransactionAsync(connection, migration, statement, cancellationToken), cancellationToken);
                     }
 
-                    await connection.ExecuteAsync(new CommandDefinition(RecordSql, migration, cancellationToken: cancellationToken));
+                    await connection.ExecuteAsync(RecordSql, migration, cancellationToken);
                 }
 
                 LogApplied(migration.Name);
@@ -164,30 +166,30 @@ public sealed partial class DatabaseMigrator(
         }
         finally
         {
-            await connection.ExecuteAsync(new CommandDefinition(ReleaseSql, new { key = AdvisoryLockKey }, cancellationToken: CancellationToken.None));
+            await connection.ExecuteAsync(ReleaseSql, new { key = AdvisoryLockKey }, CancellationToken.None);
         }
     }
 
     private static async Task ApplyInTransactionAsync(NpgsqlConnection connection, Migration migration, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(migration.Sql, transaction: transaction, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition(RecordSql, migration, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(migration.Sql, null, cancellationToken, transaction);
+        await connection.ExecuteAsync(RecordSql, migration, cancellationToken, transaction);
         await transaction.CommitAsync(cancellationToken);
     }
 
     private async Task RunOutsideTransactionAsync(NpgsqlConnection connection, Migration migration, string statement, CancellationToken cancellationToken)
     {
         if (Migration.IndexBuiltConcurrently(statement) is { } index
-            && await connection.ExecuteScalarAsync<bool>(new CommandDefinition(IsInvalidIndexSql, new { name = index }, cancellationToken: cancellationToken)))
+            && await connection.ExecuteScalarAsync<bool>(IsInvalidIndexSql, new { name = index }, cancellationToken))
         {
             // A concurrent build that was interrupted (a lock timeout while it waited for older transactions, a
             // stopped process) leaves an invalid index, which IF NOT EXISTS would then skip: build it again.
             LogDroppingInvalidIndex(migration.Name, index);
-            await connection.ExecuteAsync(new CommandDefinition($"DROP INDEX CONCURRENTLY IF EXISTS {index}", cancellationToken: cancellationToken));
+            await connection.ExecuteAsync($"DROP INDEX CONCURRENTLY IF EXISTS {index}", null, cancellationToken);
         }
 
-        await connection.ExecuteAsync(new CommandDefinition(statement, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(statement, null, cancellationToken);
     }
 
     private async Task WithLockRetriesAsync(Migration migration, Func<Task> attempt, CancellationToken cancellationToken)

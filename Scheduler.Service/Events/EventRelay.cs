@@ -22,6 +22,8 @@ public sealed partial class EventRelay(
     private const int ClientBuffer = 1000;
     private const int Batch = 500;
 
+    private const string ListenSql = $"LISTEN {SchedulerEventStore.Channel}";
+
     /// <summary>
     /// How soon to read again while an event waits behind a transaction still open. That transaction may write no
     /// event of its own, so no notification says when it ends.
@@ -57,7 +59,7 @@ public sealed partial class EventRelay(
             {
                 await using var connection = await listenSource.OpenConnectionAsync(stoppingToken);
                 connection.Notification += (_, _) => _wake.Writer.TryWrite(true);
-                await using (var listen = new NpgsqlCommand($"LISTEN {SchedulerEventStore.Channel}", connection))
+                await using (var listen = new NpgsqlCommand(ListenSql, connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }

@@ -1,7 +1,7 @@
-using Dapper;
 using Npgsql;
 using Quartz;
 using Scheduler.Jobs.Catalog;
+using Scheduler.Jobs.Data;
 using Scheduler.Jobs.Scheduling;
 
 namespace Scheduler.Service.Scheduling;
@@ -30,7 +30,7 @@ internal sealed partial class CronScheduleReconciler(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(LockSql, new { ScheduleStore.ScheduleLock }, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(LockSql, new { ScheduleStore.ScheduleLock }, cancellationToken);
         try
         {
             var scheduler = await schedulers.GetScheduler(cancellationToken);
@@ -66,7 +66,7 @@ internal sealed partial class CronScheduleReconciler(
         }
         finally
         {
-            await connection.ExecuteAsync(new CommandDefinition(UnlockSql, new { ScheduleStore.ScheduleLock }, cancellationToken: CancellationToken.None));
+            await connection.ExecuteAsync(UnlockSql, new { ScheduleStore.ScheduleLock }, CancellationToken.None);
         }
     }
 
