@@ -18,5 +18,5 @@ public sealed class JobListQuery : ListQuery
 
     protected override PageCursorId CursorIds => PageCursorId.Uuid;
 
-    public ExecutionFilter Filter => new(QueryValues.Given(Type), QueryValues.Given(Status) is { } status ? EnumText.Parse<ExecutionStatus>(status) : null, QueryValues.Given(StartedBy), FromTime, ToTime);
+    public ExecutionFilter Filter => new(QueryValues.Given(Type), EnumText.TryParse(QueryValues.Given(Status), out ExecutionStatus status) ? status : null, QueryValues.Given(StartedBy), FromTime, ToTime);
 }
