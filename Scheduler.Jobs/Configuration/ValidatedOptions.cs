@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -29,10 +30,11 @@ public static class ValidatedOptions
         {
             section.Bind(value);
         }
-        catch (InvalidOperationException ex)
+        catch (InvalidOperationException)
         {
-            // The binder's message names the key and echoes the value; only the key is reported.
-            throw new OptionsValidationException(sectionPath, typeof(T), [$"{sectionPath}: a value could not be converted ({KeyOf(ex)})."]);
+            // The binder's message echoes the value, which may be a secret: only the key is reported.
+            var key = UnconvertibleKey(section, typeof(T)) is { } path ? "key " + path : "see the section's keys";
+            throw new OptionsValidationException(sectionPath, typeof(T), [$"{sectionPath}: a value could not be converted ({key})."]);
         }
 
         var results = new List<ValidationResult>();
@@ -46,19 +48,30 @@ public static class ValidatedOptions
         return value;
     }
 
-    private static string KeyOf(InvalidOperationException ex)
+    /// <summary>
+    /// The first key under <paramref name="section"/> whose value does not convert to its property's type, found by
+    /// binding each property on its own (the binder's exception carries the key only inside its message text).
+    /// </summary>
+    private static string? UnconvertibleKey(IConfigurationSection section, Type type)
     {
-        // "Failed to convert configuration value '<value>' at '<key>' to type '<type>'."
-        const string marker = "' at '";
-        var message = ex.Message;
-        var start = message.LastIndexOf(marker, StringComparison.Ordinal);
-        if (start < 0)
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
-            return "see the section's keys";
+            var child = section.GetSection(property.Name);
+            if (!child.Exists())
+            {
+                continue;
+            }
+
+            try
+            {
+                child.Get(property.PropertyType);
+            }
+            catch (InvalidOperationException)
+            {
+                return child.Value is null ? UnconvertibleKey(child, property.PropertyType) ?? child.Path : child.Path;
+            }
         }
 
-        start += marker.Length;
-        var end = message.IndexOf('\'', start);
-        return end < 0 ? "see the section's keys" : "key " + message[start..end];
+        return null;
     }
 }
