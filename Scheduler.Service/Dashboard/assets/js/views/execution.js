@@ -1,5 +1,6 @@
 // One execution: what it is, its progress and estimated completion, its outcome (result, error), its log as it is
 // written, and for admins Cancel (pending or running) and Retry (failed or cancelled), each confirmed first.
+// Over 300 lines on purpose: one render whose parts share the execution, the log cursor and the live subscriptions.
 import { h, fill, uid } from '../dom.js';
 import { get, post, ProblemError } from '../api.js';
 import { onLiveEvent, onPoll } from '../live.js';
