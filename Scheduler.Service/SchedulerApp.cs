@@ -30,6 +30,7 @@ public static class SchedulerApp
         builder.AddScheduling();
         builder.AddEventsApi();
         builder.AddHealth();
+        builder.AddApiReference();
 
         var app = builder.Build();
         app.UseServiceDefaults();
@@ -41,6 +42,7 @@ public static class SchedulerApp
         app.MapSchedulesApi();
         app.MapAuditApi();
         app.MapDashboard();
+        app.MapApiReference();
         return app;
     }
 }
