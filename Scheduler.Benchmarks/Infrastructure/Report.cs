@@ -105,7 +105,7 @@ internal sealed class Report(BenchOptions options, Machine machine)
         md.AppendLine();
         md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Written by `{(options.Quick ? "./bench.sh --quick" : "./bench.sh")}` on {_started:yyyy-MM-dd HH:mm} UTC in {elapsed.TotalMinutes:0.0} min{(options.Quick ? " (quick: smaller sizes and shorter windows; figures are indicative only)" : "")}. ")
             + "Every scenario ran in this one run, the peers beside the service, on the same PostgreSQL server, each system in its own database. "
-            + "Machine-readable: [`benchmarks.json`](benchmarks.json). How to run and what each scenario does: [Benchmarks in the README](../README.md#benchmarks).");
+            + "Machine-readable: [`benchmarks.json`](benchmarks.json). How to run and what each scenario does: [benchmarking.md](benchmarking.md).");
         md.AppendLine();
         md.AppendLine("## Goals (issue 9)");
         md.AppendLine();
