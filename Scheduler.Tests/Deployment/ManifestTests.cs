@@ -52,6 +52,17 @@ public sealed class ManifestTests
             .Should().Contain("grafana_dashboard", "1", "Grafana's sidecar picks dashboards up by this label");
     }
 
+    [Test]
+    public async Task DevOverlay_PullsTheMovingDevTagOnEveryStart()
+    {
+        var rendered = await Manifests.OverlayAsync("dev");
+
+        var container = Manifests.Items(rendered.Get("Deployment", Manifests.AppName)["spec"]!["template"]!["spec"]!["containers"])
+            .Single(c => Manifests.Text(c["name"]) == Manifests.AppName);
+        Manifests.Text(container["image"]).Should().EndWith(":dev");
+        Manifests.Text(container["imagePullPolicy"]).Should().Be("Always", "a node that already has an older :dev image must not start it");
+    }
+
     [TestCaseSource(nameof(OverlayNames))]
     public async Task Overlay_PassesTheOfflineSchemaValidation(string overlay)
     {
