@@ -6,12 +6,63 @@ set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/postgres.sh
 require_dotnet
-# The observability tests run the runbook's jq filter and promtool (check metrics, check and test rules);
-# the dashboard's browser tests drive Debian's Chromium through Playwright (no browser download);
-# the deployment tests render k8s/ with kubectl kustomize and validate it with Node (npm packages below).
-ensure_tools jq:jq promtool:prometheus chromium:chromium node:nodejs npm:npm
-command -v kubectl >/dev/null 2>&1 \
-  || log "kubectl not found: the deployment tests will fail (they render k8s/overlays/* with kubectl kustomize)"
+# Tools some tests call. A missing one fails only the tests that need it, each saying what to install: nothing here
+# stops the suite over it. The observability tests run jq and promtool; the dashboard's browser tests drive a
+# system Chromium through Playwright (no browser download); the deployment tests render k8s/ with kubectl kustomize
+# and validate it with Node (npm packages below). Supported: Debian 12/13, Ubuntu 22.04/24.04 (docs/deployment.md#tests).
+. /etc/os-release 2>/dev/null || ID=unknown
+try_tools jq:jq promtool:prometheus node:nodejs npm:npm || true
+
+# Chromium: CHROMIUM_PATH wins; then Debian's, Ubuntu's (deb or snap), Google Chrome. Exported for the tests.
+find_chromium() {
+  local c
+  for c in /usr/bin/chromium /usr/bin/chromium-browser /snap/bin/chromium /usr/bin/google-chrome /usr/bin/google-chrome-stable \
+           "$(command -v chromium 2>/dev/null)" "$(command -v chromium-browser 2>/dev/null)" "$(command -v google-chrome 2>/dev/null)"; do
+    if [ -n "$c" ] && [ -x "$c" ]; then printf '%s' "$c"; return 0; fi
+  done
+  return 1
+}
+chromium_install="Debian: apt-get install chromium; Ubuntu: snap install chromium (or install google-chrome-stable); or set CHROMIUM_PATH to a Chromium or Chrome binary"
+if [ -n "${CHROMIUM_PATH:-}" ]; then
+  [ -x "$CHROMIUM_PATH" ] || export SCHEDULER_CHROMIUM_PROBLEM="CHROMIUM_PATH=$CHROMIUM_PATH is not an executable file. $chromium_install."
+else
+  if ! find_chromium >/dev/null; then
+    case "$ID" in
+      debian) try_tools chromium:chromium || true ;;
+      ubuntu) { command -v snap >/dev/null 2>&1 && as_root snap install chromium >/dev/null 2>&1; } || log "could not install Chromium by snap" ;;
+    esac
+  fi
+  if CHROMIUM_PATH=$(find_chromium); then export CHROMIUM_PATH
+  else
+    export CHROMIUM_PATH=""
+    export SCHEDULER_CHROMIUM_PROBLEM="No Chromium found (looked for /usr/bin/chromium, chromium-browser, /snap/bin/chromium, google-chrome). $chromium_install."
+    log "$SCHEDULER_CHROMIUM_PROBLEM The dashboard's browser tests will fail."
+  fi
+fi
+[ -n "${CHROMIUM_PATH:-}" ] && log "Chromium for the browser tests: $CHROMIUM_PATH"
+
+# kubectl (its built-in kustomize renders the overlays): kustomize replacements and components need kubectl 1.27+,
+# so Debian's own kubernetes-client (1.20) is too old. Tried: the distribution's kubectl package (present when the
+# Kubernetes apt repository is configured), then the snap on Ubuntu.
+kubectl_install="install kubectl 1.27 or newer: add the Kubernetes apt repository as kubernetes.io/docs/tasks/tools/install-kubectl-linux describes, then apt-get install kubectl (on Ubuntu also: snap install kubectl --classic); or put a kubectl binary on PATH"
+if ! command -v kubectl >/dev/null 2>&1; then
+  try_tools kubectl:kubectl || true
+  if ! command -v kubectl >/dev/null 2>&1 && [ "$ID" = ubuntu ] && command -v snap >/dev/null 2>&1; then
+    as_root snap install kubectl --classic >/dev/null 2>&1 || true
+    export PATH="$PATH:/snap/bin"
+  fi
+fi
+if ! command -v kubectl >/dev/null 2>&1; then
+  export SCHEDULER_KUBECTL_PROBLEM="kubectl was not found and could not be installed: $kubectl_install."
+  log "$SCHEDULER_KUBECTL_PROBLEM The deployment tests will fail."
+else
+  kubectl_minor=$(kubectl version --client -o json 2>/dev/null | sed -n 's/.*"minor": *"\([0-9]*\).*/\1/p' | head -n 1)
+  if [ -z "$kubectl_minor" ] || [ "$kubectl_minor" -lt 27 ]; then
+    export SCHEDULER_KUBECTL_PROBLEM="$(command -v kubectl) is kubectl 1.${kubectl_minor:-?}, too old for the overlays' kustomize features: $kubectl_install."
+    log "$SCHEDULER_KUBECTL_PROBLEM The deployment tests will fail."
+  fi
+fi
+
 # The offline manifest validator (scripts/k8s-validate: Kubernetes and Prometheus Operator schemas from npm),
 # installed into the git-ignored .tools/ once, and again only when its lock file changes.
 ensure_k8s_validator() {
@@ -21,9 +72,32 @@ ensure_k8s_validator() {
   rm -rf "$dir" && mkdir -p "$dir"
   cp scripts/k8s-validate/package.json scripts/k8s-validate/package-lock.json "$dir/"
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) \
-    || { rm -rf "$dir"; die "could not install the manifest validator: (cd $dir && npm ci)"; }
+    || { rm -rf "$dir"; log "could not install the manifest validator: (cd $dir && npm ci)"; return 1; }
 }
-ensure_k8s_validator
+# The Node major the validator's packages declare in "engines" (kubernetes-models asks for >=22); an older Node is
+# named in a warning, and the validation tests report what the validator actually does on it.
+check_node_engines() {
+  local need have
+  need=$(node -e '
+    const fs = require("fs"), path = require("path"); let need = 0;
+    const walk = d => { for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) { walk(p); continue; }
+      if (e.name !== "package.json") continue;
+      const m = /(\d+)/.exec((JSON.parse(fs.readFileSync(p, "utf8")).engines || {}).node || "");
+      if (m && +m[1] > need) need = +m[1]; } };
+    walk(process.argv[1]); console.log(need);' .tools/k8s-validate/node_modules 2>/dev/null) || return 0
+  have=$(node -p 'process.versions.node.split(".")[0]')
+  if [ "${need:-0}" -gt "$have" ]; then
+    log "Node $have is older than the $need the manifest validator's packages declare (engines); if validation fails, install Node $need+ (e.g. NodeSource's nodejs)"
+  fi
+}
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  ensure_k8s_validator && check_node_engines || true
+else
+  export SCHEDULER_NODE_PROBLEM="node and npm are needed for the manifest validator: apt-get install nodejs npm (Node 22+ is what its packages declare)."
+  log "$SCHEDULER_NODE_PROBLEM The manifest validation tests will fail."
+fi
 
 pg_dir=""
 cleanup() {

@@ -43,6 +43,22 @@ ensure_tools() {
     || die "could not install ${missing[*]} (needs root or passwordless sudo): apt-get install ${missing[*]}"
 }
 
+# try_tools CMD:PACKAGE …: as ensure_tools, but says what failed and returns non-zero instead of stopping.
+try_tools() {
+  local missing=() pair
+  for pair in "$@"; do command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}"); done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
+  local pkg failed=()
+  for pkg in "${missing[@]}"; do
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null 2>&1 || failed+=("$pkg")
+  done
+  [ "${#failed[@]}" -eq 0 ] && return 0
+  log "could not install ${failed[*]} (apt-get install ${failed[*]}); the tests that need them will fail saying so"
+  return 1
+}
+
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # First free loopback port at or above $1.

@@ -7,14 +7,15 @@ using static Microsoft.Playwright.Assertions;
 namespace Scheduler.Tests.Dashboard;
 
 /// <summary>
-/// The dashboard at <c>/dashboard</c> in a real browser: Debian's Chromium (<c>/usr/bin/chromium</c>, installed by
+/// The dashboard at <c>/dashboard</c> in a real browser: the system Chromium that ./test.sh finds (CHROMIUM_PATH; installed by
 /// ./test.sh; no browser is downloaded) driven by Playwright, against the service on a loopback port with real tokens
 /// and the stand-ins. Every test leaves a screenshot in <c>TestResults/screenshots/&lt;test&gt;.png</c>. One fixture per
 /// view, each with its own service, browser and emptied database.
 /// </summary>
 public abstract partial class DashboardBrowserFixture : ServiceFixture
 {
-    private const string ChromiumPath = "/usr/bin/chromium";
+    /// <summary>The Chromium ./test.sh found (Debian's, Ubuntu's deb or snap, Google Chrome) or CHROMIUM_PATH named.</summary>
+    private static readonly string ChromiumPath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "";
 
     /// <summary>
     /// Quiet and offline: without the background-networking flags Chromium keeps calling Google's hosts, which this
@@ -54,10 +55,13 @@ public abstract partial class DashboardBrowserFixture : ServiceFixture
     protected override async Task OnStartedAsync()
     {
         SetDefaultExpectTimeout(15_000);
-        if (!File.Exists(ChromiumPath))
+        if (ChromiumPath.Length == 0 || !File.Exists(ChromiumPath))
         {
             throw new InvalidOperationException(
-                $"Chromium is not installed at {ChromiumPath}: the dashboard's browser tests need Debian's chromium package (./test.sh installs it; or apt-get install chromium).");
+                Environment.GetEnvironmentVariable("SCHEDULER_CHROMIUM_PROBLEM") is { Length: > 0 } problem
+                    ? problem
+                    : $"No Chromium at CHROMIUM_PATH='{ChromiumPath}': run the tests through ./test.sh, which finds one, or set CHROMIUM_PATH "
+                        + "(Debian: apt-get install chromium; Ubuntu: snap install chromium or google-chrome-stable).");
         }
 
         try

@@ -28,10 +28,11 @@ public static class Manifests
 
     private const string KubectlHint =
         "The deployment tests render k8s/overlays/* with `kubectl kustomize` (kustomize is built into kubectl 1.14+); install kubectl "
-        + "from your distribution or the Kubernetes package repository, or set PATH to include it.";
+        + "1.27+ (Debian's kubernetes-client is too old) from the Kubernetes apt repository, or `snap install kubectl --classic` on Ubuntu, "
+        + "or put it on PATH; ./test.sh says which it found.";
 
     private const string NodeHint =
-        "The manifest validator (scripts/k8s-validate/validate.mjs) runs on Node.js; ./test.sh installs Debian's nodejs and npm.";
+        "The manifest validator (scripts/k8s-validate/validate.mjs) runs on Node.js; ./test.sh installs the distribution's nodejs and npm (its packages declare Node 22+).";
 
     private static readonly ConcurrentDictionary<string, Lazy<Task<Rendered>>> Cache = new(StringComparer.Ordinal);
 
@@ -62,6 +63,7 @@ public static class Manifests
         {
             var file = Path.Combine(directory.FullName, fileName);
             await File.WriteAllTextAsync(file, yaml);
+            FailIfTestShFound(ToolProblem("SCHEDULER_NODE_PROBLEM"));
             return await Tool.RunAsync("node", [ValidatorScript, "--tools", ValidatorTools, file], NodeHint, workingDirectory: ServiceProcess.RepositoryRoot);
         }
         finally
@@ -96,10 +98,22 @@ public static class Manifests
             ? map.ToDictionary(kv => kv.Key, kv => Text(kv.Value) ?? "", StringComparer.Ordinal)
             : new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>What ./test.sh found wrong with a tool it looked for (missing, too old), so the tests needing it say so.</summary>
+    private static string? ToolProblem(string variable) => Environment.GetEnvironmentVariable(variable) is { Length: > 0 } problem ? problem : null;
+
+    private static void FailIfTestShFound(string? problem)
+    {
+        if (problem is not null)
+        {
+            Assert.Fail(problem);
+        }
+    }
+
     public static IEnumerable<JsonObject> Items(JsonNode? node) => node is JsonArray array ? array.OfType<JsonObject>() : [];
 
     private static async Task<Rendered> RenderUncachedAsync(string folder)
     {
+        FailIfTestShFound(ToolProblem("SCHEDULER_KUBECTL_PROBLEM"));
         var result = await Tool.RunAsync("kubectl", ["kustomize", folder], KubectlHint, workingDirectory: K8sDirectory);
         if (result.ExitCode != 0)
         {
