@@ -23,6 +23,7 @@ public static class SchedulerApp
 
         builder.AddServiceDefaults();
         builder.AddTelemetry();
+        builder.AddBrowserCors();
         builder.AddApiAuth();
         builder.AddSchedulerStore();
         builder.Services.AddJobs(builder.Configuration);
@@ -34,6 +35,7 @@ public static class SchedulerApp
 
         var app = builder.Build();
         app.UseServiceDefaults();
+        app.UseBrowserCors();
         app.UseApiAuth();
         app.MapHealthEndpoints();
         app.MapMetrics();

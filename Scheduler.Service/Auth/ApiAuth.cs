@@ -95,9 +95,12 @@ public static class ApiAuth
                 jwt.RequireHttpsMetadata = oidc.RequireHttpsMetadata;
                 jwt.Audience = oidc.Audience;
                 jwt.TokenValidationParameters = Strict(oidc.Issuer, oidc.Audience, oidc.SigningKeysFile is { Length: > 0 } file ? LoadKeySet(file) : null);
+                // Without an audience the token is bound to its authorized party instead (checked on validation).
+                jwt.TokenValidationParameters.ValidateAudience = !string.IsNullOrWhiteSpace(oidc.Audience);
                 jwt.Events = MapRolesOnValidation(oidc.TenantId, oidc.RoleClaim,
                     oidc.AdminRoles is { Count: > 0 } admin ? admin : [Caller.AdminRole],
-                    oidc.ReaderRoles is { Count: > 0 } reader ? reader : [Caller.ReaderRole]);
+                    oidc.ReaderRoles is { Count: > 0 } reader ? reader : [Caller.ReaderRole],
+                    AuthorizedParties(oidc.AuthorizedParties));
             });
             if ((oidc.Issuer ?? oidc.Authority) is { Length: > 0 } issuer)
             {
@@ -185,9 +188,9 @@ public static class ApiAuth
             failures.Add("AzureAd:RequireHttpsMetadata: cannot be false in Production; the signing keys must come over HTTPS.");
         }
 
-        if (options.Oidc.Enabled && string.IsNullOrWhiteSpace(options.Oidc.Audience))
+        if (options.Oidc.Enabled && string.IsNullOrWhiteSpace(options.Oidc.Audience) && AuthorizedParties(options.Oidc.AuthorizedParties).Count == 0)
         {
-            failures.Add("Auth:Oidc:Audience: is required; tokens for another audience must be refused.");
+            failures.Add("Auth:Oidc:Audience: is required unless Auth:Oidc:AuthorizedParties lists the apps (azp) whose tokens are accepted; tokens meant for another app must be refused.");
         }
 
         if (!string.IsNullOrWhiteSpace(options.Oidc.SigningKeysFile) && string.IsNullOrWhiteSpace(options.Oidc.Issuer))
@@ -219,7 +222,8 @@ public static class ApiAuth
         RoleClaimType = Caller.RoleClaim,
     };
 
-    private static JwtBearerEvents MapRolesOnValidation(string? tenantId, string roleClaim, IReadOnlyCollection<string> admin, IReadOnlyCollection<string> reader) => new()
+    private static JwtBearerEvents MapRolesOnValidation(string? tenantId, string roleClaim, IReadOnlyCollection<string> admin, IReadOnlyCollection<string> reader,
+        HashSet<string>? authorizedParties = null) => new()
     {
         OnTokenValidated = context =>
         {
@@ -230,10 +234,22 @@ public static class ApiAuth
                 return Task.CompletedTask;
             }
 
+            if (authorizedParties is { Count: > 0 } && !authorizedParties.Contains(TrimSlash(principal.FindFirst("azp")?.Value ?? "")))
+            {
+                context.Fail("The token was issued to an app (azp) that is not authorized.");
+                return Task.CompletedTask;
+            }
+
             Caller.MapRoles(principal, roleClaim, admin, reader);
             return Task.CompletedTask;
         },
     };
+
+    /// <summary>The configured <c>azp</c> values; origins compare without case and without a trailing slash.</summary>
+    private static HashSet<string> AuthorizedParties(IEnumerable<string> configured) =>
+        configured.Select(p => TrimSlash(p.Trim())).Where(p => p.Length > 0).ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+    private static string TrimSlash(string value) => value.EndsWith('/') ? value[..^1] : value;
 
     /// <summary>The <c>iss</c> of the bearer token, read without validating it, only to pick the scheme that will.</summary>
     private static string? IssuerOf(HttpContext http)

@@ -36,13 +36,23 @@ public sealed class OidcIssuerOptions
     /// <summary>The <c>iss</c> tokens must carry; required with <see cref="SigningKeysFile"/>, else taken from discovery.</summary>
     public string? Issuer { get; set; }
 
-    /// <summary>The <c>aud</c> tokens must carry.</summary>
+    /// <summary>The <c>aud</c> tokens must carry. Issuers whose tokens carry none (Clerk's session tokens) use <see cref="AuthorizedParties"/>.</summary>
     public string? Audience { get; set; }
+
+    /// <summary>
+    /// When set, a token's <c>azp</c> (the app it was issued to; for Clerk, the origin of the page that asked for it)
+    /// must be one of these. Required when there is no <see cref="Audience"/>.
+    /// </summary>
+    public List<string> AuthorizedParties { get; set; } = [];
 
     /// <summary>When set, a token's <c>tid</c> must equal it.</summary>
     public string? TenantId { get; set; }
 
-    /// <summary>The claim that carries the caller's roles (Clerk templates often use <c>role</c> or <c>org_role</c>).</summary>
+    /// <summary>
+    /// The claim that carries the caller's roles: a name (<c>roles</c>, <c>org_role</c>), or a dotted path into a JSON
+    /// object claim (<c>metadata.role</c> for a Clerk template's <c>{"metadata": {"role": …}}</c>). A claim whose whole
+    /// name matches is used first, so names with dots in them (<c>https://example.com/roles</c>) keep working.
+    /// </summary>
     [Required]
     public string RoleClaim { get; set; } = "roles";
 

@@ -50,12 +50,13 @@ public static class Caller
 
     /// <summary>
     /// Adds <see cref="RoleClaim"/> claims for the issuer's role values that map onto the service's roles
-    /// (admin implies reader). Values in <paramref name="roleClaim"/> may come as repeated claims or one JSON array.
+    /// (admin implies reader). Values in <paramref name="roleClaim"/> (a claim name or a path into a JSON object claim,
+    /// see <see cref="RoleClaimPath"/>) may come as repeated claims or one JSON array.
     /// </summary>
     public static void MapRoles(ClaimsPrincipal principal, string roleClaim, IReadOnlyCollection<string> adminValues, IReadOnlyCollection<string> readerValues)
     {
         ArgumentNullException.ThrowIfNull(principal);
-        var values = principal.FindAll(roleClaim).Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
+        var values = RoleClaimPath.Values(principal, roleClaim).ToHashSet(StringComparer.Ordinal);
         var roles = new List<Claim>();
         if (values.Overlaps(adminValues))
         {
