@@ -50,7 +50,7 @@ public static class OidcSignInEndpoints
             return Results.Redirect(WithQuery(redirectUri, ("error", "login_required"), ("state", returnedState)));
         }
 
-        var code = state.IssueOidcCode(new StandInState.OidcPendingCode(clientId, redirectUri, Get("code_challenge"), Get("nonce"), Get("scope") ?? "openid", user));
+        var code = state.IssueOidcCode(new StandInState.OidcPendingCode(clientId, redirectUri, Get("code_challenge"), Get("nonce"), Get("scope") ?? "openid", user, TimeProvider.System.GetUtcNow()));
         return Results.Redirect(WithQuery(redirectUri, ("code", code), ("state", returnedState)));
     }
 
@@ -111,7 +111,7 @@ public static class OidcSignInEndpoints
         var identity = new Dictionary<string, object>
         {
             ["iss"] = issuer, ["aud"] = grant.ClientId, ["sub"] = user.Subject, ["name"] = user.Name,
-            ["iat"] = now.ToUnixTimeSeconds(), ["auth_time"] = now.ToUnixTimeSeconds(), ["exp"] = expires.ToUnixTimeSeconds(),
+            ["iat"] = now.ToUnixTimeSeconds(), ["auth_time"] = grant.AuthTime.ToUnixTimeSeconds(), ["exp"] = expires.ToUnixTimeSeconds(),
         };
         if (grant.Nonce is { } nonce)
         {
@@ -126,7 +126,7 @@ public static class OidcSignInEndpoints
             ["expires_in"] = (int)state.OidcTokenLifetime.TotalSeconds,
             ["scope"] = grant.Scope,
         };
-        if (grant.Scope.Split(' ').Contains("offline_access"))
+        if (state.OidcIssuesRefreshTokens && grant.Scope.Split(' ').Contains("offline_access"))
         {
             response["refresh_token"] = state.IssueOidcRefreshToken(grant);
         }

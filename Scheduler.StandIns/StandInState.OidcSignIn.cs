@@ -31,6 +31,9 @@ public sealed partial class StandInState
     /// <summary>How long the tokens from <c>/oidc/token</c> live (<c>expires_in</c> and <c>exp</c>).</summary>
     public TimeSpan OidcTokenLifetime { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>Whether <c>/oidc/token</c> gives a refresh token when the scope has <c>offline_access</c>; off, a client renews with <c>prompt=none</c>.</summary>
+    public bool OidcIssuesRefreshTokens { get; set; } = true;
+
     /// <summary>The public half of the sign-in key as a JSON Web Key Set.</summary>
     public string OidcSignInKeySet()
     {
@@ -41,7 +44,15 @@ public sealed partial class StandInState
         });
     }
 
-    internal sealed record OidcPendingCode(string ClientId, string RedirectUri, string? CodeChallenge, string? Nonce, string Scope, OidcSignInUser User);
+    /// <summary>An approved authorization request (or, without its PKCE challenge and nonce, a refresh token's grant).</summary>
+    /// <param name="ClientId">The client it was approved for.</param>
+    /// <param name="RedirectUri">Where the code went; the token request must name the same.</param>
+    /// <param name="CodeChallenge">The PKCE S256 challenge the code verifier must hash to.</param>
+    /// <param name="Nonce">Echoed in the id token.</param>
+    /// <param name="Scope">The scopes asked for.</param>
+    /// <param name="User">Who was signed in.</param>
+    /// <param name="AuthTime">When the user was signed in: a refreshed id token keeps it, as clients check.</param>
+    internal sealed record OidcPendingCode(string ClientId, string RedirectUri, string? CodeChallenge, string? Nonce, string Scope, OidcSignInUser User, DateTimeOffset AuthTime);
 
     internal string IssueOidcCode(OidcPendingCode pending)
     {
