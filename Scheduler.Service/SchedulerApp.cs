@@ -32,6 +32,7 @@ public static class SchedulerApp
         builder.AddEventsApi();
         builder.AddHealth();
         builder.AddApiReference();
+        builder.AddDashboard();
 
         var app = builder.Build();
         app.UseServiceDefaults();

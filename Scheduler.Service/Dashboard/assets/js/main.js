@@ -1,9 +1,11 @@
 // The dashboard: sign-in, the shell (navigation, live status, who is signed in) and a hash router over the views.
 // Every view reads the same API as any other client, with the operator's token; readers get no mutating controls
-// (and the API would refuse them anyway).
+// (and the API would refuse them anyway). The token comes from the issuer by redirect (auth.js), or, with only the
+// local development issuer configured, is pasted.
 import { h, fill } from './dom.js';
 import { configureApi, get, ProblemError, UnauthorizedMessage } from './api.js';
 import { describeToken, forgetToken, loadToken, saveToken, takeTokenFromUrl } from './session.js';
+import { createUserManager, isSignInCallback, loadSignInConfig } from './auth.js';
 import { liveMode, onModeChange, startLive, stopLive } from './live.js';
 import { renderSignIn } from './views/sign-in.js';
 import * as jobTypes from './views/job-types.js';
@@ -44,59 +46,129 @@ let expiryTimer = null;
 let catalogRequest = null;
 let firstRoute = true;
 let unsubscribeMode = null;
+let config = null;
+/** The oidc-client-ts UserManager when the page signs in by redirect. */
+let users = null;
 
 configureApi({ token: () => session?.token, unauthorized: message => signOut(message ?? UnauthorizedMessage) });
 window.addEventListener('hashchange', () => {
   if (session) route();
 });
 
-const fromUrl = takeTokenFromUrl();
-const stored = fromUrl ?? loadToken();
-if (stored) signIn(stored); else showSignIn();
+start();
 
-function showSignIn(message) {
-  fill(app, renderSignIn({ message, onToken: signIn }));
+async function start() {
+  try {
+    config = await loadSignInConfig();
+  } catch (error) {
+    showSignIn(error.message);
+    return;
+  }
+  if (config.signIn === 'redirect') {
+    await startRedirectSignIn();
+    return;
+  }
+  if (!config.tokenPasteAllowed) {
+    showSignIn();
+    return;
+  }
+  const fromUrl = takeTokenFromUrl();
+  const stored = fromUrl ?? loadToken();
+  if (stored) signIn(stored); else showSignIn();
 }
 
-async function signIn(raw) {
+async function startRedirectSignIn() {
+  users = createUserManager(config);
+  // A renewed token replaces the session's: the API client and the live stream read it on their next call.
+  users.events.addUserLoaded(user => {
+    if (!session) return;
+    try {
+      session = { ...describeToken(user.access_token), managed: true };
+      armExpiry();
+    } catch {
+      // An already-expired token: the next API call's 401 signs out with the reason.
+    }
+  });
+  let user;
+  try {
+    if (isSignInCallback()) {
+      user = await users.signinRedirectCallback();
+      history.replaceState(null, '', `${location.pathname}#${typeof user.state === 'string' && user.state.startsWith('/') ? user.state : '/'}`);
+    } else {
+      user = await users.getUser();
+    }
+  } catch (error) {
+    history.replaceState(null, '', `${location.pathname}#/`);
+    showSignIn(`The sign-in did not complete: ${error.error_description ?? error.message}`);
+    return;
+  }
+  if (user && !user.expired) signIn(user.access_token, { managed: true }); else showSignIn();
+}
+
+function redirectToIssuer() {
+  // Where the operator was goes along as the request's state and is restored after the round trip.
+  const hash = location.hash.replace(/^#/, '');
+  users.signinRedirect({ state: hash.startsWith('/') ? hash : '/' }).catch(error =>
+    showSignIn(`The issuer could not be reached: ${error.message}`));
+}
+
+function showSignIn(message) {
+  fill(app, renderSignIn({ message, config, onToken: signIn, onRedirect: redirectToIssuer }));
+}
+
+async function signIn(raw, { managed = false } = {}) {
   let described;
   try {
     described = describeToken(raw);
   } catch (error) {
-    forgetToken();
+    forget(managed);
     showSignIn(error.message);
     return;
   }
-  session = described;
+  session = { ...described, managed };
   try {
     // One reader call before showing anything: a refused token goes straight back to the sign-in screen.
     await catalog();
   } catch (error) {
     if (error instanceof ProblemError && error.status === 401) return;
     session = null;
-    forgetToken();
+    forget(managed);
     showSignIn(error instanceof ProblemError && error.status === 403
       ? 'The token is valid but has neither Scheduler.Reader nor Scheduler.Admin, so it can read nothing here.'
       : `Could not reach the service: ${error.problem?.title ?? error.message}`);
     return;
   }
-  saveToken(session.token);
+  if (!managed) saveToken(session.token);
   renderShell();
   route();
   startLive({ token: () => session?.token, unauthorized: () => signOut(UnauthorizedMessage) });
+  armExpiry();
+}
+
+/** Signs out when the token expires, unless a renewal replaces it first (which arms this again). */
+function armExpiry() {
   clearTimeout(expiryTimer);
-  if (session.expiresAt) {
+  if (session?.expiresAt) {
     const ms = session.expiresAt.getTime() - Date.now();
     // setTimeout cannot wait longer than about 24.8 days; tokens that live that long are signed out on reload.
-    if (ms < 2 ** 31 - 1) expiryTimer = setTimeout(() => signOut('Your token expired. Sign in again with a new one.'), ms);
+    if (ms < 2 ** 31 - 1) {
+      expiryTimer = setTimeout(() => signOut(session?.managed
+        ? 'Your sign-in expired and could not be renewed. Sign in again.'
+        : 'Your token expired. Sign in again with a new one.'), ms);
+    }
   }
+}
+
+/** Forgets the token: the pasted one, or the issuer's (the issuer's own session is left alone). */
+function forget(managed) {
+  if (managed) users?.removeUser(); else forgetToken();
 }
 
 function signOut(message) {
   if (!session && !main) return;
+  forget(session?.managed);
   session = null;
   catalogRequest = null;
-  forgetToken();
   stopLive();
   clearTimeout(expiryTimer);
   teardown?.();
