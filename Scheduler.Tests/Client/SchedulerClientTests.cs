@@ -12,6 +12,9 @@ public sealed class SchedulerClientTests : ServiceFixture
 {
     private readonly List<ServiceProvider> _providers = [];
 
+    /// <summary>The weekly digest on its schedule, so that it can be paused; it does not fire during the tests.</summary>
+    protected override IDictionary<string, string?> Settings { get; } = new Dictionary<string, string?> { [$"Jobs:{JobTypes.WeeklyDigest}:Scheduled"] = "true" };
+
     [OneTimeTearDown]
     public async Task DisposeProviders()
     {
@@ -134,5 +137,20 @@ public sealed class SchedulerClientTests : ServiceFixture
         (await client.GetScheduleAsync(JobTypes.CrawlPending)).JobType.Should().Be(JobTypes.CrawlPending);
         var thrown = await FluentActions.Awaiting(() => client.GetScheduleAsync("no_such_type")).Should().ThrowAsync<SchedulerApiException>();
         thrown.Which.StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Test]
+    public async Task PauseAndResume_ChangeTheSchedule_AndAReaderMayNot()
+    {
+        var admin = ClientWith(TestTokens.Admin);
+
+        var paused = await admin.PauseScheduleAsync(JobTypes.WeeklyDigest, "client test", until: null);
+        var resumed = await admin.ResumeScheduleAsync(JobTypes.WeeklyDigest);
+
+        paused.Paused.Should().BeTrue();
+        paused.Pause!.Reason.Should().Be("client test");
+        resumed.Paused.Should().BeFalse();
+        var thrown = await FluentActions.Awaiting(() => ClientWith(TestTokens.Reader).PauseScheduleAsync(JobTypes.WeeklyDigest, "not allowed")).Should().ThrowAsync<SchedulerApiException>();
+        thrown.Which.StatusCode.Should().Be(HttpStatusCode.Forbidden);
     }
 }
