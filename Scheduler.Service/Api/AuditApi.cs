@@ -10,10 +10,14 @@ public static class AuditApi
 {
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
-        var audit = app.MapGroup("/api/audit").WithTags("Audit").RequireAuthorization(Caller.ReaderPolicy).RejectUnreadQuery();
+        var audit = app.MapGroup("/api/audit").WithTags("Audit").RequireAuthorization(Caller.ReaderPolicy).RejectUnreadQuery()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         audit.MapGet("", ListAudit)
             .WithName("ListAudit")
+            .ProducesValidationProblem()
             .WithSummary("Operator actions (trigger, cancel, retry, pause, resume, schedule change), newest first, filtered by action, actor, jobType, targetId and from/to, paged.");
         return app;
     }

@@ -12,33 +12,48 @@ public static class JobsApi
 {
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
     {
-        var jobs = app.MapGroup("/api/jobs").WithTags("Jobs").RequireAuthorization(Caller.ReaderPolicy).RejectUnreadQuery();
+        var jobs = app.MapGroup("/api/jobs").WithTags("Jobs").RequireAuthorization(Caller.ReaderPolicy).RejectUnreadQuery()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         jobs.MapPost("/trigger", TriggerJob)
             .RequireAuthorization(Caller.AdminPolicy)
             .RequireRateLimiting(MutationRateLimit.Policy)
             .WithName("TriggerJob")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Records a run as pending and hands it to the cluster; 202 with its id. One pending or running run per type; an Idempotency-Key makes the call repeatable.");
         jobs.MapPost("/{id:guid}/cancel", CancelJob)
             .RequireAuthorization(Caller.AdminPolicy)
             .RequireRateLimiting(MutationRateLimit.Policy)
             .WithName("CancelJob")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Cancels a pending run (it never starts) or interrupts a running one on whichever node runs it.");
         jobs.MapPost("/{id:guid}/retry", RetryJob)
             .RequireAuthorization(Caller.AdminPolicy)
             .RequireRateLimiting(MutationRateLimit.Policy)
             .WithName("RetryJob")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Runs a failed or cancelled execution again as a new execution linked to it.");
         jobs.MapJobStatus();
         jobs.MapJobTypes();
         jobs.MapGet("/{id:guid}/logs", GetLogs)
             .WithName("GetJobLogs")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("What the execution logged while it ran (at most 500 lines and 128 KiB; a last line says when it was cut).");
         jobs.MapGet("/{id:guid}", GetJob)
             .WithName("GetJob")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("One execution.");
         jobs.MapGet("", ListJobs)
             .WithName("ListJobs")
+            .ProducesValidationProblem()
             .WithSummary("Executions, newest first, filtered by type, status, startedBy and from/to, paged.");
         return app;
     }

@@ -18,13 +18,19 @@ public static class SchedulesApi
 
     public static IEndpointRouteBuilder MapSchedulesApi(this IEndpointRouteBuilder app)
     {
-        var schedules = app.MapGroup("/api/schedules").WithTags("Schedules").RequireAuthorization(Caller.ReaderPolicy);
+        var schedules = app.MapGroup("/api/schedules").WithTags("Schedules").RequireAuthorization(Caller.ReaderPolicy)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         JobTypeRoute.RequireKnown(schedules);
         schedules.MapGet("", List).WithName("ListSchedules")
             .WithSummary("Every job type's schedule: cron, time zone, next five fire times in UTC and in the zone with DST changes flagged, previous fire, pause, source and drift.");
-        schedules.MapGet("/{jobType}", Get).WithName("GetSchedule").WithSummary("One job type's schedule.");
+        schedules.MapGet("/{jobType}", Get).WithName("GetSchedule").ProducesProblem(StatusCodes.Status404NotFound).WithSummary("One job type's schedule.");
 
-        var changes = schedules.MapGroup("").RequireAuthorization(Caller.AdminPolicy).RequireRateLimiting(MutationRateLimit.Policy);
+        var changes = schedules.MapGroup("").RequireAuthorization(Caller.AdminPolicy).RequireRateLimiting(MutationRateLimit.Policy)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         changes.MapPut("/{jobType}", Change).WithName("ChangeSchedule")
             .WithSummary("Changes cron, time zone or enabled at run time (Quartz or 5-field Unix cron); takes effect across the cluster at once.");
         changes.MapDelete("/{jobType}/override", Reset).WithName("ResetSchedule").WithSummary("Returns the schedule to configuration.");

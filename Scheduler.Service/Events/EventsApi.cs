@@ -42,6 +42,10 @@ public static partial class EventsApi
             .AddEndpointFilter(AdmitAsync)
             .WithTags("Jobs")
             .WithName("StreamEvents")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Server-Sent Events: execution created/started/progressed/finished, schedule paused/resumed/changed/reset; resumes after Last-Event-ID.");
         return app;
     }
