@@ -386,13 +386,14 @@ public sealed class ManifestTests
         var directory = Directory.CreateTempSubdirectory("scheduler-overlay-");
         try
         {
+            // kustomize takes only relative paths to other kustomizations.
             await File.WriteAllTextAsync(Path.Combine(directory.FullName, "kustomization.yaml"), $"""
                 apiVersion: kustomize.config.k8s.io/v1beta1
                 kind: Kustomization
                 resources:
-                  - {Path.Combine(Manifests.K8sDirectory, "base")}
+                  - {Path.GetRelativePath(directory.FullName, Path.Combine(Manifests.K8sDirectory, "base"))}
                 components:
-                  - {Path.Combine(Manifests.K8sDirectory, "components", "runbook-links")}
+                  - {Path.GetRelativePath(directory.FullName, Path.Combine(Manifests.K8sDirectory, "components", "runbook-links"))}
                 configMapGenerator:
                   - name: {Manifests.LinksConfigMapName}
                     literals:
