@@ -367,6 +367,141 @@ public sealed class ManifestTests
             "only Prometheus's pods in the monitoring namespace");
     }
 
+    [TestCaseSource(nameof(OverlayNames))]
+    public async Task Overlay_EveryRunbookLink_StartsWithTheOneRunbookBaseUrlItSets(string overlay)
+    {
+        var baseUrl = Manifests.RunbookBaseUrl(overlay);
+        var rendered = await Manifests.OverlayAsync(overlay);
+
+        baseUrl.Should().StartWith("https://").And.EndWith("/docs/runbook.md").And.NotContain("example", "the overlay names the real repository");
+        AssertRunbookLinksStartWith(rendered, baseUrl);
+        rendered.Yaml.Should().NotContain("github.com/example").And.NotContain("RUNBOOK_BASE_URL");
+        rendered.Find("ConfigMap", Manifests.LinksConfigMapName).Should().BeNull("the setting's ConfigMap is local-config, never applied");
+    }
+
+    [Test]
+    public async Task RunbookLinksComponent_WritesWhateverBaseUrlTheOverlaySets_IntoEveryAlertAndTheDashboard()
+    {
+        const string baseUrl = "https://runbooks.test/ops/scheduler/runbook.md";
+        var directory = Directory.CreateTempSubdirectory("scheduler-overlay-");
+        try
+        {
+            // kustomize takes only relative paths to other kustomizations.
+            await File.WriteAllTextAsync(Path.Combine(directory.FullName, "kustomization.yaml"), $"""
+                apiVersion: kustomize.config.k8s.io/v1beta1
+                kind: Kustomization
+                resources:
+                  - {Path.GetRelativePath(directory.FullName, Path.Combine(Manifests.K8sDirectory, "base"))}
+                components:
+                  - {Path.GetRelativePath(directory.FullName, Path.Combine(Manifests.K8sDirectory, "components", "runbook-links"))}
+                configMapGenerator:
+                  - name: {Manifests.LinksConfigMapName}
+                    literals:
+                      - runbookBaseUrl={baseUrl}
+                    options:
+                      disableNameSuffixHash: true
+                      annotations:
+                        config.kubernetes.io/local-config: "true"
+                """);
+
+            var rendered = await Manifests.RenderAsync(directory.FullName);
+
+            AssertRunbookLinksStartWith(rendered, baseUrl);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task ProdIngressOverlay_IsProdPlusTheIngress_AndPassesTheOfflineSchemaValidation()
+    {
+        var prod = await Manifests.OverlayAsync("prod");
+        var rendered = await Manifests.OverlayAsync("prod-ingress");
+
+        var result = await Manifests.ValidateAsync(rendered.Yaml, "prod-ingress.yaml");
+
+        result.ExitCode.Should().Be(0, $"every object of k8s/overlays/prod-ingress must match its schema:\n{result.Output}");
+        result.StandardOutput.Should().Contain($"manifests: {rendered.Objects.Count} valid").And.Contain("ok    Ingress/scheduler-service ");
+        rendered.Objects.Select(Key).Should().BeEquivalentTo(prod.Objects.Select(Key).Append("Ingress/scheduler-service"));
+        rendered.Objects.Should().OnlyContain(o => Manifests.Text(o["metadata"]!["namespace"]) == Manifests.Overlays["prod"]);
+        foreach (var o in prod.Objects.Where(o => Manifests.Text(o["kind"]) != "NetworkPolicy"))
+        {
+            JsonNode.DeepEquals(o, rendered.Get(Manifests.Text(o["kind"])!, Manifests.Text(o["metadata"]!["name"])!))
+                .Should().BeTrue($"prod-ingress deploys {Key(o)} exactly as prod does");
+        }
+
+        rendered.Yaml.Should().NotContain("INGRESS_", "every value of the Ingress comes from the overlay's settings");
+
+        static string Key(JsonObject o) => $"{Manifests.Text(o["kind"])}/{Manifests.Text(o["metadata"]!["name"])}";
+    }
+
+    [Test]
+    public async Task Ingress_RoutesTheDashboardTheApiAndItsReference_ToTheServicePort7005_OverTls()
+    {
+        var rendered = await Manifests.OverlayAsync("prod-ingress");
+        var spec = rendered.Get("Ingress", Manifests.AppName)["spec"]!;
+        var host = Manifests.OverlaySetting("prod-ingress", Manifests.IngressConfigMapName, "host");
+        var servicePorts = Manifests.Items(rendered.Get("Service", Manifests.AppName)["spec"]!["ports"]).Select(p => p["port"]!.GetValue<long>());
+
+        Manifests.Text(spec["ingressClassName"]).Should().Be(Manifests.OverlaySetting("prod-ingress", Manifests.IngressConfigMapName, "ingressClassName"));
+        var tls = Manifests.Items(spec["tls"]).Should().ContainSingle().Subject;
+        Manifests.Text(tls["secretName"]).Should().Be(Manifests.OverlaySetting("prod-ingress", Manifests.IngressConfigMapName, "tlsSecretName"));
+        (tls["hosts"] as JsonArray)!.Select(Manifests.Text).Should().Equal([host], "the certificate covers the one host the rule serves");
+        var rule = Manifests.Items(spec["rules"]).Should().ContainSingle().Subject;
+        Manifests.Text(rule["host"]).Should().Be(host);
+        var paths = Manifests.Items(rule["http"]!["paths"]).ToList();
+        paths.Select(p => Manifests.Text(p["path"])).Should().BeEquivalentTo(["/dashboard", "/api", "/openapi", "/scalar"]);
+        foreach (var path in paths)
+        {
+            Manifests.Text(path["pathType"]).Should().Be("Prefix", $"{Manifests.Text(path["path"])} covers everything below it");
+            Manifests.Text(path["backend"]!["service"]!["name"]).Should().Be(Manifests.AppName);
+            path["backend"]!["service"]!["port"]!["number"]!.GetValue<long>().Should().Be(7005);
+        }
+
+        servicePorts.Should().Contain(7005, "the Ingress's backend port is one the Service exposes");
+    }
+
+    [Test]
+    public async Task IngressOverlay_NetworkPolicy_AlsoAdmitsTheIngressControllersNamespace()
+    {
+        var prod = (await Manifests.OverlayAsync("prod")).Get("NetworkPolicy", Manifests.AppName)["spec"]!;
+        var spec = (await Manifests.OverlayAsync("prod-ingress")).Get("NetworkPolicy", Manifests.AppName)["spec"]!;
+        var rules = Manifests.Items(spec["ingress"]).ToList();
+
+        rules.Should().HaveCount(3);
+        rules.Take(2).Zip(Manifests.Items(prod["ingress"])).Should().OnlyContain(p => JsonNode.DeepEquals(p.First, p.Second), "prod's two rules stay as they are");
+        Manifests.Items(rules[2]["ports"]).Select(p => Manifests.Text(p["port"])).Should().Equal(["http"]);
+        var controller = Manifests.Items(rules[2]["from"]).Should().ContainSingle().Subject;
+        Manifests.Map(controller["namespaceSelector"]!["matchLabels"]).Should().Equal(new Dictionary<string, string>
+        {
+            ["kubernetes.io/metadata.name"] = Manifests.OverlaySetting("prod-ingress", Manifests.IngressConfigMapName, "controllerNamespace"),
+        }, "the ingress controller's pods forward the requests, so they must reach the http port");
+    }
+
+    /// <summary>Every alert's runbook_url is the base URL, '#', an anchor; the dashboard's Runbook link is the base URL itself.</summary>
+    private static void AssertRunbookLinksStartWith(Rendered rendered, string baseUrl)
+    {
+        var alerts = Manifests.Items(rendered.Get("PrometheusRule", Manifests.AppName)["spec"]!["groups"])
+            .SelectMany(g => Manifests.Items(g["rules"]))
+            .Where(r => r["alert"] is not null)
+            .ToList();
+        alerts.Should().NotBeEmpty();
+        foreach (var alert in alerts)
+        {
+            var url = Manifests.Text(alert["annotations"]?["runbook_url"]);
+            url.Should().MatchRegex($"^{System.Text.RegularExpressions.Regex.Escape(baseUrl)}#[a-z0-9_-]+$",
+                $"{Manifests.Text(alert["alert"])}'s runbook_url is the configured runbook with a heading anchor");
+        }
+
+        var dashboard = JsonNode.Parse(Manifests.Map(rendered.Get("ConfigMap", Manifests.DashboardConfigMapName)["data"])["scheduler-service.json"])!;
+        var links = Manifests.Items(dashboard["links"]).ToList();
+        links.Should().ContainSingle(l => Manifests.Text(l["title"]) == "Runbook");
+        links.Select(l => Manifests.Text(l["url"])).Should().Equal([baseUrl], "the dashboard's Runbook link is the same one setting");
+        dashboard["uid"].Should().NotBeNull("the rest of the dashboard is intact after the link is written");
+    }
+
     private static bool? Bool(JsonNode? node) => node?.GetValue<bool>();
 
     private static long? Long(JsonNode? node) => node?.GetValue<long>();

@@ -18,12 +18,15 @@ public static class Manifests
     public const string ConfigMapName = "scheduler-service-config";
     public const string SecretName = "scheduler-service-secrets";
     public const string DashboardConfigMapName = "scheduler-service-dashboard";
+    public const string LinksConfigMapName = "scheduler-service-links";
+    public const string IngressConfigMapName = "scheduler-service-ingress";
 
     /// <summary>The overlays and the namespace each deploys to.</summary>
     public static IReadOnlyDictionary<string, string> Overlays { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["dev"] = "stumbleable-dev",
         ["prod"] = "stumbleable",
+        ["prod-ingress"] = "stumbleable",
     };
 
     private const string KubectlHint =
@@ -47,6 +50,25 @@ public static class Manifests
         Cache.GetOrAdd(folder, f => new Lazy<Task<Rendered>>(() => RenderUncachedAsync(f))).Value;
 
     public static Task<Rendered> OverlayAsync(string overlay) => RenderAsync(Path.Combine("overlays", overlay));
+
+    /// <summary>
+    /// A literal <c>key=value</c> of the ConfigMap <paramref name="configMap"/> that k8s/overlays/&lt;overlay&gt;/kustomization.yaml
+    /// generates: the settings a deployer writes once there (the runbook base URL, the Ingress's host).
+    /// </summary>
+    public static string OverlaySetting(string overlay, string configMap, string key)
+    {
+        var path = Path.Combine(K8sDirectory, "overlays", overlay, "kustomization.yaml");
+        var kustomization = Parse(File.ReadAllText(path)).Single();
+        var generator = Items(kustomization["configMapGenerator"]).SingleOrDefault(g => Text(g["name"]) == configMap)
+            ?? throw new AssertionException($"{path} generates no ConfigMap {configMap}");
+        var prefix = key + "=";
+        return (generator["literals"] as JsonArray ?? []).Select(Text).OfType<string>()
+            .Where(l => l.StartsWith(prefix, StringComparison.Ordinal)).Select(l => l[prefix.Length..]).SingleOrDefault()
+            ?? throw new AssertionException($"{path}: ConfigMap {configMap} has no literal {key}=…");
+    }
+
+    /// <summary>The one runbook base URL k8s/overlays/&lt;overlay&gt; sets, which every runbook_url and the dashboard's Runbook link start with.</summary>
+    public static string RunbookBaseUrl(string overlay) => OverlaySetting(overlay, LinksConfigMapName, "runbookBaseUrl");
 
     /// <summary>Runs the offline validator on <paramref name="yaml"/> (multi-document), from a file in a temporary folder.</summary>
     public static async Task<Tool.Result> ValidateAsync(string yaml, string fileName = "manifests.yaml")

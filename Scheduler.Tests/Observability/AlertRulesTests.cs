@@ -1,16 +1,21 @@
+using System.Text.Json.Nodes;
 using FluentAssertions;
+using Scheduler.Tests.Deployment;
 
 namespace Scheduler.Tests.Observability;
 
 /// <summary>
-/// The PrometheusRule in k8s/base/observability: promtool accepts it, its promtool unit tests pass, and every alert
-/// carries what the person paged needs (severity, summary, description, a runbook link that lands on a heading).
+/// The PrometheusRule in k8s/base/observability: promtool accepts it as prod renders it, its promtool unit tests pass,
+/// and every alert carries what the person paged needs (severity, summary, description, a runbook link that lands on a
+/// heading of the runbook the prod overlay configures).
 /// </summary>
 public sealed class AlertRulesTests
 {
     private const string RulesFileName = "scheduler-alerts.rules.yaml";
     private const string TestsFileName = "scheduler-alerts.test.yaml";
-    private const string RunbookUrlPrefix = "https://github.com/example/scheduler-service/blob/main/docs/runbook.md#";
+
+    /// <summary>What the test file writes where the rendered rules carry the overlay's runbook base URL.</summary>
+    private const string RunbookBaseUrlToken = "RUNBOOK_BASE_URL";
 
     private static readonly string[] RequiredAlerts =
     [
@@ -20,13 +25,21 @@ public sealed class AlertRulesTests
 
     private DirectoryInfo _workDirectory = null!;
 
-    /// <summary>The de-indented spec and a copy of the unit tests side by side, as the test file's rule_files expects.</summary>
+    /// <summary>
+    /// The spec of the PrometheusRule that k8s/overlays/prod renders (JSON, which promtool reads as YAML) and a copy of the
+    /// unit tests with the prod overlay's runbook base URL in place of <see cref="RunbookBaseUrlToken"/>, side by side as
+    /// the test file's rule_files expects.
+    /// </summary>
     [SetUp]
-    public void WriteRulesBesideTheirTests()
+    public async Task WriteRulesBesideTheirTests()
     {
         _workDirectory = Directory.CreateTempSubdirectory("scheduler-alerts-");
-        File.WriteAllText(Path.Combine(_workDirectory.FullName, RulesFileName), ObservabilityFiles.PrometheusRulesText());
-        File.Copy(ObservabilityFiles.AlertTestsPath, Path.Combine(_workDirectory.FullName, TestsFileName));
+        var spec = (await ProdRuleAsync())["spec"]!;
+        await File.WriteAllTextAsync(Path.Combine(_workDirectory.FullName, RulesFileName), spec.ToJsonString());
+        var tests = await File.ReadAllTextAsync(ObservabilityFiles.AlertTestsPath);
+        tests.Should().Contain(RunbookBaseUrlToken + "#", "the expected annotations take the runbook base URL from the prod overlay");
+        await File.WriteAllTextAsync(Path.Combine(_workDirectory.FullName, TestsFileName),
+            tests.Replace(RunbookBaseUrlToken, Manifests.RunbookBaseUrl("prod"), StringComparison.Ordinal));
     }
 
     [TearDown]
@@ -55,10 +68,15 @@ public sealed class AlertRulesTests
     }
 
     [Test]
-    public void EveryAlert_HasSeveritySummaryDescriptionAndARunbookUrlToAHeading()
+    public async Task EveryAlert_HasSeveritySummaryDescriptionAndARunbookUrlToAHeading()
     {
         var anchors = ObservabilityFiles.RunbookAnchors();
         var alerts = ObservabilityFiles.Alerts();
+        var runbookUrlPrefix = Manifests.RunbookBaseUrl("prod") + "#";
+        var renderedUrls = Manifests.Items((await ProdRuleAsync())["spec"]!["groups"])
+            .SelectMany(g => Manifests.Items(g["rules"]))
+            .Where(r => r["alert"] is not null)
+            .ToDictionary(r => Manifests.Text(r["alert"])!, r => Manifests.Text(r["annotations"]?["runbook_url"]), StringComparer.Ordinal);
 
         alerts.Should().NotBeEmpty();
         foreach (var alert in alerts)
@@ -67,9 +85,12 @@ public sealed class AlertRulesTests
             alert.Labels.GetValueOrDefault("severity").Should().BeOneOf(["critical", "warning"], $"{alert.Name} has a severity label");
             alert.Annotations.GetValueOrDefault("summary").Should().NotBeNullOrWhiteSpace($"{alert.Name} has a summary");
             alert.Annotations.GetValueOrDefault("description").Should().NotBeNullOrWhiteSpace($"{alert.Name} has a description");
-            var runbookUrl = alert.Annotations.GetValueOrDefault("runbook_url");
-            runbookUrl.Should().StartWith(RunbookUrlPrefix, $"{alert.Name} links to docs/runbook.md");
-            var anchor = runbookUrl![RunbookUrlPrefix.Length..];
+            alert.Annotations.GetValueOrDefault("runbook_url").Should().StartWith(RunbookBaseUrlToken + "#",
+                $"{alert.Name}'s runbook_url in the base is the token the overlays replace with their runbook base URL");
+            var runbookUrl = renderedUrls.GetValueOrDefault(alert.Name);
+            runbookUrl.Should().StartWith(runbookUrlPrefix, $"{alert.Name} links to docs/runbook.md as the prod overlay configures it")
+                .And.NotContain("example");
+            var anchor = runbookUrl![runbookUrlPrefix.Length..];
             anchors.Should().Contain(anchor, $"{alert.Name}'s runbook_url must land on a heading of docs/runbook.md");
         }
     }
@@ -97,4 +118,7 @@ public sealed class AlertRulesTests
 
         unknown.Should().BeEmpty("the rules may only use metrics the service exports (or Prometheus's up)");
     }
+
+    private static async Task<JsonObject> ProdRuleAsync() =>
+        (await Manifests.OverlayAsync("prod")).Get("PrometheusRule", Manifests.AppName);
 }
