@@ -92,8 +92,18 @@ check_node_engines() {
     log "Node $have is older than the $need the manifest validator's packages declare (engines); if validation fails, install Node $need+ (e.g. NodeSource's nodejs)"
   fi
 }
+# The TypeScript client's tests (Scheduler.Tests/Clients) generate, compile and run clients/typescript: its packages
+# come from its lock file into its git-ignored node_modules, once, and again only when the lock file changes.
+ensure_ts_client() {
+  local dir=clients/typescript
+  if cmp -s "$dir/package-lock.json" "$dir/node_modules/.installed-from-package-lock.json"; then return 0; fi
+  log "installing the TypeScript client's packages (npm ci, $dir/package-lock.json)"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-from-package-lock.json) \
+    || log "could not install the TypeScript client's packages (cd $dir && npm ci): its tests will fail"
+}
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
   ensure_k8s_validator && check_node_engines || true
+  ensure_ts_client
 else
   export SCHEDULER_NODE_PROBLEM="node and npm are needed for the manifest validator: apt-get install nodejs npm (Node 22+ is what its packages declare)."
   log "$SCHEDULER_NODE_PROBLEM The manifest validation tests will fail."

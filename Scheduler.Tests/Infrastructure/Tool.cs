@@ -16,8 +16,17 @@ public static class Tool
     /// <param name="Output">A transcript for failure messages: the command line, exit code, standard output and error.</param>
     public sealed record Result(int ExitCode, string StandardOutput, string Output);
 
-    /// <summary>Runs <paramref name="command"/> with <paramref name="arguments"/>, feeding it <paramref name="input"/>; <paramref name="install"/> says how to get it.</summary>
-    public static async Task<Result> RunAsync(string command, IEnumerable<string> arguments, string install, string? input = null, string? workingDirectory = null)
+    /// <summary>
+    /// Runs <paramref name="command"/> with <paramref name="arguments"/>, feeding it <paramref name="input"/>, with
+    /// <paramref name="environment"/> added to this process's; <paramref name="install"/> says how to get it.
+    /// </summary>
+    public static async Task<Result> RunAsync(
+        string command,
+        IEnumerable<string> arguments,
+        string install,
+        string? input = null,
+        string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(Locate(command, install))
         {
@@ -30,6 +39,11 @@ public static class Tool
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
 
         var stdout = new StringBuilder();
