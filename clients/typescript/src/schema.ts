@@ -4,23 +4,6 @@
  */
 
 export interface paths {
-    "/health": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Liveness: the process is up. Never touches the database. */
-        get: operations["Liveness"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/jobs/events": {
         parameters: {
             query?: never;
@@ -28,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-Sent Events: execution created/started/progressed/finished, schedule paused/resumed/changed/reset; resumes after Last-Event-ID. */
+        /**
+         * Server-Sent Events: execution created/started/progressed/finished, schedule paused/resumed/changed/reset; resumes after Last-Event-ID.
+         * @description Requires a bearer token with the role Scheduler.Reader.
+         */
         get: operations["StreamEvents"];
         put?: never;
         post?: never;
@@ -47,7 +33,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Records a run as pending and hands it to the cluster; 202 with its id. One pending or running run per type; an Idempotency-Key makes the call repeatable. */
+        /**
+         * Records a run as pending and hands it to the cluster; 202 with its id. One pending or running run per type; an Idempotency-Key makes the call repeatable.
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
         post: operations["TriggerJob"];
         delete?: never;
         options?: never;
@@ -64,7 +53,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancels a pending run (it never starts) or interrupts a running one on whichever node runs it. */
+        /**
+         * Cancels a pending run (it never starts) or interrupts a running one on whichever node runs it.
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
         post: operations["CancelJob"];
         delete?: never;
         options?: never;
@@ -81,7 +73,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Runs a failed or cancelled execution again as a new execution linked to it. */
+        /**
+         * Runs a failed or cancelled execution again as a new execution linked to it.
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
         post: operations["RetryJob"];
         delete?: never;
         options?: never;
@@ -96,7 +91,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Per job type: last heartbeat, runner, last success, consecutive failures, last error, next fire time, paused, running now with an estimated completion, typical duration; and each node's heartbeat. */
+        /**
+         * Per job type: last heartbeat, runner, last success, consecutive failures, last error, next fire time, paused, running now with an estimated completion, typical duration; and each node's heartbeat.
+         * @description Requires a bearer token with the role Scheduler.Reader.
+         */
         get: operations["GetJobStatus"];
         put?: never;
         post?: never;
@@ -113,7 +111,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every job type: description, kind, default schedule and time zone, enabled, timeout, retry policy, and the parameters a manual trigger accepts. */
+        /**
+         * Every job type: description, kind, default schedule and time zone, enabled, timeout, retry policy, and the parameters a manual trigger accepts.
+         * @description Requires a bearer token with the role Scheduler.Reader.
+         */
         get: operations["ListJobTypes"];
         put?: never;
         post?: never;
@@ -130,7 +131,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What the execution logged while it ran (at most 500 lines and 128 KiB; a last line says when it was cut). */
+        /**
+         * What the execution logged while it ran (at most 500 lines and 128 KiB; a last line says when it was cut).
+         * @description Requires a bearer token with the role Scheduler.Reader.
+         */
         get: operations["GetJobLogs"];
         put?: never;
         post?: never;
@@ -147,7 +151,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One execution. */
+        /**
+         * One execution.
+         * @description Requires a bearer token with the role Scheduler.Reader.
+         */
         get: operations["GetJob"];
         put?: never;
         post?: never;
@@ -164,7 +171,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Executions, newest first, filtered by type, status, startedBy and from/to, paged. */
+        /**
+         * Executions, newest first, filtered by type, status, startedBy and from/to, paged.
+         * @description Requires a bearer token with the role Scheduler.Reader.
+         */
         get: operations["ListJobs"];
         put?: never;
         post?: never;
@@ -181,7 +191,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every job type's schedule: cron, time zone, next five fire times in UTC and in the zone with DST changes flagged, previous fire, pause, source and drift. */
+        /**
+         * Every job type's schedule: cron, time zone, next five fire times in UTC and in the zone with DST changes flagged, previous fire, pause, source and drift.
+         * @description Requires a bearer token with the role Scheduler.Reader.
+         */
         get: operations["ListSchedules"];
         put?: never;
         post?: never;
@@ -198,9 +211,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One job type's schedule. */
+        /**
+         * One job type's schedule.
+         * @description Requires a bearer token with the role Scheduler.Reader.
+         */
         get: operations["GetSchedule"];
-        /** Changes cron, time zone or enabled at run time (Quartz or 5-field Unix cron); takes effect across the cluster at once. */
+        /**
+         * Changes cron, time zone or enabled at run time (Quartz or 5-field Unix cron); takes effect across the cluster at once.
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
         put: operations["ChangeSchedule"];
         post?: never;
         delete?: never;
@@ -219,7 +238,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Returns the schedule to configuration. */
+        /**
+         * Returns the schedule to configuration.
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
         delete: operations["ResetSchedule"];
         options?: never;
         head?: never;
@@ -235,7 +257,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pauses the schedule with a reason, until resumed or until 'until'. */
+        /**
+         * Pauses the schedule with a reason, until resumed or until 'until'.
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
         post: operations["PauseSchedule"];
         delete?: never;
         options?: never;
@@ -252,7 +277,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resumes a paused schedule. */
+        /**
+         * Resumes a paused schedule.
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
         post: operations["ResumeSchedule"];
         delete?: never;
         options?: never;
@@ -269,7 +297,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Lists the occurrences in [from, to) that have no row; without dryRun runs them one after another, each recorded with its occurrence. */
+        /**
+         * Lists the occurrences in [from, to) that have no row; without dryRun runs them one after another, each recorded with its occurrence.
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
         post: operations["BackfillSchedule"];
         delete?: never;
         options?: never;
@@ -284,7 +315,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Operator actions (trigger, cancel, retry, pause, resume, schedule change), newest first, filtered by action, actor, jobType, targetId and from/to, paged. */
+        /**
+         * Operator actions (trigger, cancel, retry, pause, resume, schedule change), newest first, filtered by action, actor, jobType, targetId and from/to, paged.
+         * @description Requires a bearer token with the role Scheduler.Reader.
+         */
         get: operations["ListAudit"];
         put?: never;
         post?: never;
@@ -298,12 +332,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        AnonymousTypeOfstringAndstringAndDateTimeOffset: {
-            status: null | string;
-            service: null | string;
-            /** Format: date-time */
-            timestamp: string;
-        };
         /** @description One operator action as `GET /api/audit` returns it (a row of `audit_log`). */
         AuditEntry: {
             /**
@@ -420,12 +448,12 @@ export interface components {
         /**
          * @description The states of one execution (`scheduled_jobs.status`). Each member's name in SQL, JSON and metrics is its
          *     JsonStringEnumMemberNameAttribute (EnumText).
-         * @enum {unknown}
+         * @enum {string}
          */
         ExecutionStatus: "pending" | "running" | "completed" | "failed" | "cancelled" | "skipped";
         /**
          * @description How an execution came about (`scheduled_jobs.trigger`).
-         * @enum {unknown}
+         * @enum {string}
          */
         ExecutionTrigger: "manual" | "cron" | "retry" | "recovery" | "backfill";
         /** @description One fire time, in UTC and in the schedule's zone. */
@@ -733,6 +761,14 @@ export interface components {
              */
             until: null | string;
         };
+        ProblemDetails: {
+            type?: null | string;
+            title?: null | string;
+            /** Format: int32 */
+            status?: null | number | string;
+            detail?: null | string;
+            instance?: null | string;
+        };
         /** @description Automatic retries after a failed run: each attempt waits `DelaySeconds`, doubled each time, at most `MaxDelaySeconds`. */
         RetryPolicyInfo: {
             /**
@@ -900,26 +936,6 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    Liveness: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AnonymousTypeOfstringAndstringAndDateTimeOffset"];
-                };
-            };
-        };
-    };
     StreamEvents: {
         parameters: {
             query?: {
@@ -942,6 +958,42 @@ export interface operations {
                     "text/event-stream": components["schemas"]["SseItemOfstring"];
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     TriggerJob: {
@@ -955,6 +1007,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "jobType": "crawl_pending",
+                 *       "parameters": {
+                 *         "batchSize": 50
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["TriggerJobRequest"];
             };
         };
@@ -974,6 +1034,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": "550e8400-e29b-41d4-a716-446655440000",
+                     *       "id": "550e8400-e29b-41d4-a716-446655440000",
+                     *       "jobType": "crawl_pending",
+                     *       "status": "pending",
+                     *       "startedAt": null,
+                     *       "createdAt": "2025-10-09T12:34:56+00:00"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TriggerJobResponse"];
                 };
             };
@@ -984,6 +1054,60 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -1021,6 +1145,60 @@ export interface operations {
                     "application/json": components["schemas"]["JobExecution"];
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     RetryJob: {
@@ -1047,6 +1225,60 @@ export interface operations {
                     "application/json": components["schemas"]["TriggerJobResponse"];
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     GetJobStatus: {
@@ -1064,7 +1296,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobs": [
+                     *         {
+                     *           "name": "crawl_pending",
+                     *           "enabled": true,
+                     *           "last_heartbeat": "2025-10-09T12:35:42+00:00",
+                     *           "runner_id": "scheduler-7d9f-1",
+                     *           "last_success_at": "2025-10-09T12:35:42+00:00",
+                     *           "consecutive_failures": 0,
+                     *           "last_error": null,
+                     *           "last_error_at": null,
+                     *           "next_fire_time": "2025-10-09T12:49:56+00:00",
+                     *           "previous_fire_time": "2025-10-09T12:34:56+00:00",
+                     *           "paused": false,
+                     *           "overdue": false,
+                     *           "overdue_reason": null,
+                     *           "running": null,
+                     *           "typical_duration": {
+                     *             "p50_seconds": 45.2,
+                     *             "p95_seconds": 61.8,
+                     *             "samples": 50
+                     *           }
+                     *         }
+                     *       ],
+                     *       "runners": [
+                     *         {
+                     *           "name": "jobs-runner",
+                     *           "runner_id": "scheduler-7d9f-1",
+                     *           "last_heartbeat": "2025-10-09T12:35:46+00:00",
+                     *           "age_seconds": 10,
+                     *           "stale": false
+                     *         }
+                     *       ],
+                     *       "generated_at": "2025-10-09T12:35:56+00:00"
+                     *     }
+                     */
                     "application/json": components["schemas"]["JobStatusReport"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -1085,6 +1381,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobTypeInfo"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -1109,6 +1432,42 @@ export interface operations {
                     "application/json": components["schemas"]["ExecutionLog"];
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     GetJob: {
@@ -1128,7 +1487,78 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "550e8400-e29b-41d4-a716-446655440000",
+                     *       "jobType": "crawl_pending",
+                     *       "status": "completed",
+                     *       "trigger": "manual",
+                     *       "scheduledFor": null,
+                     *       "startedAt": "2025-10-09T12:34:57+00:00",
+                     *       "completedAt": "2025-10-09T12:35:42+00:00",
+                     *       "startedBy": "user_2abc123",
+                     *       "runnerId": "scheduler-7d9f-1",
+                     *       "attempt": 1,
+                     *       "retryOf": null,
+                     *       "rootId": "550e8400-e29b-41d4-a716-446655440000",
+                     *       "cancelRequestedAt": null,
+                     *       "cancelledBy": null,
+                     *       "heartbeatAt": null,
+                     *       "parameters": {
+                     *         "batchSize": 50
+                     *       },
+                     *       "progress": null,
+                     *       "error": null,
+                     *       "result": {
+                     *         "success": true,
+                     *         "itemsProcessed": 150,
+                     *         "errors": [],
+                     *         "details": {
+                     *           "duration": "45.2s",
+                     *           "durationMs": 45200
+                     *         }
+                     *       },
+                     *       "createdAt": "2025-10-09T12:34:56+00:00",
+                     *       "updatedAt": "2025-10-09T12:35:42+00:00"
+                     *     }
+                     */
                     "application/json": components["schemas"]["JobExecution"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -1157,7 +1587,86 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobs": [
+                     *         {
+                     *           "id": "550e8400-e29b-41d4-a716-446655440000",
+                     *           "jobType": "crawl_pending",
+                     *           "status": "completed",
+                     *           "trigger": "manual",
+                     *           "scheduledFor": null,
+                     *           "startedAt": "2025-10-09T12:34:57+00:00",
+                     *           "completedAt": "2025-10-09T12:35:42+00:00",
+                     *           "startedBy": "user_2abc123",
+                     *           "runnerId": "scheduler-7d9f-1",
+                     *           "attempt": 1,
+                     *           "retryOf": null,
+                     *           "rootId": "550e8400-e29b-41d4-a716-446655440000",
+                     *           "cancelRequestedAt": null,
+                     *           "cancelledBy": null,
+                     *           "heartbeatAt": null,
+                     *           "parameters": {
+                     *             "batchSize": 50
+                     *           },
+                     *           "progress": null,
+                     *           "error": null,
+                     *           "result": {
+                     *             "success": true,
+                     *             "itemsProcessed": 150,
+                     *             "errors": [],
+                     *             "details": {
+                     *               "duration": "45.2s",
+                     *               "durationMs": 45200
+                     *             }
+                     *           },
+                     *           "createdAt": "2025-10-09T12:34:56+00:00",
+                     *           "updatedAt": "2025-10-09T12:35:42+00:00"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "page": 1,
+                     *       "limit": 50,
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["JobExecutionPage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -1180,6 +1689,33 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleView"][];
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     GetSchedule: {
@@ -1198,6 +1734,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScheduleView"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -1233,6 +1805,60 @@ export interface operations {
                     "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     ResetSchedule: {
@@ -1260,6 +1886,60 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -1295,6 +1975,60 @@ export interface operations {
                     "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     ResumeSchedule: {
@@ -1322,6 +2056,60 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -1366,6 +2154,60 @@ export interface operations {
                     "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
                 };
             };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     ListAudit: {
@@ -1394,6 +2236,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
