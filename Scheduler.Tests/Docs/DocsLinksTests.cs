@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 using FluentAssertions;
 using Scheduler.Tests.Infrastructure;
@@ -114,50 +113,7 @@ public sealed partial class DocsLinksTests
         }
     }
 
-    /// <summary>The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces to hyphens, repeats numbered.</summary>
-    private static HashSet<string> Anchors(string page)
-    {
-        var anchors = new HashSet<string>(StringComparer.Ordinal);
-        var inFence = false;
-        foreach (var line in File.ReadAllLines(page))
-        {
-            if (line.TrimStart().StartsWith("```", StringComparison.Ordinal))
-            {
-                inFence = !inFence;
-                continue;
-            }
-
-            var heading = Heading().Match(line);
-            if (inFence || !heading.Success)
-            {
-                continue;
-            }
-
-            var slug = new StringBuilder();
-            foreach (var c in heading.Groups["text"].Value.Trim().ToLowerInvariant())
-            {
-                if (char.IsLetterOrDigit(c) || c is '-' or '_')
-                {
-                    slug.Append(c);
-                }
-                else if (c == ' ')
-                {
-                    slug.Append('-');
-                }
-            }
-
-            var candidate = slug.ToString();
-            for (var n = 1; !anchors.Add(candidate); n++)
-            {
-                candidate = $"{slug}-{n}";
-            }
-        }
-
-        return anchors;
-    }
-
-    [GeneratedRegex(@"^#{1,6}\s+(?<text>.+?)\s*#*\s*$")]
-    private static partial Regex Heading();
+    private static IReadOnlySet<string> Anchors(string page) => MarkdownAnchors.Of(page);
 
     [GeneratedRegex(@"\[[^\]]*\]\((?<target>[^)\s]+)(\s+""[^""]*"")?\)")]
     private static partial Regex Link();

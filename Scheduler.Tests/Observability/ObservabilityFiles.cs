@@ -209,52 +209,7 @@ public static partial class ObservabilityFiles
     }
 
     /// <summary>The anchors GitHub gives the runbook's headings: lower case, spaces to '-', punctuation other than '-' and '_' dropped; repeats get -1, -2….</summary>
-    public static IReadOnlySet<string> RunbookAnchors()
-    {
-        var anchors = new HashSet<string>(StringComparer.Ordinal);
-        var inFence = false;
-        foreach (var line in File.ReadAllLines(RunbookPath))
-        {
-            if (line.TrimStart().StartsWith("```", StringComparison.Ordinal))
-            {
-                inFence = !inFence;
-                continue;
-            }
-
-            var heading = Heading().Match(line);
-            if (inFence || !heading.Success)
-            {
-                continue;
-            }
-
-            var slug = GitHubAnchor(heading.Groups["text"].Value);
-            var unique = slug;
-            for (var n = 1; !anchors.Add(unique); n++)
-            {
-                unique = $"{slug}-{n}";
-            }
-        }
-
-        return anchors;
-    }
-
-    public static string GitHubAnchor(string heading)
-    {
-        var anchor = new StringBuilder();
-        foreach (var c in heading.Trim().ToLowerInvariant())
-        {
-            if (char.IsLetterOrDigit(c) || c is '-' or '_')
-            {
-                anchor.Append(c);
-            }
-            else if (c == ' ')
-            {
-                anchor.Append('-');
-            }
-        }
-
-        return anchor.ToString();
-    }
+    public static IReadOnlySet<string> RunbookAnchors() => MarkdownAnchors.Of(RunbookPath);
 
     private static readonly HashSet<string> PromQlKeywords = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -307,9 +262,6 @@ public static partial class ObservabilityFiles
 
     [GeneratedRegex(@"^(?<indent>\s*)(?<key>[A-Za-z_][A-Za-z0-9_]*):(?:\s+(?<value>.*))?$")]
     private static partial Regex KeyLine();
-
-    [GeneratedRegex(@"^#{1,6}\s+(?<text>.+?)\s*#*\s*$")]
-    private static partial Regex Heading();
 
     [GeneratedRegex(@"\$__(?:rate_interval|interval|range)\b")]
     private static partial Regex GrafanaInterval();
