@@ -17,7 +17,7 @@ namespace Scheduler.Jobs.Scheduling;
 /// The change has happened by the time its audit row is written, so a failure to write the row is logged, not
 /// raised: the answer must say what was done.
 /// </remarks>
-public sealed partial class ScheduleControl(
+public sealed class ScheduleControl(
     ISchedulerFactory schedulers,
     ScheduleManager manager,
     ScheduleStore store,
@@ -203,18 +203,7 @@ public sealed partial class ScheduleControl(
         return new ScheduleResult.Changed();
     }
 
-    private async Task AuditAsync(string action, ScheduleActor actor, string jobType, string outcome, object details)
-    {
-        try
-        {
-            await audit.RecordAsync(new AuditRecord(action, actor.Id, AuditTargetTypes.Schedule, jobType, jobType, actor.RemoteAddress, outcome, details), CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            LogAuditFailed(ex, action, jobType);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not write the audit row for {Action} on {Target}")]
-    private partial void LogAuditFailed(Exception exception, string action, string target);
+    private Task AuditAsync(string action, ScheduleActor actor, string jobType, string outcome, object details) =>
+        audit.RecordAfterTheFactAsync(
+            new AuditRecord(action, actor.Id, AuditTargetTypes.Schedule, jobType, jobType, actor.RemoteAddress, outcome, details), logger);
 }

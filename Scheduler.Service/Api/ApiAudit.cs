@@ -1,10 +1,9 @@
-using Scheduler.Jobs.Audit;
 using Scheduler.Jobs.Execution;
 using Scheduler.Service.Auth;
 
 namespace Scheduler.Service.Api;
 
-/// <summary>What the API's handlers share about the caller and the audit trail.</summary>
+/// <summary>Who the API's caller is, as the audit trail records them.</summary>
 internal static class ApiAudit
 {
     private const int MaxActorLength = 200;
@@ -16,8 +15,4 @@ internal static class ApiAudit
 
     /// <summary>The caller as the audit trail records them: who, and from which address.</summary>
     public static Requester Requester(HttpContext http) => new(Actor(http), http.Connection.RemoteIpAddress?.ToString());
-
-    /// <summary>Records one action with the caller's address; a failure to write the row is logged, not answered.</summary>
-    public static Task RecordAsync(AuditLog audit, HttpContext http, AuditRecord record, ILoggerFactory loggers) =>
-        audit.RecordAfterTheFactAsync(record with { RemoteAddress = http.Connection.RemoteIpAddress?.ToString() }, loggers.CreateLogger(typeof(ApiAudit)));
 }
