@@ -3,7 +3,11 @@ using Scheduler.Contracts.Api;
 namespace Scheduler.Jobs.Execution;
 
 /// <summary>Who asks for an action, as the audit trail records them: the token's caller and their address.</summary>
-public sealed record Requester(string Actor, string? RemoteAddress);
+public sealed record Requester(string Actor, string? RemoteAddress)
+{
+    /// <summary>The scheduler acting on its own: a pause after repeated failures, the end of a pause that had one.</summary>
+    public static Requester Scheduler { get; } = new("scheduler", null);
+}
 
 /// <summary>A manual trigger: the job type, the parameters, and who the body claims asked.</summary>
 public sealed record TriggerCommand(string JobType, System.Text.Json.JsonElement? Parameters, string? TriggeredBy, string? IdempotencyKey);

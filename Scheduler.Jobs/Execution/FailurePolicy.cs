@@ -35,7 +35,7 @@ public sealed partial class FailurePolicy(
         {
             var failures = await health.FailedAsync(definition.Name, runner.Id, error, time.GetUtcNow(), CancellationToken.None);
             if (definition.PauseAfterFailures > 0 && failures >= definition.PauseAfterFailures
-                && await schedules.PauseAsync(definition, PauseOrder.AfterFailures(failures, error, failedId), ScheduleActor.Scheduler, CancellationToken.None)
+                && await schedules.PauseAsync(definition, PauseOrder.AfterFailures(failures, error, failedId), Requester.Scheduler, CancellationToken.None)
                     is ScheduleResult.Changed)
             {
                 LogAutoPaused(definition.Name, failures);

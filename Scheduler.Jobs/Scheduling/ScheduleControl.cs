@@ -5,6 +5,7 @@ using Scheduler.Contracts.Api;
 using Scheduler.Jobs.Audit;
 using Scheduler.Jobs.Catalog;
 using Scheduler.Jobs.Events;
+using Scheduler.Jobs.Execution;
 
 namespace Scheduler.Jobs.Scheduling;
 
@@ -33,7 +34,7 @@ public sealed class ScheduleControl(
     /// Changes cron, time zone or enabled (each null: as it is) as a run-time override. What Quartz would refuse is
     /// refused here, stored nowhere and applied nowhere.
     /// </summary>
-    public async Task<ScheduleResult> ChangeAsync(JobDefinition definition, ScheduleChangeRequest request, ScheduleActor actor, CancellationToken cancellationToken)
+    public async Task<ScheduleResult> ChangeAsync(JobDefinition definition, ScheduleChangeRequest request, Requester actor, CancellationToken cancellationToken)
     {
         var jobType = definition.Name;
         var errors = new Dictionary<string, string[]>();
@@ -59,7 +60,7 @@ public sealed class ScheduleControl(
         }
 
         var before = await manager.EffectiveAsync(definition, cancellationToken);
-        var change = new ScheduleOverride(jobType, cron ?? before.Cron, request.TimeZone ?? before.TimeZone, request.Enabled ?? before.Enabled, actor.Id, time.GetUtcNow());
+        var change = new ScheduleOverride(jobType, cron ?? before.Cron, request.TimeZone ?? before.TimeZone, request.Enabled ?? before.Enabled, actor.Actor, time.GetUtcNow());
 
         // The whole schedule as it would be stored, whether or not it is switched on now: Quartz's "will never fire"
         // check included, so that nothing is stored that a node could not schedule at its next start.
@@ -101,7 +102,7 @@ public sealed class ScheduleControl(
     }
 
     /// <summary>Returns the schedule to configuration, provided configuration's schedule can be put into Quartz.</summary>
-    public async Task<ScheduleResult> ResetAsync(JobDefinition definition, ScheduleActor actor, CancellationToken cancellationToken)
+    public async Task<ScheduleResult> ResetAsync(JobDefinition definition, Requester actor, CancellationToken cancellationToken)
     {
         var jobType = definition.Name;
         var before = await manager.EffectiveAsync(definition, cancellationToken);
@@ -125,7 +126,7 @@ public sealed class ScheduleControl(
     }
 
     /// <summary>Pauses the type's cron trigger with the order's reason (and end, unless the order keeps the one set).</summary>
-    public async Task<ScheduleResult> PauseAsync(JobDefinition definition, PauseOrder order, ScheduleActor actor, CancellationToken cancellationToken)
+    public async Task<ScheduleResult> PauseAsync(JobDefinition definition, PauseOrder order, Requester actor, CancellationToken cancellationToken)
     {
         // Whether the type has a schedule now is the store's to say: a run-time override may have given or taken one.
         var scheduler = await schedulers.GetScheduler(cancellationToken);
@@ -134,7 +135,7 @@ public sealed class ScheduleControl(
             return new ScheduleResult.Conflict("The job type has no schedule to pause", $"{definition.Name} does not run on a schedule now (disabled, or manual only).");
         }
 
-        await scheduler.PauseTriggerWith(definition.CronTriggerKey, new PauseDetails { Reason = order.Reason, RequestedBy = actor.Id }, cancellationToken);
+        await scheduler.PauseTriggerWith(definition.CronTriggerKey, new PauseDetails { Reason = order.Reason, RequestedBy = actor.Actor }, cancellationToken);
         if (!order.KeepsEnd)
         {
             await store.SetPauseExpiryAsync(definition.Name, order.Until, cancellationToken);
@@ -144,7 +145,7 @@ public sealed class ScheduleControl(
     }
 
     /// <summary>Resumes a paused schedule, and clears its end unless the order comes from that end.</summary>
-    public async Task<ScheduleResult> ResumeAsync(JobDefinition definition, ResumeOrder order, ScheduleActor actor, CancellationToken cancellationToken)
+    public async Task<ScheduleResult> ResumeAsync(JobDefinition definition, ResumeOrder order, Requester actor, CancellationToken cancellationToken)
     {
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         if (await scheduler.GetTriggerState(definition.CronTriggerKey, cancellationToken) != TriggerState.Paused)
@@ -167,7 +168,7 @@ public sealed class ScheduleControl(
     /// <paramref name="dryRun"/>, a backfill that runs them one after another (the supervisor drives it).
     /// </summary>
     public async Task<ScheduleResult> BackfillAsync(
-        JobDefinition definition, DateTimeOffset from, DateTimeOffset to, bool dryRun, ScheduleActor actor, CancellationToken cancellationToken)
+        JobDefinition definition, DateTimeOffset from, DateTimeOffset to, bool dryRun, Requester actor, CancellationToken cancellationToken)
     {
         var jobType = definition.Name;
         if (!definition.Enabled)
@@ -190,20 +191,20 @@ public sealed class ScheduleControl(
 
         var recorded = await store.RecordedOccurrencesAsync(jobType, from, to, cancellationToken);
         var missing = window.Where(o => !recorded.Contains(o)).ToList();
-        Guid? backfillId = dryRun || missing.Count == 0 ? null : await store.CreateBackfillAsync(jobType, missing, actor.Id, time.GetUtcNow(), cancellationToken);
+        Guid? backfillId = dryRun || missing.Count == 0 ? null : await store.CreateBackfillAsync(jobType, missing, actor.Actor, time.GetUtcNow(), cancellationToken);
         await AuditAsync(AuditActions.ScheduleBackfill, actor, jobType, AuditOutcomes.Accepted, new { from, to, dryRun, missing = missing.Count, backfillId });
         return new ScheduleResult.Backfilled(missing, backfillId);
     }
 
     /// <summary>Audits a change carried out and tells the live views (the event's kind is the action's verb).</summary>
-    private async Task<ScheduleResult> ChangedAsync(string action, string kind, ScheduleActor actor, string jobType, object details)
+    private async Task<ScheduleResult> ChangedAsync(string action, string kind, Requester actor, string jobType, object details)
     {
         await AuditAsync(action, actor, jobType, AuditOutcomes.Accepted, details);
         await events.ScheduleChangedAsync(kind, jobType, CancellationToken.None);
         return new ScheduleResult.Changed();
     }
 
-    private Task AuditAsync(string action, ScheduleActor actor, string jobType, string outcome, object details) =>
+    private Task AuditAsync(string action, Requester actor, string jobType, string outcome, object details) =>
         audit.RecordAfterTheFactAsync(
-            new AuditRecord(action, actor.Id, AuditTargetTypes.Schedule, jobType, jobType, actor.RemoteAddress, outcome, details), logger);
+            new AuditRecord(action, actor.Actor, AuditTargetTypes.Schedule, jobType, jobType, actor.RemoteAddress, outcome, details), logger);
 }

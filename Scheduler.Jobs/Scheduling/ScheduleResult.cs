@@ -29,13 +29,6 @@ public abstract record ScheduleResult
     public sealed record Backfilled(IReadOnlyList<DateTimeOffset> Missing, Guid? BackfillId) : ScheduleResult;
 }
 
-/// <summary>Who changes a schedule, as its audit row names them: a caller of the API (with its address), or the scheduler itself.</summary>
-public sealed record ScheduleActor(string Id, string? RemoteAddress = null)
-{
-    /// <summary>The scheduler acting on its own: a pause after repeated failures, the end of a pause that had one.</summary>
-    public static ScheduleActor Scheduler { get; } = new("scheduler");
-}
-
 /// <summary>A pause to make: why, when it ends by itself, and what its audit row says of it.</summary>
 public sealed record PauseOrder
 {

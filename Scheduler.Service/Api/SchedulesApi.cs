@@ -55,28 +55,28 @@ public static class SchedulesApi
 
     public static async Task<Results<Ok<ScheduleView>, ValidationProblem, ProblemHttpResult>> Change(
         JobTypeRoute type, ScheduleChangeRequest request, HttpContext http, [AsParameters] ScheduleServices services, CancellationToken cancellationToken) =>
-        await AnswerAsync(await services.Control.ChangeAsync(type.Definition, request, Actor(http), cancellationToken),
+        await AnswerAsync(await services.Control.ChangeAsync(type.Definition, request, ApiAudit.Requester(http), cancellationToken),
             "The schedule change is invalid", type.Definition, services, cancellationToken);
 
     public static async Task<Results<Ok<ScheduleView>, ValidationProblem, ProblemHttpResult>> Reset(
         JobTypeRoute type, HttpContext http, [AsParameters] ScheduleServices services, CancellationToken cancellationToken) =>
-        await AnswerAsync(await services.Control.ResetAsync(type.Definition, Actor(http), cancellationToken),
+        await AnswerAsync(await services.Control.ResetAsync(type.Definition, ApiAudit.Requester(http), cancellationToken),
             "The schedule reset is invalid", type.Definition, services, cancellationToken);
 
     public static async Task<Results<Ok<ScheduleView>, ValidationProblem, ProblemHttpResult>> Pause(
         JobTypeRoute type, PauseRequest request, HttpContext http, [AsParameters] ScheduleServices services, CancellationToken cancellationToken) =>
-        await AnswerAsync(await services.Control.PauseAsync(type.Definition, PauseOrder.Requested(request.Reason!, request.Until), Actor(http), cancellationToken),
+        await AnswerAsync(await services.Control.PauseAsync(type.Definition, PauseOrder.Requested(request.Reason!, request.Until), ApiAudit.Requester(http), cancellationToken),
             "The pause request is invalid", type.Definition, services, cancellationToken);
 
     public static async Task<Results<Ok<ScheduleView>, ValidationProblem, ProblemHttpResult>> Resume(
         JobTypeRoute type, HttpContext http, [AsParameters] ScheduleServices services, CancellationToken cancellationToken) =>
-        await AnswerAsync(await services.Control.ResumeAsync(type.Definition, ResumeOrder.Requested, Actor(http), cancellationToken),
+        await AnswerAsync(await services.Control.ResumeAsync(type.Definition, ResumeOrder.Requested, ApiAudit.Requester(http), cancellationToken),
             "The resume request is invalid", type.Definition, services, cancellationToken);
 
     public static async Task<Results<Ok<BackfillResponse>, Accepted<BackfillResponse>, ValidationProblem, ProblemHttpResult>> Backfill(
         JobTypeRoute type, BackfillRequest request, HttpContext http, ScheduleControl control, CancellationToken cancellationToken)
     {
-        switch (await control.BackfillAsync(type.Definition, request.From!.Value, request.To!.Value, request.DryRun, Actor(http), cancellationToken))
+        switch (await control.BackfillAsync(type.Definition, request.From!.Value, request.To!.Value, request.DryRun, ApiAudit.Requester(http), cancellationToken))
         {
             case ScheduleResult.Backfilled(var missing, var backfillId):
                 var answer = new BackfillResponse(type.Name, missing, request.DryRun, backfillId);
@@ -87,9 +87,6 @@ public static class SchedulesApi
                 return Problem(problem);
         }
     }
-
-    /// <summary>The caller as the audit row names them: the token's id and the connection's address.</summary>
-    private static ScheduleActor Actor(HttpContext http) => new(ApiAudit.Actor(http), http.Connection.RemoteIpAddress?.ToString());
 
     /// <summary>The schedule as it is now when the change was made; otherwise the problem that says why not.</summary>
     private static async Task<Results<Ok<ScheduleView>, ValidationProblem, ProblemHttpResult>> AnswerAsync(

@@ -169,7 +169,7 @@ internal sealed partial class ExecutionSupervisor(
         foreach (var jobType in await schedules.TakeExpiredPausesAsync(now, cancellationToken))
         {
             if (catalog.TryGet(jobType, out var definition)
-                && await control.ResumeAsync(definition, ResumeOrder.PauseEnded, ScheduleActor.Scheduler, cancellationToken) is ScheduleResult.Changed)
+                && await control.ResumeAsync(definition, ResumeOrder.PauseEnded, Requester.Scheduler, cancellationToken) is ScheduleResult.Changed)
             {
                 LogPauseExpired(jobType);
             }
