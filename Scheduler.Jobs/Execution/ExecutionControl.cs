@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Quartz;
 using Scheduler.Contracts;
 using Scheduler.Contracts.Api;
@@ -19,13 +18,11 @@ public sealed class ExecutionControl(
     JobCatalog catalog,
     ExecutionStore store,
     ExecutionHistory history,
-    RecoveryStore recoveries,
     RunLifecycle lifecycle,
     StartedByResolver startedBy,
     AuditLog audit,
     ISchedulerFactory schedulers,
     TimeProvider time,
-    IOptions<RecoveryOptions> recovery,
     ILogger<ExecutionControl> logger)
 {
     public async Task<TriggerOutcome> TriggerAsync(TriggerCommand command, Requester requester, CancellationToken cancellationToken)
@@ -48,27 +45,28 @@ public sealed class ExecutionControl(
             return new TriggerOutcome.Disabled(definition.Name);
         }
 
-        // A lost run waiting for its re-run goes first: its recovery is retried every two seconds, and a stream of
-        // manual triggers would otherwise keep the type's one slot from it for ever.
-        if (definition.Recoverable && await recoveries.WaitingRecoveryAsync(definition.Name, time.GetUtcNow() - recovery.Value.RecoveryWaitLimit, cancellationToken) is { } lost)
-        {
-            await AuditAsync(AuditActions.JobTrigger, requester, null, definition.Name, AuditOutcomes.Conflict, new { waitingRecoveryOf = lost });
-            return new TriggerOutcome.WaitingRecovery(definition.Name, lost);
-        }
-
         var parameters = command.Parameters is { ValueKind: JsonValueKind.Object } p ? p : (JsonElement?)null;
+        var startedByUser = await startedBy.ResolveAsync(actor, cancellationToken);
+        // The accepted run's audit row commits with it. A lost run waiting for its re-run goes first: its recovery is
+        // retried every two seconds, and a stream of manual triggers would otherwise keep the type's one slot from it for ever.
         var (outcome, submitted) = await lifecycle.RecordAndSubmitAsync(
             definition,
-            new NewExecution(definition.Name, await startedBy.ResolveAsync(actor, cancellationToken), parameters)
+            new NewExecution(definition.Name, startedByUser, parameters)
             {
                 IdempotencyKey = key,
                 RequestHash = key is null ? null : RequestHash(definition.Name, actor, parameters),
             },
             startAt: null,
-            cancellationToken);
+            cancellationToken,
+            accepted: execution => Record(AuditActions.JobTrigger, requester, execution.Id, definition.Name, AuditOutcomes.Accepted,
+                new { startedBy = execution.StartedBy, parameters, idempotencyKey = key, ignoredTriggeredBy }),
+            yieldToRecovery: true);
 
         switch (outcome)
         {
+            case PendingOutcome.WaitingRecovery waiting:
+                await AuditAsync(AuditActions.JobTrigger, requester, null, definition.Name, AuditOutcomes.Conflict, new { waitingRecoveryOf = waiting.LostId });
+                return new TriggerOutcome.WaitingRecovery(definition.Name, waiting.LostId);
             case PendingOutcome.Replayed { SameRequest: true } replay:
                 await AuditAsync(AuditActions.JobTrigger, requester, replay.Execution.Id, definition.Name, AuditOutcomes.Replayed, new { idempotencyKey = key });
                 return new TriggerOutcome.Replayed(replay.Execution);
@@ -81,10 +79,14 @@ public sealed class ExecutionControl(
                 return new TriggerOutcome.Busy(definition.Name, busy.ActiveId);
         }
 
-        var execution = ((PendingOutcome.Created)outcome).Execution;
-        await AuditAsync(AuditActions.JobTrigger, requester, execution.Id, definition.Name, submitted ? AuditOutcomes.Accepted : AuditOutcomes.Failed,
-            new { startedBy = execution.StartedBy, parameters, idempotencyKey = key, ignoredTriggeredBy });
-        return submitted ? new TriggerOutcome.Accepted(execution) : new TriggerOutcome.NotSubmitted(execution.Id);
+        if (!submitted)
+        {
+            await AuditAsync(AuditActions.JobTrigger, requester, null, definition.Name, AuditOutcomes.Failed,
+                new { reason = "could not be handed to the scheduler; nothing was recorded", parameters, idempotencyKey = key });
+            return new TriggerOutcome.NotSubmitted(definition.Name);
+        }
+
+        return new TriggerOutcome.Accepted(((PendingOutcome.Created)outcome).Execution);
     }
 
     public async Task<CancelOutcome> CancelAsync(Guid id, ExecutionActionRequest? request, Requester requester, CancellationToken cancellationToken)
@@ -150,22 +152,28 @@ public sealed class ExecutionControl(
                 Attempt = failed.Attempt + 1,
             },
             startAt: null,
-            cancellationToken);
+            cancellationToken,
+            accepted: execution => Record(AuditActions.JobRetry, requester, id, failed.JobType, AuditOutcomes.Accepted, new
+            {
+                retryExecutionId = execution.Id,
+                attempt = execution.Attempt,
+                request?.Reason,
+                ignoredRequestedBy = Ignored(request?.RequestedBy, requester.Actor),
+            }));
         if (outcome is PendingOutcome.Busy busy)
         {
             await AuditAsync(AuditActions.JobRetry, requester, id, failed.JobType, AuditOutcomes.Conflict, new { activeExecutionId = busy.ActiveId, request?.Reason });
             return new RetryOutcome.Busy(definition.Name, busy.ActiveId);
         }
 
-        var execution = ((PendingOutcome.Created)outcome).Execution;
-        await AuditAsync(AuditActions.JobRetry, requester, id, failed.JobType, submitted ? AuditOutcomes.Accepted : AuditOutcomes.Failed, new
+        if (!submitted)
         {
-            retryExecutionId = execution.Id,
-            attempt = execution.Attempt,
-            request?.Reason,
-            ignoredRequestedBy = Ignored(request?.RequestedBy, requester.Actor),
-        });
-        return submitted ? new RetryOutcome.Accepted(execution) : new RetryOutcome.NotSubmitted(execution.Id);
+            await AuditAsync(AuditActions.JobRetry, requester, id, failed.JobType, AuditOutcomes.Failed,
+                new { reason = "could not be handed to the scheduler; nothing was recorded", request?.Reason });
+            return new RetryOutcome.NotSubmitted(failed.JobType);
+        }
+
+        return new RetryOutcome.Accepted(((PendingOutcome.Created)outcome).Execution);
     }
 
     /// <summary>What the catalog says about a trigger: the type exists, and each parameter is one it declares, in range.</summary>
@@ -217,9 +225,10 @@ public sealed class ExecutionControl(
     }
 
     private Task AuditAsync(string action, Requester requester, Guid? target, string? jobType, string outcome, object? details) =>
-        audit.RecordAfterTheFactAsync(
-            new AuditRecord(action, requester.Actor, AuditTargetTypes.Execution, target?.ToString(), jobType, requester.RemoteAddress, outcome, details),
-            logger);
+        audit.RecordAfterTheFactAsync(Record(action, requester, target, jobType, outcome, details), logger);
+
+    private static AuditRecord Record(string action, Requester requester, Guid? target, string? jobType, string outcome, object? details) =>
+        new(action, requester.Actor, AuditTargetTypes.Execution, target?.ToString(), jobType, requester.RemoteAddress, outcome, details);
 
     /// <summary>A name the body gave for the caller that the token contradicts; kept in the audit row, never used.</summary>
     private static string? Ignored(string? claimed, string actor) =>

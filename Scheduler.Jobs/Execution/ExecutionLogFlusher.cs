@@ -4,8 +4,10 @@ namespace Scheduler.Jobs.Execution;
 
 /// <summary>
 /// Keeps what a run logs as the run's own log (<c>GET /api/jobs/{id}/logs</c>): everything logged while it runs, by
-/// the job or around it, is captured and written every second, so the log can be followed from any node, and once
-/// more at the end. Every write is fenced by the run's lease: a node that lost the run adds nothing to its log.
+/// the job or around it, is captured in its lease's buffer and written every second, so the log can be followed from
+/// any node; what is left at the end goes with the outcome (<see cref="RunStore.FinishAsync"/>), in the same
+/// statement, and anything logged after that once more. Every write is fenced by the run's lease: a node that lost
+/// the run adds nothing to its log.
 /// </summary>
 public sealed partial class ExecutionLogFlusher(ExecutionLogStore store, TimeProvider time, ILogger<ExecutionLogFlusher> logger)
 {
@@ -17,7 +19,7 @@ public sealed partial class ExecutionLogFlusher(ExecutionLogStore store, TimePro
     /// </summary>
     public Flushing Start(RunLease lease)
     {
-        var logs = new ExecutionLogBuffer(time);
+        var logs = lease.Log;
         var capture = ExecutionLogCapture.Capture(logs);
         var stop = new CancellationTokenSource();
         return new Flushing(this, lease, logs, capture, stop, FlushPeriodicallyAsync(lease, logs, stop.Token));

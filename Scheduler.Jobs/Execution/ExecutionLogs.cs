@@ -98,13 +98,24 @@ public sealed class ExecutionLogBuffer(TimeProvider time)
     }
 }
 
+/// <summary>Log lines as <see cref="ExecutionLogStore.AppendSql"/> takes them: one array per column.</summary>
+internal sealed record LogColumns(int[] Seqs, DateTime[] Ats, string[] Levels, string[] Messages)
+{
+    public static LogColumns Of(IReadOnlyList<ExecutionLogLine> lines) => new(
+        [.. lines.Select(l => l.Seq)],
+        [.. lines.Select(l => l.At.UtcDateTime)],
+        [.. lines.Select(l => l.Level)],
+        [.. lines.Select(l => l.Message.Replace('\0', ' '))]);
+}
+
 /// <summary>One logged line of a run; <paramref name="Seq"/> orders them.</summary>
 public sealed record ExecutionLogLine(int Seq, DateTimeOffset At, string Level, string Message);
 
 /// <summary>Reads (API pool) and writes (background pool, fenced by the run's lease) <c>execution_logs</c>.</summary>
 public sealed class ExecutionLogStore(NpgsqlDataSource dataSource, [FromKeyedServices(SchedulerDataSources.Background)] NpgsqlDataSource background)
 {
-    private const string AppendSql = """
+    /// <summary>Adds the lines <see cref="LogColumns"/> names to run <c>@id</c>'s log while <c>@token</c> still holds it.</summary>
+    internal const string AppendSql = """
         INSERT INTO execution_logs (execution_id, seq, at, level, message)
         SELECT @id, s, a, l, m FROM unnest(@seqs, @ats, @levels, @messages) AS t(s, a, l, m)
          WHERE EXISTS (SELECT 1 FROM scheduled_jobs WHERE id = @id AND lease_token = @token)
@@ -119,15 +130,8 @@ public sealed class ExecutionLogStore(NpgsqlDataSource dataSource, [FromKeyedSer
             return;
         }
 
-        await background.ExecuteAsync(AppendSql, new
-        {
-            id,
-            token,
-            seqs = lines.Select(l => l.Seq).ToArray(),
-            ats = lines.Select(l => l.At.UtcDateTime).ToArray(),
-            levels = lines.Select(l => l.Level).ToArray(),
-            messages = lines.Select(l => l.Message.Replace('\0', ' ')).ToArray(),
-        }, cancellationToken);
+        var log = LogColumns.Of(lines);
+        await background.ExecuteAsync(AppendSql, new { id, token, seqs = log.Seqs, ats = log.Ats, levels = log.Levels, messages = log.Messages }, cancellationToken);
     }
 
     private const string ReadSql = "SELECT seq AS Seq, at AS At, level AS Level, message AS Message FROM execution_logs WHERE execution_id = @id ORDER BY seq";

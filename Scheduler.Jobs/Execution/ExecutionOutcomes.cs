@@ -36,8 +36,8 @@ public abstract record TriggerOutcome
     /// <summary>Recorded and handed to the cluster.</summary>
     public sealed record Accepted(JobExecution Execution) : TriggerOutcome;
 
-    /// <summary>Recorded, but the scheduler refused it; the row says failed.</summary>
-    public sealed record NotSubmitted(Guid ExecutionId) : TriggerOutcome;
+    /// <summary>The scheduler refused it; the run and its audit row were rolled back, nothing of it is stored.</summary>
+    public sealed record NotSubmitted(string JobType) : TriggerOutcome;
 }
 
 /// <summary>How <see cref="ExecutionControl.CancelAsync"/> ended.</summary>
@@ -88,5 +88,5 @@ public abstract record RetryOutcome
 
     public sealed record Accepted(JobExecution Execution) : RetryOutcome;
 
-    public sealed record NotSubmitted(Guid ExecutionId) : RetryOutcome;
+    public sealed record NotSubmitted(string JobType) : RetryOutcome;
 }

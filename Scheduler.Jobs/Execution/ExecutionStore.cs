@@ -12,13 +12,15 @@ namespace Scheduler.Jobs.Execution;
 public sealed class ExecutionStore(NpgsqlDataSource dataSource)
 {
     internal const string ActiveIndex = "ux_scheduled_jobs_one_active_per_type";
-    private const string IdempotencyIndex = "ux_scheduled_jobs_idempotency_key";
 
+    // ON CONFLICT without a target: a run refused by the one-active-run index or the idempotency key inserts nothing
+    // (rather than failing, which would end the transaction it is part of), and the reason is read after.
     private const string InsertPendingSql = $"""
         INSERT INTO scheduled_jobs (job_type, status, trigger, started_by, parameters, idempotency_key, request_hash,
                                     retry_of, root_id, attempt, scheduled_for, created_at, updated_at)
         VALUES (@JobType, 'pending', @Trigger, @StartedBy, @Parameters::jsonb, @IdempotencyKey, @RequestHash,
                 @RetryOf, @RootId, @Attempt, @ScheduledFor, @Now, @Now)
+        ON CONFLICT DO NOTHING
         RETURNING {ExecutionRow.Columns}
         """;
 
@@ -27,56 +29,57 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
     private const string ByIdempotencyKeySql = $"SELECT {ExecutionRow.Columns} FROM scheduled_jobs WHERE idempotency_key = @key";
 
     /// <summary>
-    /// Records a run as <c>pending</c> before Quartz is asked to run it. At most one execution per
-    /// job type is pending or running across the cluster, and an idempotency key names one execution:
+    /// Records a run as <c>pending</c> before Quartz is asked to run it, in the caller's transaction. At most one
+    /// execution per job type is pending or running across the cluster, and an idempotency key names one execution:
     /// the database decides both, so concurrent requests on different nodes agree.
     /// </summary>
-    public Task<PendingOutcome> CreatePendingAsync(NewExecution execution, DateTimeOffset now, CancellationToken cancellationToken) =>
-        dataSource.UseConnectionAsync<PendingOutcome>(async connection =>
+    public static async Task<PendingOutcome> CreatePendingAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, NewExecution execution, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(execution);
+        var args = new
         {
-            var args = new
+            execution.JobType,
+            Trigger = execution.Trigger.ToText(),
+            execution.StartedBy,
+            Parameters = execution.Parameters?.GetRawText(),
+            execution.IdempotencyKey,
+            execution.RequestHash,
+            execution.RetryOf,
+            execution.RootId,
+            execution.Attempt,
+            execution.ScheduledFor,
+            Now = now,
+        };
+
+        // Refused because of a run that finishes meanwhile: each statement sees the latest commits, so a few rounds settle any race.
+        for (var round = 0; round < 3; round++)
+        {
+            if (await connection.QuerySingleOrDefaultAsync<ExecutionRow>(InsertPendingSql, args, cancellationToken, transaction) is { } row)
             {
-                execution.JobType,
-                Trigger = execution.Trigger.ToText(),
-                execution.StartedBy,
-                Parameters = execution.Parameters?.GetRawText(),
-                execution.IdempotencyKey,
-                execution.RequestHash,
-                execution.RetryOf,
-                execution.RootId,
-                execution.Attempt,
-                execution.ScheduledFor,
-                Now = now,
-            };
-
-            // A conflict with a run that finishes meanwhile is retried; three rounds settle any race.
-            for (var round = 0; ; round++)
-            {
-                try
-                {
-                    var row = await connection.QuerySingleAsync<ExecutionRow>(InsertPendingSql, args, cancellationToken);
-                    return new PendingOutcome.Created(row.ToContract());
-                }
-                catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName is ActiveIndex or IdempotencyIndex)
-                {
-                    if (execution.IdempotencyKey is { } key
-                        && await connection.QuerySingleOrDefaultAsync<ExecutionRow>(ByIdempotencyKeySql, new { key }, cancellationToken) is { } earlier)
-                    {
-                        return new PendingOutcome.Replayed(earlier.ToContract(), earlier.RequestHash == execution.RequestHash);
-                    }
-
-                    if (await connection.QuerySingleOrDefaultAsync<Guid?>(ActiveOfTypeSql, new { jobType = execution.JobType }, cancellationToken) is { } activeId)
-                    {
-                        return new PendingOutcome.Busy(activeId);
-                    }
-
-                    if (round == 2)
-                    {
-                        throw;
-                    }
-                }
+                return new PendingOutcome.Created(row.ToContract());
             }
-        }, cancellationToken);
+
+            if (execution.IdempotencyKey is { } key
+                && await connection.QuerySingleOrDefaultAsync<ExecutionRow>(ByIdempotencyKeySql, new { key }, cancellationToken, transaction) is { } earlier)
+            {
+                return new PendingOutcome.Replayed(earlier.ToContract(), earlier.RequestHash == execution.RequestHash);
+            }
+
+            if (await connection.QuerySingleOrDefaultAsync<Guid?>(ActiveOfTypeSql, new { jobType = execution.JobType }, cancellationToken, transaction) is { } activeId)
+            {
+                return new PendingOutcome.Busy(activeId);
+            }
+
+            if (execution.ScheduledFor is not null)
+            {
+                // A backfill occurrence is recorded once: another node recorded this one a moment ago.
+                return new PendingOutcome.OccurrenceRecorded();
+            }
+        }
+
+        throw new InvalidOperationException($"A run of {execution.JobType} was refused by a uniqueness rule that names no active run or key");
+    }
 
     private const string RequestCancelSql = """
         UPDATE scheduled_jobs
@@ -151,6 +154,12 @@ public abstract record PendingOutcome
 
     /// <summary>The type already has a pending or running execution.</summary>
     public sealed record Busy(Guid ActiveId) : PendingOutcome;
+
+    /// <summary>The backfill occurrence this run stands for is recorded already.</summary>
+    public sealed record OccurrenceRecorded : PendingOutcome;
+
+    /// <summary>A lost run of the type waits for its re-run, which goes first; nothing was recorded.</summary>
+    public sealed record WaitingRecovery(Guid LostId) : PendingOutcome;
 }
 
 /// <summary>The state of an execution after a cancel request.</summary>

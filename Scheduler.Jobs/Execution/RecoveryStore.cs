@@ -21,8 +21,9 @@ public sealed class RecoveryStore(NpgsqlDataSource dataSource)
         """;
 
     /// <summary>A run of <paramref name="jobType"/> lost since <paramref name="since"/> whose re-run has not started yet, if any.</summary>
-    public Task<Guid?> WaitingRecoveryAsync(string jobType, DateTimeOffset since, CancellationToken cancellationToken) =>
-        dataSource.QuerySingleOrDefaultAsync<Guid?>(WaitingRecoverySql, new { jobType, since }, cancellationToken);
+    public static Task<Guid?> WaitingRecoveryAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string jobType, DateTimeOffset since, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<Guid?>(WaitingRecoverySql, new { jobType, since }, cancellationToken, transaction);
 
     private const string AbandonRecoveriesSql = """
         INSERT INTO scheduled_jobs (job_type, status, trigger, started_by, attempt, retry_of, root_id, parameters,

@@ -23,6 +23,7 @@ public sealed class RunLease
         Duration = duration;
         _time = time;
         _renewedAt = time.GetTimestamp();
+        Log = new ExecutionLogBuffer(time);
     }
 
     /// <summary>The lease of the run whose job is executing in this async flow, if any.</summary>
@@ -38,6 +39,9 @@ public sealed class RunLease
     public string FireInstanceId { get; }
 
     public TimeSpan Duration { get; }
+
+    /// <summary>What the run has logged and is not stored yet: flushed as it runs, and the rest with its outcome.</summary>
+    public ExecutionLogBuffer Log { get; }
 
     /// <summary>Another claim replaced this one: every write of the run from this node is refused.</summary>
     public bool Lost => Volatile.Read(ref _lost) == 1;

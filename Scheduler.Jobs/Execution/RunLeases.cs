@@ -94,6 +94,8 @@ public sealed partial class RunLeases(
     public async Task<FinishOutcome> FinishAsync(RunLease lease, ExecutionStatus status, string? error, JobResult result, bool succeeded)
     {
         var statusText = status.ToText();
+        // What the run logged since the last flush goes with its outcome, on every attempt until one lands.
+        var lines = lease.Log.Take();
         var waited = false;
         long? shutdownSeen = null;
         try
@@ -107,7 +109,7 @@ public sealed partial class RunLeases(
                     }
 
                     var written = await runs.FinishAsync(
-                        lease.ExecutionId, lease.Token, status, error, result, time.GetUtcNow(), CancellationToken.None, succeeded ? runner.Id : null);
+                        lease.ExecutionId, lease.Token, status, error, result, lines, time.GetUtcNow(), CancellationToken.None, succeeded ? runner.Id : null);
                     return written ? FinishOutcome.Written : Fenced(lease, status);
                 },
                 keepTrying: () =>

@@ -1,4 +1,8 @@
 using Microsoft.Extensions.Logging;
+using Npgsql;
+using Quartz;
+using Scheduler.Contracts.Api;
+using Scheduler.Jobs.Audit;
 using Microsoft.Extensions.Options;
 using Scheduler.Contracts;
 using Scheduler.Jobs.Catalog;
@@ -14,9 +18,12 @@ namespace Scheduler.Jobs.Execution;
 /// <see cref="RunLeases"/>' (renewed, and finished by a write only its lease holder can make).
 /// </summary>
 public sealed partial class RunLifecycle(
+    NpgsqlDataSource dataSource,
     ExecutionStore executions,
     RunStore runs,
+    AuditLog audit,
     ExecutionSubmitter submitter,
+    ISchedulerFactory schedulers,
     DatabaseContact contact,
     SchedulerTelemetry telemetry,
     TimeProvider time,
@@ -25,29 +32,58 @@ public sealed partial class RunLifecycle(
 {
     /// <summary>
     /// Records <paramref name="execution"/> as pending and hands it to the cluster to start at <paramref name="startAt"/>
-    /// (now when null). A hand-over that fails ends the row <c>failed</c> ("not run") rather than leaving it pending.
+    /// (now when null), in one transaction: the pending row, its audit row (<paramref name="accepted"/>, when given)
+    /// and the Quartz trigger commit together or not at all, so a run is never recorded without its trigger, nor
+    /// scheduled without its row, and the whole hand-over costs one commit. With <paramref name="yieldToRecovery"/>
+    /// (a manual trigger), a lost run of the type whose re-run waits goes first, and nothing is recorded.
     /// </summary>
-    public async Task<RecordedRun> RecordAndSubmitAsync(JobDefinition definition, NewExecution execution, DateTimeOffset? startAt, CancellationToken cancellationToken)
+    public async Task<RecordedRun> RecordAndSubmitAsync(
+        JobDefinition definition,
+        NewExecution execution,
+        DateTimeOffset? startAt,
+        CancellationToken cancellationToken,
+        Func<JobExecution, AuditRecord>? accepted = null,
+        bool yieldToRecovery = false)
     {
-        var outcome = await executions.CreatePendingAsync(execution, time.GetUtcNow(), cancellationToken);
+        ArgumentNullException.ThrowIfNull(definition);
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        if (yieldToRecovery && definition.Recoverable
+            && await RecoveryStore.WaitingRecoveryAsync(connection, transaction, definition.Name, now - options.Value.RecoveryWaitLimit, cancellationToken) is { } lost)
+        {
+            return new RecordedRun(new PendingOutcome.WaitingRecovery(lost), Submitted: false);
+        }
+
+        var outcome = await ExecutionStore.CreatePendingAsync(connection, transaction, execution, now, cancellationToken);
         if (outcome is not PendingOutcome.Created created)
         {
             return new RecordedRun(outcome, Submitted: false);
         }
 
-        // From here the row exists: the hand-over is not abandoned if the caller goes away.
+        if (accepted is not null)
+        {
+            await audit.RecordAsync(connection, transaction, accepted(created.Execution), cancellationToken);
+        }
+
+        // From here the caller going away does not abandon the hand-over. Disposing the enlistment after the commit
+        // tells this node's scheduler about the new trigger once it is visible.
         try
         {
-            await submitter.SubmitAsync(definition, created.Execution.Id, startAt, CancellationToken.None);
-            return new RecordedRun(outcome, Submitted: true);
+            using (scheduler.EnlistTransaction(transaction))
+            {
+                await submitter.SubmitAsync(definition, created.Execution.Id, startAt, CancellationToken.None);
+                await transaction.CommitAsync(CancellationToken.None);
+            }
         }
         catch (Exception ex)
         {
-            LogSubmitFailed(ex, created.Execution.Id, definition.Name);
-            const string error = "not run: could not be handed to the scheduler";
-            await executions.FailPendingAsync(created.Execution.Id, error, JobResults.Failed(error, FailureKind.NotSubmitted), time.GetUtcNow(), CancellationToken.None);
+            LogSubmitFailed(ex, definition.Name);
             return new RecordedRun(outcome, Submitted: false);
         }
+
+        return new RecordedRun(outcome, Submitted: true);
     }
 
     /// <summary>Hands a pending run whose trigger is missing to the cluster again (a repeated hand-over is a no-op).</summary>
@@ -79,14 +115,17 @@ public sealed partial class RunLifecycle(
         return lost;
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not hand execution {ExecutionId} of {JobType} to the scheduler; recorded it failed")]
-    private partial void LogSubmitFailed(Exception exception, Guid executionId, string jobType);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not hand a run of {JobType} to the scheduler; nothing was recorded")]
+    private partial void LogSubmitFailed(Exception exception, string jobType);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId} of {JobType} ended 'runner lost': node {RunnerId} stopped renewing its lease")]
     private partial void LogRunnerLost(Guid executionId, string jobType, string? runnerId);
 }
 
-/// <summary>What <see cref="RunLifecycle.RecordAndSubmitAsync"/> did: the pending row's outcome, and whether the hand-over landed.</summary>
+/// <summary>
+/// What <see cref="RunLifecycle.RecordAndSubmitAsync"/> did: the pending row's outcome, and whether the hand-over landed
+/// (when it did not, the row and its trigger were rolled back together: nothing of the run is stored).
+/// </summary>
 public sealed record RecordedRun(PendingOutcome Outcome, bool Submitted);
 
 /// <summary>What became of a run's outcome.</summary>

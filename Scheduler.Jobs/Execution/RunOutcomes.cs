@@ -8,7 +8,8 @@ namespace Scheduler.Jobs.Execution;
 /// <summary>
 /// Writes how a claimed run ended, under its lease (<see cref="RunLeases.FinishAsync"/>), and counts the end
 /// (<see cref="RunObservation.Ended"/>): completed, failed (then <see cref="FailurePolicy"/> decides what follows),
-/// timed out, or cancelled (by an operator, or by its node shutting down).
+/// timed out, or cancelled (by an operator, or by its node shutting down). The end is counted and logged first, so
+/// its log line is in the run's log, written with the outcome in one statement.
 /// </summary>
 public sealed partial class RunOutcomes(
     RunLeases leases, FailurePolicy failures, ExecutionHistory store, RunningExecutions running, ILogger<RunOutcomes> logger)
@@ -21,30 +22,30 @@ public sealed partial class RunOutcomes(
             run.Observation.Elapsed);
         if (result.Success)
         {
-            await leases.FinishAsync(run.Lease, ExecutionStatus.Completed, null, result, succeeded: true);
             run.Observation.Ended(ExecutionStatus.Completed, null, null, result);
+            await leases.FinishAsync(run.Lease, ExecutionStatus.Completed, null, result, succeeded: true);
         }
         else
         {
             var error = result.Errors.Count > 0 ? result.Errors[0] : "the job reported failure";
-            await FailedAsync(run, error, FailureKind.Error, result);
             run.Observation.Ended(ExecutionStatus.Failed, FailureKind.Error, error, result);
+            await FailedAsync(run, error, FailureKind.Error, result);
         }
     }
 
     /// <summary>The job threw.</summary>
     public async Task ThrewAsync(ClaimedRunContext run, Exception exception)
     {
-        await FailedAsync(run, exception.Message, FailureKind.Error);
         run.Observation.Ended(ExecutionStatus.Failed, FailureKind.Error, exception.Message, run.Context.Result as JobResult);
+        await FailedAsync(run, exception.Message, FailureKind.Error);
     }
 
     /// <summary>The run was interrupted past its budget; what to throw to Quartz.</summary>
     public async Task<JobExecutionException> TimedOutAsync(ClaimedRunContext run, TimeSpan budget)
     {
         var error = $"timed out after {JobResults.FormatDuration(budget)}";
-        await FailedAsync(run, error, FailureKind.Timeout);
         run.Observation.Ended(ExecutionStatus.Failed, FailureKind.Timeout, error);
+        await FailedAsync(run, error, FailureKind.Timeout);
         return new JobExecutionException($"{run.Observation.JobType} {error}");
     }
 
@@ -66,8 +67,8 @@ public sealed partial class RunOutcomes(
             (error, kind) = (by is null ? "cancelled while running" : $"cancelled by {by} while running", FailureKind.Cancelled);
         }
 
-        await leases.FinishAsync(run.Lease, ExecutionStatus.Cancelled, error, Unsuccessful(run, error, kind), succeeded: false);
         run.Observation.Ended(ExecutionStatus.Cancelled, kind, error);
+        await leases.FinishAsync(run.Lease, ExecutionStatus.Cancelled, error, Unsuccessful(run, error, kind), succeeded: false);
     }
 
     /// <summary>Records a failure; what follows (a retry, the failure count) follows only a failure this node recorded.</summary>

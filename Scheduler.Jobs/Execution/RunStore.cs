@@ -205,7 +205,8 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
         return renewed.ToHashSet();
     }
 
-    private const string FinishSql = """
+    private const string FinishSql = $"""
+        WITH logged AS ({ExecutionLogStore.AppendSql})
         UPDATE scheduled_jobs
            SET status = @status, error = @error, result = @result::jsonb, completed_at = @now, updated_at = @now,
                lease_expires_at = NULL
@@ -216,8 +217,9 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
     /// A success and its job type's <c>job_heartbeats</c> row (last success set, failures cleared) in one statement,
     /// so recording a completed run costs one commit, not two.
     /// </summary>
-    private const string CompleteSql = """
-        WITH done AS (
+    private const string CompleteSql = $"""
+        WITH logged AS ({ExecutionLogStore.AppendSql}),
+        done AS (
           UPDATE scheduled_jobs
              SET status = 'completed', error = NULL, result = @result::jsonb, completed_at = @now, updated_at = @now,
                  lease_expires_at = NULL
@@ -233,17 +235,23 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
 
     /// <summary>
     /// Writes how a run ended, fenced by its lease token: only the claim that holds the row changes it, and a finished
-    /// row is never rewritten. With <paramref name="succeededOn"/> (a completed run), the type's <c>job_heartbeats</c>
-    /// row records the success in the same statement. False when the token no longer holds the row.
+    /// row is never rewritten. The run's last <paramref name="logLines"/> go in the same statement (one commit for
+    /// both), under the same fence. With <paramref name="succeededOn"/> (a completed run), the type's
+    /// <c>job_heartbeats</c> row records the success in that statement too. False when the token no longer holds the row.
     /// </summary>
     public async Task<bool> FinishAsync(
-        Guid id, long token, ExecutionStatus status, string? error, JobResult result, DateTimeOffset now, CancellationToken cancellationToken, string? succeededOn = null) =>
-        await dataSource.ExecuteAsync(succeededOn is null ? FinishSql : CompleteSql, new
+        Guid id, long token, ExecutionStatus status, string? error, JobResult result, IReadOnlyList<ExecutionLogLine> logLines, DateTimeOffset now,
+        CancellationToken cancellationToken, string? succeededOn = null)
+    {
+        var log = LogColumns.Of(logLines);
+        return await dataSource.ExecuteAsync(succeededOn is null ? FinishSql : CompleteSql, new
         {
             id, token, error, now, succeededOn,
             status = status.ToText(),
             result = ResultJson.Serialize(result),
+            seqs = log.Seqs, ats = log.Ats, levels = log.Levels, messages = log.Messages,
         }, cancellationToken) >= 1;
+    }
 
     private const string SweepSql = $"""
         UPDATE scheduled_jobs

@@ -86,7 +86,7 @@ public static class JobsApi
                 extensions: new Dictionary<string, object?> { ["executionId"] = reused.ExecutionId }),
             TriggerOutcome.Busy busy => Busy(busy.JobType, busy.ActiveId),
             TriggerOutcome.Accepted accepted => TypedResults.Accepted($"/api/jobs/{accepted.Execution.Id}", ToResponse(accepted.Execution)),
-            TriggerOutcome.NotSubmitted notSubmitted => NotSubmitted(notSubmitted.ExecutionId),
+            TriggerOutcome.NotSubmitted notSubmitted => NotSubmitted(notSubmitted.JobType),
             var other => throw new UnreachableException(other.ToString()),
         };
     }
@@ -125,13 +125,13 @@ public static class JobsApi
             RetryOutcome.CannotRun cannotRun => TypedResults.Problem(
                 title: "The job type cannot run", detail: cannotRun.Detail, statusCode: StatusCodes.Status409Conflict),
             RetryOutcome.Busy busy => Busy(busy.JobType, busy.ActiveId),
-            RetryOutcome.NotSubmitted notSubmitted => NotSubmitted(notSubmitted.ExecutionId),
+            RetryOutcome.NotSubmitted notSubmitted => NotSubmitted(notSubmitted.JobType),
             var other => throw new UnreachableException(other.ToString()),
         };
 
-    private static ProblemHttpResult NotSubmitted(Guid executionId) => TypedResults.Problem(
+    private static ProblemHttpResult NotSubmitted(string jobType) => TypedResults.Problem(
         title: "The scheduler could not accept the run",
-        detail: $"Execution {executionId} was recorded as failed and will not run. Try again shortly.",
+        detail: $"The run of {jobType} could not be handed to the scheduler; nothing was recorded and nothing will run. Try again shortly.",
         statusCode: StatusCodes.Status503ServiceUnavailable);
 
     private static ProblemHttpResult Busy(string jobType, Guid activeId) => TypedResults.Problem(

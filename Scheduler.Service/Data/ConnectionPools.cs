@@ -89,6 +89,13 @@ public sealed class ConnectionPools
             csb.NoResetOnClose = true;
         }
 
+        if (!IsExplicit(csb, "Max Auto Prepare"))
+        {
+            // Every statement the service and Quartz send is one of a fixed set: prepared once per connection, each
+            // later use skips parsing and planning.
+            csb.MaxAutoPrepare = 64;
+        }
+
         if (listen && !IsExplicit(csb, "Keepalive"))
         {
             // The LISTEN connection only waits; a keepalive query every 30 s notices a connection that died silently.

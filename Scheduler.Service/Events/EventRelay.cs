@@ -11,7 +11,9 @@ namespace Scheduler.Service.Events;
 /// This node's ear on <c>scheduler_events</c>: it LISTENs (on a connection of its own) on the channel every insert
 /// NOTIFYs, reads the new events in order, each with its execution, in one query per batch, and hands each to every
 /// live-view client of this node, however many there are. After a lost connection it reads on from the last event
-/// it relayed, so clients miss nothing that happened meanwhile.
+/// it relayed, so clients miss nothing that happened meanwhile. With no client it reads nothing (a node under load
+/// would otherwise read every batch for nobody); the first client to come starts it again from where that client's
+/// stream began.
 /// </summary>
 public sealed partial class EventRelay(
     [FromKeyedServices(SchedulerDataSources.Listen)] NpgsqlDataSource listenSource,
@@ -32,21 +34,23 @@ public sealed partial class EventRelay(
 
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(2);
 
-    private readonly ConcurrentDictionary<Guid, Channel<EventFrame>> _clients = new();
+    private readonly ConcurrentDictionary<Guid, RelayClient> _clients = new();
     // A notification while one is pending adds nothing: one read answers both.
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private EventCursor? _cursor;
 
     /// <summary>
-    /// A client's feed of events from now on; dispose it to leave. A client that falls <see cref="ClientBuffer"/>
-    /// events behind has its feed completed with <see cref="ClientTooSlowException"/> rather than lose events: it
-    /// reconnects with its Last-Event-ID and catches up from the table.
+    /// A client's feed of the events after <paramref name="from"/> (<see cref="SchedulerEventStore.HorizonAsync"/> when
+    /// it connected), or after whatever the relay has already read if that is later; dispose it to leave. A client
+    /// that falls <see cref="ClientBuffer"/> events behind has its feed completed with <see cref="ClientTooSlowException"/>
+    /// rather than lose events: it reconnects with its Last-Event-ID and catches up from the table.
     /// </summary>
-    public Subscription Subscribe()
+    public Subscription Subscribe(EventPosition from)
     {
         var channel = Channel.CreateBounded<EventFrame>(new BoundedChannelOptions(ClientBuffer) { SingleReader = true, SingleWriter = true });
         var id = Guid.NewGuid();
-        _clients[id] = channel;
+        _clients[id] = new RelayClient(channel, from);
+        _wake.Writer.TryWrite(true);
         return new Subscription(channel.Reader, () => _clients.TryRemove(id, out _));
     }
 
@@ -63,9 +67,6 @@ public sealed partial class EventRelay(
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
-
-                // Relayed from the horizon on: what is deliverable already is history, which clients replay.
-                Volatile.Write(ref _cursor, Volatile.Read(ref _cursor) ?? new EventCursor(await store.HorizonAsync(stoppingToken)));
 
                 // Listening (again): catch up on whatever was committed while not.
                 _wake.Writer.TryWrite(true);
@@ -96,10 +97,20 @@ public sealed partial class EventRelay(
         while (!stoppingToken.IsCancellationRequested)
         {
             await WakeAsync(readAgain, stoppingToken);
-            if (stoppingToken.IsCancellationRequested || Volatile.Read(ref _cursor) is not { } cursor)
+            if (stoppingToken.IsCancellationRequested)
             {
                 continue;
             }
+
+            if (_clients.IsEmpty)
+            {
+                // Nobody listens: nothing to read. Whoever comes next says where its stream began.
+                Volatile.Write(ref _cursor, null);
+                readAgain = null;
+                continue;
+            }
+
+            var cursor = Volatile.Read(ref _cursor) ?? new EventCursor(_clients.Values.Min(c => c.From));
 
             try
             {
@@ -131,9 +142,9 @@ public sealed partial class EventRelay(
     {
         foreach (var client in _clients.Values)
         {
-            if (!client.Writer.TryWrite(frame))
+            if (!client.Feed.Writer.TryWrite(frame))
             {
-                client.Writer.TryComplete(new ClientTooSlowException());
+                client.Feed.Writer.TryComplete(new ClientTooSlowException());
             }
         }
     }
@@ -159,6 +170,9 @@ public sealed partial class EventRelay(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read new events; trying again shortly")]
     private partial void LogRelayFailed(Exception exception);
 }
+
+/// <summary>A live-view client: its feed, and where its stream began.</summary>
+internal sealed record RelayClient(Channel<EventFrame> Feed, EventPosition From);
 
 /// <summary>An event and its Server-Sent Events item, rendered once for every client.</summary>
 public sealed record EventFrame(SchedulerEvent Event, SseItem<string> Item);

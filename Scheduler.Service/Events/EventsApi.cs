@@ -100,8 +100,9 @@ public static partial class EventsApi
         // finishes (one batch), and the next write notices the client has gone.
         var reading = lifetime.ApplicationStopping;
 
-        // Subscribe before replaying, so nothing falls between the two; the cursor drops what both deliver.
-        using var subscription = relay.Subscribe();
+        // Subscribe before replaying, so nothing falls between the two; the cursor drops what both deliver. The live
+        // feed starts no later than this stream did (the relay reads only while someone listens).
+        using var subscription = relay.Subscribe(await store.HorizonAsync(reading));
 
         // The client knows at once that it has a stream, before any replay.
         await body.FlushAsync(stop);

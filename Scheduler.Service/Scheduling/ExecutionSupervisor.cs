@@ -3,7 +3,6 @@ using Quartz;
 using Scheduler.Contracts;
 using Scheduler.Jobs.Catalog;
 using Scheduler.Jobs.Data;
-using Npgsql;
 using Scheduler.Jobs.Events;
 using Scheduler.Jobs.Execution;
 using Scheduler.Jobs.Scheduling;
@@ -198,20 +197,12 @@ internal sealed partial class ExecutionSupervisor(
                 continue;
             }
 
-            RecordedRun recorded;
-            try
+            // Another node may have recorded this occurrence a moment ago: then nothing is recorded here.
+            var recorded = await lifecycle.RecordAndSubmitAsync(definition, new NewExecution(definition.Name, backfill.RequestedBy, null)
             {
-                recorded = await lifecycle.RecordAndSubmitAsync(definition, new NewExecution(definition.Name, backfill.RequestedBy, null)
-                {
-                    Trigger = ExecutionTrigger.Backfill,
-                    ScheduledFor = next,
-                }, startAt: null, cancellationToken);
-            }
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
-            {
-                continue; // another node created this occurrence's run a moment ago
-            }
-
+                Trigger = ExecutionTrigger.Backfill,
+                ScheduledFor = next,
+            }, startAt: null, cancellationToken);
             if (recorded is { Outcome: PendingOutcome.Created created, Submitted: true })
             {
                 LogBackfillRun(definition.Name, next, created.Execution.Id);

@@ -43,6 +43,8 @@ public static class SchedulingServiceCollectionExtensions
                     ado.SchemaProvisioning = SchemaProvisioning.Validate;
                     // A recoverable job interrupted by shutdown runs again on another node, as after a crash.
                     ado.RecoverFiringsCancelledByShutdown = true;
+                    // A run's pending row, its audit row and its trigger commit in one transaction (RunLifecycle).
+                    ado.AcceptEnlistedTransactions = true;
                 });
             });
             quartz.AddCatalogJobs(builder.Services.GetJobCatalog());
