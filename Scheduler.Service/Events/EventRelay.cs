@@ -17,6 +17,8 @@ namespace Scheduler.Service.Events;
 /// </summary>
 public sealed partial class EventRelay(
     [FromKeyedServices(SchedulerDataSources.Listen)] NpgsqlDataSource listenSource,
+    NpgsqlDataSource apiSource,
+    [FromKeyedServices(SchedulerDataSources.Background)] NpgsqlDataSource backgroundSource,
     SchedulerEventStore store,
     TimeProvider time,
     ILogger<EventRelay> logger) : BackgroundService
@@ -82,6 +84,10 @@ public sealed partial class EventRelay(
             catch (Exception ex)
             {
                 LogListenFailed(ex);
+                // The one connection that always waits on the server is the first to hear it go (a restart ends every
+                // session): the pools' idle connections are dead too, and a request would otherwise meet one.
+                apiSource.Clear();
+                backgroundSource.Clear();
                 _wake.Writer.TryWrite(true);
                 await Task.Delay(TimeSpan.FromSeconds(2), time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }

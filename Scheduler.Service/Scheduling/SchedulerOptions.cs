@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Scheduler.Service.Scheduling;
 
 /// <summary>Quartz scheduler and cluster settings, from <c>Scheduler</c>.</summary>
-public sealed class SchedulerOptions
+public sealed class SchedulerOptions : IValidatableObject
 {
     public const string Section = "Scheduler";
 
@@ -18,6 +18,21 @@ public sealed class SchedulerOptions
     /// </summary>
     [Range(1, 200)]
     public int MaxConcurrency { get; set; } = 20;
+
+    /// <summary>
+    /// The most triggers one acquisition round takes (one round trip and one commit for all of them), at most
+    /// <see cref="MaxConcurrency"/>; 0 is Quartz's automatic value, which on this store is <see cref="MaxConcurrency"/>.
+    /// A burst of crons due at one second starts from one round rather than one round each.
+    /// </summary>
+    [Range(0, 200)]
+    public int MaxBatchSize { get; set; }
+
+    /// <summary>
+    /// How far ahead of its time a trigger may be taken into the current round. Zero (the default) takes only
+    /// triggers already due, so no run starts early; a wider window batches more and starts runs early by up to it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:05")]
+    public TimeSpan BatchFireAheadWindow { get; set; } = TimeSpan.Zero;
 
     /// <summary>How often a node checks in with the cluster.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
@@ -41,4 +56,14 @@ public sealed class SchedulerOptions
     /// <summary>How long after an occurrence was due its row may still be missing before the type counts as overdue.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan MissedRunGrace { get; set; } = TimeSpan.FromMinutes(2);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // Triggers acquired beyond the threads there are to run them would be held by this node, unfireable by any other.
+        if (MaxBatchSize > MaxConcurrency)
+        {
+            yield return new ValidationResult(
+                $"{nameof(MaxBatchSize)} ({MaxBatchSize}) must not exceed {nameof(MaxConcurrency)} ({MaxConcurrency}).", [nameof(MaxBatchSize)]);
+        }
+    }
 }

@@ -22,6 +22,8 @@ public static class SchedulingServiceCollectionExtensions
                 scheduler.InstanceName = options.InstanceName;
                 scheduler.InstanceId = runner.Id;
                 scheduler.IdleWaitTime = options.IdleWaitTime;
+                scheduler.MaxBatchSize = options.MaxBatchSize == 0 ? options.MaxConcurrency : options.MaxBatchSize;
+                scheduler.BatchTriggerAcquisitionFireAheadTimeWindow = options.BatchFireAheadWindow;
                 // GracefulShutdown has already given running jobs their grace; what is left is interrupted.
                 scheduler.ShutdownJobInterruption = ShutdownJobInterruption.WhenWaitingForJobs;
             });
