@@ -92,6 +92,42 @@ public sealed class TriggerConflictTests : ServiceFixture
         (await CountAsync(JobTypes.CrawlPending)).Should().Be(0);
     }
 
+    [Test]
+    public async Task Trigger_WhenQuartzCannotStoreTheTrigger_Answers503_AndStoresNothingOfTheRun_ButAuditsTheFailure()
+    {
+        // A real refusal from the database on Quartz's own insert, for this one type only.
+        await using (var connection = await TestDatabase.OpenAsync())
+        {
+            await connection.ExecuteAsync("""
+                CREATE OR REPLACE FUNCTION test_refuse_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+                CREATE TRIGGER test_refuse_trigger BEFORE INSERT ON qrtz_triggers
+                  FOR EACH ROW WHEN (NEW.job_name = 'email_scan') EXECUTE FUNCTION test_refuse_trigger();
+                """);
+        }
+
+        try
+        {
+            using var response = await Service.Client.PostAsJsonAsync("/api/jobs/trigger", new { jobType = JobTypes.EmailScan });
+
+            response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, await response.Content.ReadAsStringAsync());
+            (await CountAsync(JobTypes.EmailScan)).Should().Be(0, "the pending row rolls back with the trigger");
+            await using var connection = await TestDatabase.OpenAsync();
+            var audits = (await connection.QueryAsync<string>(
+                "SELECT outcome FROM audit_log WHERE action = 'job.trigger' AND job_type = @jobType AND at > now() - interval '1 minute'",
+                new { jobType = JobTypes.EmailScan })).ToList();
+            audits.Should().Equal(["failed"], "the accepted row rolled back; the failure is recorded after it");
+        }
+        finally
+        {
+            await using var connection = await TestDatabase.OpenAsync();
+            await connection.ExecuteAsync("DROP TRIGGER test_refuse_trigger ON qrtz_triggers; DROP FUNCTION test_refuse_trigger()");
+        }
+
+        using var again = await Service.Client.PostAsJsonAsync("/api/jobs/trigger", new { jobType = JobTypes.EmailScan });
+        again.StatusCode.Should().Be(HttpStatusCode.Accepted, "the type was never left busy");
+    }
+
     private void HoldTheRunOpen() =>
         StandIns.State.SetFault("GET", "/api/discoveries", new Fault(DelayMs: 30_000));
 
