@@ -114,13 +114,24 @@ public sealed record ExecutionLogLine(int Seq, DateTimeOffset At, string Level, 
 /// <summary>Reads (API pool) and writes (background pool, fenced by the run's lease) <c>execution_logs</c>.</summary>
 public sealed class ExecutionLogStore(NpgsqlDataSource dataSource, [FromKeyedServices(SchedulerDataSources.Background)] NpgsqlDataSource background)
 {
-    /// <summary>Adds the lines <see cref="LogColumns"/> names to run <c>@id</c>'s log while <c>@token</c> still holds it.</summary>
-    internal const string AppendSql = """
+    private const string InsertLines = """
         INSERT INTO execution_logs (execution_id, seq, at, level, message)
         SELECT @id, s, a, l, m FROM unnest(@seqs, @ats, @levels, @messages) AS t(s, a, l, m)
+        """;
+
+    private const string WhileHeld = """
          WHERE EXISTS (SELECT 1 FROM scheduled_jobs WHERE id = @id AND lease_token = @token)
         ON CONFLICT DO NOTHING
         """;
+
+    /// <summary>Adds the lines <see cref="LogColumns"/> names to run <c>@id</c>'s log while <c>@token</c> still holds it.</summary>
+    internal const string AppendSql = $"{InsertLines}\n{WhileHeld}";
+
+    /// <summary>
+    /// <see cref="AppendSql"/> for the lines written while a run goes on: not durable, since the lines a database crash
+    /// would lose are a moment of a run whose outcome then says what became of it.
+    /// </summary>
+    private const string AppendWhileRunningSql = $"{InsertLines}, {DataSourceExtensions.NotDurable}\n{WhileHeld}";
 
     /// <summary>Adds lines to a run's log while <paramref name="token"/> still holds the run: a node that lost it adds nothing.</summary>
     public async Task AppendAsync(Guid id, long token, IReadOnlyList<ExecutionLogLine> lines, CancellationToken cancellationToken)
@@ -131,7 +142,7 @@ public sealed class ExecutionLogStore(NpgsqlDataSource dataSource, [FromKeyedSer
         }
 
         var log = LogColumns.Of(lines);
-        await background.ExecuteAsync(AppendSql, new { id, token, seqs = log.Seqs, ats = log.Ats, levels = log.Levels, messages = log.Messages }, cancellationToken);
+        await background.ExecuteAsync(AppendWhileRunningSql, new { id, token, seqs = log.Seqs, ats = log.Ats, levels = log.Levels, messages = log.Messages }, cancellationToken);
     }
 
     private const string ReadSql = "SELECT seq AS Seq, at AS At, level AS Level, message AS Message FROM execution_logs WHERE execution_id = @id ORDER BY seq";

@@ -13,9 +13,13 @@ namespace Scheduler.Jobs.Execution;
 /// </summary>
 public sealed class ExecutionProgress([FromKeyedServices(SchedulerDataSources.Background)] NpgsqlDataSource dataSource, TimeProvider time) : IJobListener
 {
-    /// <summary>Fenced by the run's lease token: a node that lost the run moves nothing.</summary>
-    private const string UpdateSql = """
+    /// <summary>
+    /// Fenced by the run's lease token: a node that lost the run moves nothing. Not durable: a progress value lost in
+    /// a database crash is replaced by the next one or by the outcome.
+    /// </summary>
+    private const string UpdateSql = $"""
         UPDATE scheduled_jobs SET progress = jsonb_build_object('percent', @percent, 'message', @message, 'at', @now)
+          FROM {DataSourceExtensions.NotDurable}
          WHERE id = @id AND status = 'running' AND lease_token = @token
         """;
 
