@@ -5,8 +5,8 @@
 #   ./bench.sh            the full run (about 20 minutes on 2 cores)
 #   ./bench.sh --quick    smaller sizes and shorter windows (a few minutes), to check that it works
 #   ./bench.sh --only throughput,latency   some scenarios only (throughput, latency, cron, history, failover, idle)
-#   ./bench.sh --guard    the regression guard (a few minutes): the service's and bare Quartz's costs per execution on
-#                         1 node and idle trigger latency, then a summary block; writes its report to its scratch
+#   ./bench.sh --guard    the regression guard (a few minutes): the service's costs per execution on 1 and 2 nodes,
+#                         bare Quartz's, idle trigger latency, then a summary block; writes its report to its scratch
 #                         directory (/tmp/scheduler-bench-<pid>), not docs/, unless --out says where
 #   --out DIR             where benchmarks.md and benchmarks.json go (default docs/, or the scratch directory for --guard)
 set -euo pipefail

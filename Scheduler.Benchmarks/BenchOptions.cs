@@ -4,8 +4,8 @@ namespace Scheduler.Benchmarks;
 
 /// <summary>
 /// What one run measures and how much: <c>--quick</c> shrinks every size and duration so a run can be checked in minutes;
-/// <c>--guard</c> is the regression guard, the quick sizes of the figures that show a regression (the service's and bare
-/// Quartz's costs per execution on 1 node, idle trigger latency) and nothing else.
+/// <c>--guard</c> is the regression guard, the quick sizes of the figures that show a regression (the service's costs per
+/// execution on 1 and 2 nodes, bare Quartz's with the service's settings, idle trigger latency) and nothing else.
 /// </summary>
 internal sealed record BenchOptions
 {

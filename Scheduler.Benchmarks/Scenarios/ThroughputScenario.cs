@@ -34,12 +34,9 @@ internal static class ThroughputScenario
         {
             one = await ServiceAsync(bench, nodes: 1, n, k);
             results.Add(one);
-            if (!guard)
-            {
-                two = await ServiceAsync(bench, nodes: 2, n, k);
-                results.Add(two);
-                bench.TwoNodeThroughput = two.PerSecond;
-            }
+            two = await ServiceAsync(bench, nodes: 2, n, k);
+            results.Add(two);
+            bench.TwoNodeThroughput = two.PerSecond;
 
             // Each configuration starts from an empty store: the service's own Quartz schema (its migrations, applied by its migrate command).
             foreach (var settings in guard ? [serviceSettings] : new[] { serviceSettings, best })
