@@ -10,7 +10,8 @@ using Scheduler.Testing;
 namespace Scheduler.Benchmarks.Scenarios;
 
 /// <summary>
-/// 1. N executions recorded as production records them, on 1 and on 2 nodes, beside bare Quartz and Hangfire.
+/// 1. N executions recorded as production records them, on 1 and on 2 nodes, beside bare Quartz (with the service's
+/// settings and at its best) and Hangfire.
 /// The service allows one pending-or-running run per job type, so the driver keeps <c>InFlight</c> types busy:
 /// each type is triggered through the API again as soon as its previous run has ended. Every run is the whole
 /// production path: the API writes the pending row and the audit row and schedules the Quartz trigger; the
