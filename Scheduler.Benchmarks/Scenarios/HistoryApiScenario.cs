@@ -128,10 +128,10 @@ internal static class HistoryApiScenario
         section.Json["results"] = results;
         section.Text($"{rows:N0} rows seeded with one `INSERT … SELECT generate_series` ({Types} types, 85 % completed, 10 % failed, 2 % cancelled, 3 % skipped, "
             + "a quarter manual from 20 callers, spread over 30 days), then `ANALYZE` (no vacuum), and a node started. "
-            + $"**{AfterWritten}**: at once, each list for {Math.Max(3, bench.Options.WrkDuration.TotalSeconds / 2):0} s at 8 connections, the lists whose totals read "
-            + "the maintained counts first; the seed's million count deltas are unfolded until the node's first fold (its sixth supervision tick, about 25 s "
+            + $"First, **{AfterWritten}**: at once, each list for {Math.Max(3, bench.Options.WrkDuration.TotalSeconds / 2):0} s at 8 connections, the lists whose totals read "
+            + $"the maintained counts first; the seed's {rows:N0} count deltas are unfolded until the node's first fold (its sixth supervision tick, about 25 s "
             + "after it started): the \"unfolded deltas\" column says how many each line started with. "
-            + $"**{AfterSettle}**: once the node had folded the deltas, `VACUUM ANALYZE` (what autovacuum does in its own time), then each list for "
+            + $"Then, **{AfterSettle}**: once the node had folded the deltas, `VACUUM ANALYZE` (what autovacuum does in its own time), then each list for "
             + $"{bench.Options.WrkDuration.TotalSeconds:0} s at 1 connection (1 thread) and at 8 (2 threads). `wrk` is Debian's, with an admin bearer token. "
             + "Before each list's lines, its `total` was compared with a SQL count of the same filter.");
         section.Table(["phase", "query", "path", "unfolded deltas", "connections", "requests/s", "p50", "p99", "errors", "`total`"], table);
