@@ -5,6 +5,10 @@
 #   ./bench.sh            the full run (about 20 minutes on 2 cores)
 #   ./bench.sh --quick    smaller sizes and shorter windows (a few minutes), to check that it works
 #   ./bench.sh --only throughput,latency   some scenarios only (throughput, latency, cron, history, failover, idle)
+#   ./bench.sh --guard    the regression guard (a few minutes): the service's costs per execution on 1 and 2 nodes,
+#                         bare Quartz's, idle trigger latency, then a summary block; writes its report to its scratch
+#                         directory (/tmp/scheduler-bench-<pid>), not docs/, unless --out says where
+#   --out DIR             where benchmarks.md and benchmarks.json go (default docs/, or the scratch directory for --guard)
 set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/postgres.sh
@@ -45,4 +49,4 @@ dotnet build Scheduler.Benchmarks/Scheduler.Benchmarks.csproj -c Release --nolog
 
 log "running the benchmarks"
 dotnet Scheduler.Benchmarks/bin/Release/net10.0/Scheduler.Benchmarks.dll \
-  --service-dir Scheduler.Service/bin/Release/net10.0 --out docs "$@"
+  --service-dir Scheduler.Service/bin/Release/net10.0 "$@"

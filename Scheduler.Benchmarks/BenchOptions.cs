@@ -2,10 +2,16 @@ using System.Globalization;
 
 namespace Scheduler.Benchmarks;
 
-/// <summary>What one run measures and how much: <c>--quick</c> shrinks every size and duration so a run can be checked in minutes.</summary>
+/// <summary>
+/// What one run measures and how much: <c>--quick</c> shrinks every size and duration so a run can be checked in minutes;
+/// <c>--guard</c> is the regression guard, the quick sizes of the figures that show a regression (the service's costs per
+/// execution on 1 and 2 nodes, bare Quartz's with the service's settings, idle trigger latency) and nothing else.
+/// </summary>
 internal sealed record BenchOptions
 {
     public bool Quick { get; init; }
+
+    public bool Guard { get; init; }
 
     /// <summary>The server's connection string (database <c>postgres</c>); <c>BENCH_SERVER</c> from ./bench.sh.</summary>
     public required string ServerConnectionString { get; init; }
@@ -54,6 +60,7 @@ internal sealed record BenchOptions
     public static BenchOptions Parse(string[] args)
     {
         var quick = false;
+        var guard = false;
         string? output = null, serviceDirectory = null;
         var only = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Length; i++)
@@ -62,6 +69,9 @@ internal sealed record BenchOptions
             {
                 case "--quick":
                     quick = true;
+                    break;
+                case "--guard":
+                    guard = quick = true;
                     break;
                 case "--out" when i + 1 < args.Length:
                     output = args[++i];
@@ -82,7 +92,7 @@ internal sealed record BenchOptions
 
                     break;
                 default:
-                    throw new ArgumentException($"unknown argument '{args[i]}'. Usage: [--quick] [--out DIR] [--service-dir DIR] [--only {string.Join(",", Scenarios)}]");
+                    throw new ArgumentException($"unknown argument '{args[i]}'. Usage: [--quick | --guard] [--out DIR] [--service-dir DIR] [--only {string.Join(",", Scenarios)}]");
             }
         }
 
@@ -90,16 +100,28 @@ internal sealed record BenchOptions
             ?? throw new ArgumentException("BENCH_SERVER (a connection string to the server's postgres database) is not set; run ./bench.sh");
         var work = Path.Combine(Path.GetTempPath(), string.Create(CultureInfo.InvariantCulture, $"scheduler-bench-{Environment.ProcessId}"));
         Directory.CreateDirectory(work);
+        if (guard)
+        {
+            only = ["throughput", "latency"];
+        }
+
         return new BenchOptions
         {
             Quick = quick,
+            Guard = guard,
             ServerConnectionString = server,
             ServiceDirectory = Path.GetFullPath(serviceDirectory ?? "Scheduler.Service/bin/Release/net10.0"),
-            OutputDirectory = Path.GetFullPath(output ?? "docs"),
+            // The guard's report goes with its scratch files unless asked for: docs/ keeps the last full run.
+            OutputDirectory = Path.GetFullPath(output ?? (guard ? work : "docs")),
             WorkDirectory = work,
             Only = only,
         };
     }
+
+    /// <summary>How the run was started, for the report.</summary>
+    public string Command => Guard
+        ? "./bench.sh --guard"
+        : (Quick ? "./bench.sh --quick" : "./bench.sh") + (Only.Count == 0 ? "" : $" --only {string.Join(",", Scenarios.Where(Only.Contains))}");
 
     public bool Runs(string scenario) => Only.Count == 0 || Only.Contains(scenario);
 }

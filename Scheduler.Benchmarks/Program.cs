@@ -20,7 +20,7 @@ catch (ArgumentException ex)
 
 var clock = Stopwatch.StartNew();
 await using var bench = await BenchContext.CreateAsync(options);
-Report.Print($"benchmark{(options.Quick ? " (quick)" : "")}: scenarios {(options.Only.Count == 0 ? "all" : string.Join(", ", options.Only))}; work directory {options.WorkDirectory}");
+Report.Print($"benchmark{(options.Guard ? " (regression guard)" : options.Quick ? " (quick)" : "")}: scenarios {(options.Only.Count == 0 ? "all" : string.Join(", ", options.Only))}; work directory {options.WorkDirectory}");
 
 var scenarios = new (string Name, Func<BenchContext, Task> Run)[]
 {
@@ -39,5 +39,6 @@ foreach (var (name, run) in scenarios.Where(s => options.Runs(s.Name)))
     await bench.Report.WriteAsync();
 }
 
+bench.Report.PrintSummary();
 Report.Print($"done in {clock.Elapsed.TotalMinutes:0.0} min; wrote {Path.Combine(options.OutputDirectory, "benchmarks.md")} and benchmarks.json");
 return 0;

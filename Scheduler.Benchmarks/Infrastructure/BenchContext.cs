@@ -7,9 +7,10 @@ namespace Scheduler.Benchmarks.Infrastructure;
 /// <summary>What every scenario shares: options, the server, tokens, the stand-ins, the report and figures other scenarios need.</summary>
 internal sealed class BenchContext : IAsyncDisposable
 {
-    private BenchContext(BenchOptions options, PgServer server, LocalTokens tokens, StandInApp standIns, Report report)
+    private BenchContext(BenchOptions options, PgServer server, LocalTokens tokens, StandInApp standIns, Report report, QuartzSettings serviceQuartz)
     {
         Options = options;
+        ServiceQuartz = serviceQuartz;
         Server = server;
         Tokens = tokens;
         AdminToken = tokens.Mint("bench-admin", [LocalTokens.AdminRole], TimeSpan.FromHours(6));
@@ -20,6 +21,9 @@ internal sealed class BenchContext : IAsyncDisposable
     public BenchOptions Options { get; }
 
     public PgServer Server { get; }
+
+    /// <summary>The Quartz settings the service runs with (its built appsettings.json).</summary>
+    public QuartzSettings ServiceQuartz { get; }
 
     public LocalTokens Tokens { get; }
 
@@ -46,9 +50,10 @@ internal sealed class BenchContext : IAsyncDisposable
     {
         var server = new PgServer(options.ServerConnectionString);
         await server.EnsureStatementStatisticsAsync();
+        var serviceQuartz = QuartzSettings.OfService(options.ServiceDirectory);
         var standIns = await StandInApp.StartAsync("http://127.0.0.1:0");
-        var report = new Report(options, await Machine.DescribeAsync(server));
-        return new BenchContext(options, server, new LocalTokens(Path.Combine(options.WorkDirectory, "signing-key.pub.pem")), standIns, report);
+        var report = new Report(options, await Machine.DescribeAsync(server), await CodeVersion.DescribeAsync(), serviceQuartz);
+        return new BenchContext(options, server, new LocalTokens(Path.Combine(options.WorkDirectory, "signing-key.pub.pem")), standIns, report, serviceQuartz);
     }
 
     /// <summary>A fresh, migrated service database (migrated by the service's own <c>migrate</c> command).</summary>

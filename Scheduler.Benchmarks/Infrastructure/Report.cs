@@ -9,11 +9,12 @@ namespace Scheduler.Benchmarks.Infrastructure;
 /// The run's figures: printed as they come, and written (after every scenario, so a failed run keeps what it
 /// measured) to <c>benchmarks.md</c> for people and <c>benchmarks.json</c> for tools.
 /// </summary>
-internal sealed class Report(BenchOptions options, Machine machine)
+internal sealed class Report(BenchOptions options, Machine machine, string commit, QuartzSettings serviceQuartz)
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     private readonly List<ReportSection> _sections = [];
     private readonly List<GoalResult> _goals = [];
+    private readonly List<(string Name, string Value)> _summary = [];
     private readonly List<(string Scenario, long Deadlocks)> _deadlocks = [];
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
 
@@ -53,6 +54,28 @@ internal sealed class Report(BenchOptions options, Machine machine)
         Print($"goal {goal}: {result.Measured} vs {target} → ratio {ratio:0.00} {(met ? "met" : "MISSED")}");
     }
 
+    /// <summary>
+    /// One line of the summary printed at the end of the run (and kept in benchmarks.json): the figures to compare with
+    /// an earlier run's, the ones that move when the service's cost moves.
+    /// </summary>
+    public void Summary(string name, string value) => _summary.Add((name, value));
+
+    /// <summary>Prints the summary block, one figure a line.</summary>
+    public void PrintSummary()
+    {
+        if (_summary.Count == 0)
+        {
+            return;
+        }
+
+        Print($"summary (code at {commit}; per-execution costs are comparable across machines, rates are not):");
+        var width = _summary.Max(s => s.Name.Length);
+        foreach (var (name, value) in _summary)
+        {
+            Console.WriteLine($"  {name.PadRight(width)}  {value}");
+        }
+    }
+
     /// <summary>Deadlocks PostgreSQL detected while <paramref name="scenario"/> ran (read before its database is dropped).</summary>
     public void Deadlocks(string scenario, long deadlocks)
     {
@@ -87,8 +110,11 @@ internal sealed class Report(BenchOptions options, Machine machine)
             ["date"] = _started.ToString("u", CultureInfo.InvariantCulture),
             ["quick"] = options.Quick,
             ["durationSeconds"] = Math.Round(elapsed.TotalSeconds),
-            ["command"] = options.Quick ? "./bench.sh --quick" : "./bench.sh",
+            ["command"] = options.Command,
+            ["commit"] = commit,
             ["machine"] = machine.ToJson(),
+            ["serviceQuartzSettings"] = serviceQuartz.ToJson(),
+            ["summary"] = new JsonObject(_summary.Select(s => KeyValuePair.Create(s.Name, (JsonNode?)s.Value))),
             ["nodeSettings"] = new JsonArray([.. NodeSettings.Differences.Select(d => (JsonNode)d)]),
             ["goals"] = goals,
             ["deadlocksByScenario"] = new JsonObject(_deadlocks.Select(d => KeyValuePair.Create(d.Scenario, (JsonNode?)d.Deadlocks))),
@@ -103,11 +129,11 @@ internal sealed class Report(BenchOptions options, Machine machine)
         var md = new StringBuilder();
         md.AppendLine("# Benchmarks");
         md.AppendLine();
-        md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Written by `{(options.Quick ? "./bench.sh --quick" : "./bench.sh")}` on {_started:yyyy-MM-dd HH:mm} UTC in {elapsed.TotalMinutes:0.0} min{(options.Quick ? " (quick: smaller sizes and shorter windows; figures are indicative only)" : "")}. ")
+        md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Written by `{options.Command}` on {_started:yyyy-MM-dd HH:mm} UTC in {elapsed.TotalMinutes:0.0} min, code at commit `{commit}`{(options.Quick ? " (quick: smaller sizes and shorter windows; figures are indicative only)" : "")}. ")
             + "Every scenario ran in this one run, the peers beside the service, on the same PostgreSQL server, each system in its own database. "
             + "Machine-readable: [`benchmarks.json`](benchmarks.json). How to run and what each scenario does: [benchmarking.md](benchmarking.md).");
         md.AppendLine();
-        md.AppendLine("## Goals (issue 9)");
+        md.AppendLine("## Goals");
         md.AppendLine();
         md.AppendLine("Ratio is measured ÷ target: an upper bound is met at ≤ 1, a lower bound at ≥ 1.");
         md.AppendLine();
@@ -140,8 +166,8 @@ internal sealed class Report(BenchOptions options, Machine machine)
         md.AppendLine();
         md.AppendLine("## Node settings");
         md.AppendLine();
-        md.AppendLine("Nodes are real `dotnet Scheduler.Service.dll` processes with production defaults (`appsettings.json`: check-in 7.5 s, "
-            + "check-in misfire threshold 7.5 s, misfire threshold 1 min, idle wait 5 s, 10 threads, heartbeat 5 s, stale after 30 s, pool 30), except:");
+        md.AppendLine("Nodes are real `dotnet Scheduler.Service.dll` processes with production defaults (`appsettings.json`'s Quartz settings: "
+            + serviceQuartz.Describe() + "; lease renewed every 5 s, taken over after 30 s), except:");
         md.AppendLine();
         foreach (var difference in NodeSettings.Differences)
         {

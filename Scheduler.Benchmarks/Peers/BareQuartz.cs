@@ -10,9 +10,9 @@ using Scheduler.Benchmarks.Infrastructure;
 namespace Scheduler.Benchmarks.Peers;
 
 /// <summary>
-/// Bare Quartz.NET 4.7.3 in this process: the service's store settings (clustered AdoJobStore on PostgreSQL, the
-/// same schema, check-in 7.5 s, misfire threshold 1 min, idle wait 5 s, 10 threads, pool 30), a job that does
-/// nothing, and no recording at all.
+/// Bare Quartz.NET 4.7.3 in this process: a clustered AdoJobStore on PostgreSQL with the service's schema and a pool
+/// of 30, the thread, batch, check-in, misfire and idle-wait settings of one <see cref="QuartzSettings"/>, a job that
+/// does nothing, and no recording at all.
 /// </summary>
 internal static class BareQuartz
 {
@@ -20,7 +20,7 @@ internal static class BareQuartz
     private static readonly JobKey Noop = new("noop", "bench");
 
     /// <summary>Schedules <paramref name="count"/> one-shot triggers with the scheduler on standby, then starts it and times the drain.</summary>
-    public static async Task<(ThroughputResult Result, double SchedulingPerSecond)> DrainAsync(BenchContext bench, int count)
+    public static async Task<(ThroughputResult Result, double SchedulingPerSecond)> DrainAsync(BenchContext bench, QuartzSettings settings, int count)
     {
         var database = bench.Options.QuartzDatabase;
         var before = await bench.Server.CountersAsync(database);
@@ -28,7 +28,7 @@ internal static class BareQuartz
         double schedulingRate;
         TimeSpan drained;
         long own;
-        await using (var provider = Build(bench, "bare-drain"))
+        await using (var provider = Build(bench, settings, "bare-drain"))
         {
             var scheduler = await provider.GetRequiredService<ISchedulerFactory>().GetScheduler();
             await scheduler.AddJob(JobBuilder.Create<NoopJob>().WithIdentity(Noop).StoreDurably().Build(), AddJobOptions.Replacing);
@@ -47,19 +47,19 @@ internal static class BareQuartz
 
         var (duplicates, lost) = PeerRuns.Check(count);
         var delta = (await bench.Server.CountersAsync(database)).Since(before, own);
-        return (new ThroughputResult("bare Quartz 4.7.3", "drain", count, drained, delta, duplicates, lost,
+        return (new ThroughputResult(SystemName(settings), "drain", count, drained, delta, duplicates, lost,
             "N one-shot triggers scheduled on standby (8 at a time), then started; time from start until the store is empty; commits and statements include the scheduling"), schedulingRate);
     }
 
     /// <summary>Keeps <paramref name="inFlight"/> one-shot triggers outstanding, each scheduled as the previous finishes, until <paramref name="count"/> have run.</summary>
-    public static async Task<ThroughputResult> ClosedLoopAsync(BenchContext bench, int count, int inFlight)
+    public static async Task<ThroughputResult> ClosedLoopAsync(BenchContext bench, QuartzSettings settings, int count, int inFlight)
     {
         var database = bench.Options.QuartzDatabase;
         var before = await bench.Server.CountersAsync(database);
         PeerRuns.Reset();
         TimeSpan elapsed;
         long own;
-        await using (var provider = Build(bench, "bare-loop"))
+        await using (var provider = Build(bench, settings, "bare-loop"))
         {
             var scheduler = await provider.GetRequiredService<ISchedulerFactory>().GetScheduler();
             await scheduler.AddJob(JobBuilder.Create<NoopJob>().WithIdentity(Noop).StoreDurably().Build(), AddJobOptions.Replacing);
@@ -82,9 +82,12 @@ internal static class BareQuartz
 
         var (duplicates, lost) = PeerRuns.Check(count);
         var delta = (await bench.Server.CountersAsync(database)).Since(before, own);
-        return new ThroughputResult("bare Quartz 4.7.3", $"closed loop, {inFlight} in flight", count, elapsed, delta, duplicates, lost,
+        return new ThroughputResult(SystemName(settings), $"closed loop, {inFlight} in flight", count, elapsed, delta, duplicates, lost,
             "each run scheduled as a one-shot trigger when an earlier one finished");
     }
+
+    /// <summary>The name a result row carries: which configuration it ran with is part of the system's name.</summary>
+    public static string SystemName(QuartzSettings settings) => $"bare Quartz 4.7.3 ({settings.Name})";
 
     private static ITrigger OneShot(int run) => TriggerBuilder.Create()
         .WithIdentity($"run-{run}", "bench")
@@ -114,7 +117,7 @@ internal static class BareQuartz
         throw new TimeoutException("bare Quartz left triggers in its store");
     }
 
-    private static ServiceProvider Build(BenchContext bench, string instanceId)
+    private static ServiceProvider Build(BenchContext bench, QuartzSettings settings, string instanceId)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -127,21 +130,23 @@ internal static class BareQuartz
             {
                 scheduler.InstanceName = "bare-quartz";
                 scheduler.InstanceId = instanceId;
-                scheduler.IdleWaitTime = TimeSpan.FromSeconds(5);
+                scheduler.IdleWaitTime = settings.IdleWaitTime;
+                scheduler.MaxBatchSize = settings.MaxBatchSize;
+                scheduler.BatchTriggerAcquisitionFireAheadTimeWindow = settings.FireAheadWindow;
             });
-            quartz.UseDefaultThreadPool(10);
+            quartz.UseDefaultThreadPool(settings.Threads);
             quartz.UsePersistentStore(store =>
             {
                 store.UsePostgres(source => source.UseRegisteredDataSource = true);
                 store.UseClustering(cluster =>
                 {
-                    cluster.CheckinInterval = TimeSpan.FromSeconds(7.5);
-                    cluster.CheckinMisfireThreshold = TimeSpan.FromSeconds(7.5);
+                    cluster.CheckinInterval = settings.CheckinInterval;
+                    cluster.CheckinMisfireThreshold = settings.CheckinMisfireThreshold;
                 });
                 store.ConfigureStore(ado =>
                 {
                     ado.TablePrefix = "qrtz_";
-                    ado.MisfireThreshold = TimeSpan.FromMinutes(1);
+                    ado.MisfireThreshold = settings.MisfireThreshold;
                     ado.SchemaProvisioning = SchemaProvisioning.Validate;
                 });
             });

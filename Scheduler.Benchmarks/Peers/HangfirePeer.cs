@@ -8,15 +8,33 @@ using Scheduler.Benchmarks.Infrastructure;
 namespace Scheduler.Benchmarks.Peers;
 
 /// <summary>
-/// Hangfire 1.8 with Hangfire.PostgreSql 1.21.1 in this process: default storage options, 10 workers (as the
-/// service's 10 threads), a job that does nothing.
+/// Hangfire 1.8 with Hangfire.PostgreSql 1.21.1 in this process, configured as their documentation recommends
+/// (<see cref="Recommended"/>), as many workers as the service has threads, a job that does nothing.
 /// </summary>
 internal static class HangfirePeer
 {
-    public static async Task<(ThroughputResult Drain, ThroughputResult Loop, double EnqueuePerSecond)> RunAsync(BenchContext bench, int count, int inFlight)
+    /// <summary>What the report says was set, beside the result rows.</summary>
+    public const string Recommended =
+        "SetDataCompatibilityLevel(Version_180), UseSimpleAssemblyNameTypeSerializer, UseRecommendedSerializerSettings; "
+        + "storage: EnableLongPolling (LISTEN/NOTIFY wakes a worker on enqueue), UseSlidingInvisibilityTimeout with a 5 min InvisibilityTimeout, "
+        + "QueuePollInterval 15 s (the default; notifications make it the fallback only), PrepareSchemaIfNecessary";
+
+    public static async Task<(ThroughputResult Drain, ThroughputResult Loop, double EnqueuePerSecond)> RunAsync(BenchContext bench, int workers, int count, int inFlight)
     {
         var database = bench.Options.HangfireDatabase;
-        var options = new PostgreSqlStorageOptions { PrepareSchemaIfNecessary = true };
+        // Process-wide, as Hangfire applies them; nothing else in this process uses Hangfire.
+        GlobalConfiguration.Configuration
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings();
+        var options = new PostgreSqlStorageOptions
+        {
+            PrepareSchemaIfNecessary = true,
+            EnableLongPolling = true,
+            UseSlidingInvisibilityTimeout = true,
+            InvisibilityTimeout = TimeSpan.FromMinutes(5),
+            QueuePollInterval = TimeSpan.FromSeconds(15),
+        };
         var storage = new PostgreSqlStorage(new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(
             bench.Server.ConnectionString(database, maxPool: 30), options), options);
         NpgsqlConnection.ClearAllPools();
@@ -36,7 +54,7 @@ internal static class HangfirePeer
         var enqueueRate = count / clock.Elapsed.TotalSeconds;
         clock.Restart();
         long own;
-        using (var server = StartServer(storage))
+        using (var server = StartServer(storage, workers))
         {
             await PeerRuns.WaitForExecutedAsync(count, TimeSpan.FromMinutes(10));
             own = await WaitForSucceededAsync(bench, database, count);
@@ -48,12 +66,12 @@ internal static class HangfirePeer
         var (duplicates, lost) = PeerRuns.Check(count);
         var drain = new ThroughputResult("Hangfire.PostgreSql 1.21.1", "drain", count, drained,
             (await bench.Server.CountersAsync(database)).Since(before, own), duplicates, lost,
-            "N jobs enqueued with no server (one at a time), then a server started; time until all N are Succeeded; commits and statements include the enqueueing");
+            $"N jobs enqueued with no server (one at a time), then a server with {workers} workers started; time until all N are Succeeded; commits and statements include the enqueueing");
 
         // Closed loop: inFlight jobs outstanding, each enqueued as an earlier one finishes.
         PeerRuns.Reset();
         before = await bench.Server.CountersAsync(database);
-        using (var server = StartServer(storage))
+        using (var server = StartServer(storage, workers))
         {
             var next = -1;
             clock.Restart();
@@ -76,12 +94,12 @@ internal static class HangfirePeer
         (duplicates, lost) = PeerRuns.Check(count);
         var loop = new ThroughputResult("Hangfire.PostgreSql 1.21.1", $"closed loop, {inFlight} in flight", count, looped,
             (await bench.Server.CountersAsync(database)).Since(before, own), duplicates, lost,
-            "each job enqueued when an earlier one finished");
+            $"each job enqueued when an earlier one finished; {workers} workers");
         return (drain, loop, enqueueRate);
     }
 
-    private static BackgroundJobServer StartServer(JobStorage storage) =>
-        new(new BackgroundJobServerOptions { WorkerCount = 10, ServerName = "bench", ShutdownTimeout = TimeSpan.FromSeconds(10) }, storage);
+    private static BackgroundJobServer StartServer(JobStorage storage, int workers) =>
+        new(new BackgroundJobServerOptions { WorkerCount = workers, ServerName = "bench", ShutdownTimeout = TimeSpan.FromSeconds(10) }, storage);
 
     /// <summary>Waits (polling every 20 ms, at most a minute) until <paramref name="count"/> jobs are Succeeded; returns the commits it made.</summary>
     private static async Task<long> WaitForSucceededAsync(BenchContext bench, string database, int count)

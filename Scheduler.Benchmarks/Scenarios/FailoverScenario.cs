@@ -193,11 +193,19 @@ internal static class FailoverScenario
                 ["lostRunsNotReRun"] = unrecovered,
                 ["acceptedRuns"] = ids.Length,
             };
-            bench.Report.Goal($"failover: kill → all lost runs recovered ({profile})", "≤ 10 s", worstAllRecovered, 10, "s", higherIsBetter: false,
-                fast ? "fast settings, 2 nodes" : "production defaults, 2 nodes",
-                $"worst of {bench.Options.FailoverRepetitions} kills; {doubledRows + doubledCalls} doubled, {leftRunning} left running, {neverCompleted} lost");
-            bench.Report.Goal($"failover: doubled completed runs + rows left running ({profile})", "0", doubledRows + doubledCalls + leftRunning, 0, "", higherIsBetter: false,
-                fast ? "fast settings, 2 nodes" : "production defaults, 2 nodes", "ratio undefined for a target of 0: met when 0");
+            // Only production defaults carry goals; the fast settings are measured beside them for comparison.
+            if (!fast)
+            {
+                const string Goal = "failover, production defaults, kill -9 → every lost run re-run";
+                const string Settings = "production defaults, 2 nodes";
+                var repetitions = $"{bench.Options.FailoverRepetitions} kills";
+                bench.Report.Goal($"{Goal}: worst kill", "≤ 10 s", worstAllRecovered, 10, "s", higherIsBetter: false, Settings,
+                    $"worst of {repetitions}; {unrecovered} lost runs not re-run within {RecoveryGrace.TotalSeconds:0} s of detection");
+                bench.Report.Goal($"{Goal}: doubled", "0", doubledRows + doubledCalls, 0, "", higherIsBetter: false, Settings,
+                    $"{repetitions}: {doubledRows} logical runs completed twice, {doubledCalls} downstream calls answered twice");
+                bench.Report.Goal($"{Goal}: stuck", "0", leftRunning + neverCompleted, 0, "", higherIsBetter: false, Settings,
+                    $"{repetitions}: {leftRunning} rows of the killed nodes left running, {neverCompleted} of {ids.Length} accepted runs never completed");
+            }
         }
         finally
         {

@@ -68,8 +68,13 @@ internal static class LateJoinAndIdleScenario
             ["startupMs"] = Math.Round(node.StartupTime.TotalMilliseconds),
             ["topStatements"] = new JsonArray([.. delta.ByQuery.Take(10).Select(q => (JsonNode)new JsonObject { ["calls"] = q.Calls, ["query"] = q.Query })]),
         };
-        bench.Report.Goal($"idle statements per node ({profile})", "≤ 2/s", statements, 2, "/s", higherIsBetter: false,
-            extra.Count > 0 ? "fast settings, 1 node" : "production defaults, 1 node", $"{commits:0.00} commits/s");
+        // Only production defaults carry the goal; the fast settings are measured beside them for comparison.
+        if (extra.Count == 0)
+        {
+            bench.Report.Goal("idle statements per node, production defaults", "≤ 2/s", statements, 2, "/s", higherIsBetter: false,
+                "production defaults, 1 node", $"{commits:0.00} commits/s over {seconds:0} s");
+        }
+
         return
         [
             profile, Report.Format(statements, "/s"), Report.Format(commits, "/s"), $"{rss:0} MiB",
@@ -132,7 +137,7 @@ internal static class LateJoinAndIdleScenario
         await stop.CancelAsync();
         await load;
         section.Json["lateJoin"] = joins;
-        bench.Report.Goal("late join: ready → first trigger fired", "≤ 5 s", worstFromReady, 5, "s", higherIsBetter: false, "production defaults, 2 nodes",
+        bench.Report.Goal("late join, ready → first run", "≤ 5 s", worstFromReady, 5, "s", higherIsBetter: false, "production defaults, 2 nodes",
             $"worst of {bench.Options.LateJoinRepetitions}");
         section.Text($"Late join: node A runs {Types} job types continuously (triggered through A's API); node B starts, and the time from B's readiness "
             + "(and from its process start) to the `started_at` of the first run B executes is measured. Production defaults.");
