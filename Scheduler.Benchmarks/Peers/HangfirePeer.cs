@@ -35,8 +35,9 @@ internal static class HangfirePeer
             InvisibilityTimeout = TimeSpan.FromMinutes(5),
             QueuePollInterval = TimeSpan.FromSeconds(15),
         };
+        // A long-polling worker holds a connection while it waits: a pool smaller than the workers would starve them.
         var storage = new PostgreSqlStorage(new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(
-            bench.Server.ConnectionString(database, maxPool: 30), options), options);
+            bench.Server.ConnectionString(database, maxPool: workers + 10), options), options);
         NpgsqlConnection.ClearAllPools();
         var client = new BackgroundJobClient(storage);
 

@@ -11,9 +11,9 @@ namespace Scheduler.Service.Events;
 /// This node's ear on <c>scheduler_events</c>: it LISTENs (on a connection of its own) on the channel every insert
 /// NOTIFYs, reads the new events in order, each with its execution, in one query per batch, and hands each to every
 /// live-view client of this node, however many there are. After a lost connection it reads on from the last event
-/// it relayed, so clients miss nothing that happened meanwhile. With no client it reads nothing (a node under load
-/// would otherwise read every batch for nobody); the first client to come starts it again from where that client's
-/// stream began.
+/// it relayed, so clients miss nothing that happened meanwhile. With no client it neither listens nor reads (a node
+/// under load would otherwise pay for every event of the cluster, for nobody); the first client to come starts it
+/// again from where that client's stream began.
 /// </summary>
 public sealed partial class EventRelay(
     [FromKeyedServices(SchedulerDataSources.Listen)] NpgsqlDataSource listenSource,
@@ -27,6 +27,11 @@ public sealed partial class EventRelay(
     private const int Batch = 500;
 
     private const string ListenSql = $"LISTEN {SchedulerEventStore.Channel}";
+
+    private const string UnlistenSql = $"UNLISTEN {SchedulerEventStore.Channel}";
+
+    /// <summary>How soon the relay starts (or stops) listening after the first client comes (or the last one goes).</summary>
+    private static readonly TimeSpan MembershipCheck = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
     /// How soon to read again while an event waits behind a transaction still open. That transaction may write no
@@ -65,16 +70,22 @@ public sealed partial class EventRelay(
             {
                 await using var connection = await listenSource.OpenConnectionAsync(stoppingToken);
                 connection.Notification += (_, _) => _wake.Writer.TryWrite(true);
-                await using (var listen = new NpgsqlCommand(ListenSql, connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
-
-                // Listening (again): catch up on whatever was committed while not.
-                _wake.Writer.TryWrite(true);
+                var listening = false;
                 while (!stoppingToken.IsCancellationRequested)
                 {
-                    await connection.WaitAsync(stoppingToken);
+                    // LISTEN only while someone is connected: PostgreSQL delivers each notification to a listening
+                    // session in a transaction of its own, so a node listening for nobody paid about three commits
+                    // for every run in the cluster. The connection stays open either way (it hears the server go).
+                    if (_clients.IsEmpty == listening)
+                    {
+                        listening = !listening;
+                        await using var command = new NpgsqlCommand(listening ? ListenSql : UnlistenSql, connection);
+                        await command.ExecuteNonQueryAsync(stoppingToken);
+                        // Listening (again): catch up on whatever was committed while not.
+                        _wake.Writer.TryWrite(true);
+                    }
+
+                    await connection.WaitAsync(MembershipCheck, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
