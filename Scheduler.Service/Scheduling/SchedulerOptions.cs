@@ -63,7 +63,7 @@ public sealed class SchedulerOptions : IValidatableObject
         if (MaxBatchSize > MaxConcurrency)
         {
             yield return new ValidationResult(
-                $"{nameof(MaxBatchSize)} ({MaxBatchSize}) must not exceed {nameof(MaxConcurrency)} ({MaxConcurrency}).", [nameof(MaxBatchSize)]);
+                $"must not exceed {Section}:{nameof(MaxConcurrency)} (0 takes that value).", [nameof(MaxBatchSize)]);
         }
     }
 }

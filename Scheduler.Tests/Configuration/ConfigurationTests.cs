@@ -13,6 +13,7 @@ public sealed class ConfigurationTests
     [TestCase("Jobs:crawl_pending:TimeZone", "Mars/Olympus_Mons", TestName = "StartUp_UnknownTimeZone_StopsNamingTheKey")]
     [TestCase("Services:Crawler:BaseUrl", "crawler-without-scheme", TestName = "StartUp_RelativeServiceUrl_StopsNamingTheKey")]
     [TestCase("Scheduler:MaxConcurrency", "lots-secret-ish", TestName = "StartUp_UnconvertibleNumber_StopsNamingTheKeyNotTheValue")]
+    [TestCase("Scheduler:MaxBatchSize", "21", TestName = "StartUp_BatchLargerThanTheThreads_StopsNamingTheKey")]
     [TestCase("Jobs:crawl_pending:BatchSize", "-7", TestName = "StartUp_BatchSizeOutOfRange_StopsNamingTheKey")]
     [TestCase("Jobs:weekly_digest:EmailBatchSize", "-3", TestName = "StartUp_DigestBatchSizeOutOfRange_StopsNamingTheKey")]
     [TestCase("Jobs:cleanup_old_data:ExecutionRetentionDays", "-9", TestName = "StartUp_RetentionOutOfRange_StopsNamingTheKey")]
