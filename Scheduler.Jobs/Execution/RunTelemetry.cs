@@ -45,7 +45,15 @@ public sealed partial class RunTelemetry(SchedulerTelemetry telemetry, TimeProvi
         var duration = run.Elapsed;
         var statusText = status.ToText();
         telemetry.Ended(run.JobType, status, run.Trigger, duration, result?.ItemsProcessed ?? 0, failureKind);
-        LogEnded(run.JobType, statusText, duration.TotalSeconds, error);
+        if (error is null)
+        {
+            LogEnded(run.JobType, statusText, duration.TotalSeconds);
+        }
+        else
+        {
+            LogEndedWithError(run.JobType, statusText, duration.TotalSeconds, error);
+        }
+
         run.Activity?.SetTag("scheduler.status", statusText);
         if (error is not null)
         {
@@ -53,8 +61,11 @@ public sealed partial class RunTelemetry(SchedulerTelemetry telemetry, TimeProvi
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{JobType} ended {Status} after {DurationSeconds:0.###} s {Error}")]
-    private partial void LogEnded(string jobType, string status, double durationSeconds, string? error);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{JobType} ended {Status} after {DurationSeconds:0.###} s")]
+    private partial void LogEnded(string jobType, string status, double durationSeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{JobType} ended {Status} after {DurationSeconds:0.###} s: {Error}")]
+    private partial void LogEndedWithError(string jobType, string status, double durationSeconds, string error);
 }
 
 /// <summary>One run under observation (see <see cref="RunTelemetry.Start"/>).</summary>

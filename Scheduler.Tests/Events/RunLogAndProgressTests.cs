@@ -23,6 +23,7 @@ public sealed class RunLogAndProgressTests : ServiceFixture
         log.Truncated.Should().BeFalse();
         log.Lines.Should().Contain(l => l.Message.Contains("/api/crawl/batch", StringComparison.Ordinal), "the job's downstream calls were logged");
         log.Lines.Should().Contain(l => l.Message.StartsWith("crawl_pending ended completed", StringComparison.Ordinal));
+        log.Lines.Should().NotContain(l => l.Message.Contains("(null)", StringComparison.Ordinal));
         log.Lines.Select(l => l.At).Should().BeInAscendingOrder();
         (await reader.GetAsync($"/api/jobs/{Guid.NewGuid()}/logs")).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
