@@ -23,6 +23,7 @@ public static class Telemetry
             ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
 
         var runner = RunnerIdentity.From(builder.Configuration);
+        var exporting = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("scheduler-service", serviceInstanceId: runner.Id))
             .WithMetrics(metrics => metrics
@@ -36,14 +37,21 @@ public static class Telemetry
                 .AddView(QuartzInstrumentation.Instruments.JobExecutionDuration,
                     new ExplicitBucketHistogramConfiguration { Boundaries = SchedulerTelemetry.DurationBuckets })
                 .AddPrometheusExporter())
-            .WithTracing(tracing => tracing
-                .AddAspNetCoreInstrumentation(aspnet => aspnet.Filter = http => !IsProbe(http.Request.Path))
-                .AddHttpClientInstrumentation()
-                .AddNpgsql()
-                .AddSource(QuartzInstrumentation.ActivitySourceName)
-                .AddSource(SchedulerTelemetry.Name));
+            .WithTracing(tracing =>
+            {
+                tracing
+                    .AddAspNetCoreInstrumentation(aspnet => aspnet.Filter = http => !IsProbe(http.Request.Path))
+                    .AddHttpClientInstrumentation()
+                    .AddSource(QuartzInstrumentation.ActivitySourceName)
+                    .AddSource(SchedulerTelemetry.Name);
+                if (exporting)
+                {
+                    // A span per statement (about 30 per run) is worth its cost only where spans go somewhere.
+                    tracing.AddNpgsql();
+                }
+            });
 
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        if (exporting)
         {
             otel.UseOtlpExporter();
         }
