@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Quartz;
+using Scheduler.Contracts;
 using Scheduler.Contracts.Api;
 using Scheduler.Jobs.Audit;
-using Microsoft.Extensions.Options;
-using Scheduler.Contracts;
 using Scheduler.Jobs.Catalog;
 using Scheduler.Jobs.Telemetry;
 
