@@ -11,6 +11,7 @@ using Scheduler.Jobs.Data;
 using Scheduler.Jobs.Digest;
 using Scheduler.Jobs.Events;
 using Scheduler.Jobs.Execution;
+using Scheduler.Jobs.HttpCalls;
 using Scheduler.Jobs.Scheduling;
 using Scheduler.Jobs.Telemetry;
 
@@ -118,6 +119,9 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<RunDeadlines>();
         services.AddSingleton<ExecutionLogFlusher>();
         services.AddDownstreamClients(endpoints);
+        services.AddSingleton(new DownstreamEndpoints(endpoints));
+        services.AddSingleton<HttpCallTypeStore>();
+        services.AddSingleton<HttpCallTypeControl>();
         return services;
     }
 

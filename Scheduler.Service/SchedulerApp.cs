@@ -43,6 +43,7 @@ public static class SchedulerApp
         app.MapJobsApi();
         app.MapEventsApi();
         app.MapSchedulesApi();
+        app.MapHttpCallTypesApi();
         app.MapAuditApi();
         app.MapDashboard();
         app.MapApiReference();

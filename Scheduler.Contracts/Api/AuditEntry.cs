@@ -71,8 +71,24 @@ public static class AuditActions
     /// <summary>An operator asked for missed occurrences to be run (or listed them, with <c>dryRun</c>).</summary>
     public const string ScheduleBackfill = "schedule.backfill";
 
-    /// <summary>Every action, jobs first, then schedules.</summary>
-    public static IReadOnlyList<string> All { get; } = [JobTrigger, JobCancel, JobRetry, SchedulePause, ScheduleResume, ScheduleChange, ScheduleReset, ScheduleBackfill];
+    /// <summary>An operator defined an HTTP-call job type (<c>POST /api/job-types</c>).</summary>
+    public const string TypeDefine = "type.define";
+
+    /// <summary>An operator changed an HTTP-call job type defined through the API (<c>PUT /api/job-types/{name}</c>).</summary>
+    public const string TypeChange = "type.change";
+
+    /// <summary>An operator deleted an HTTP-call job type defined through the API.</summary>
+    public const string TypeDelete = "type.delete";
+
+    /// <summary>An operator disabled an HTTP-call job type defined through the API.</summary>
+    public const string TypeDisable = "type.disable";
+
+    /// <summary>An operator enabled an HTTP-call job type defined through the API again.</summary>
+    public const string TypeEnable = "type.enable";
+
+    /// <summary>Every action, jobs first, then schedules, then job types.</summary>
+    public static IReadOnlyList<string> All { get; } =
+        [JobTrigger, JobCancel, JobRetry, SchedulePause, ScheduleResume, ScheduleChange, ScheduleReset, ScheduleBackfill, TypeDefine, TypeChange, TypeDelete, TypeDisable, TypeEnable];
 }
 
 /// <summary>What an audited action was done to (<c>audit_log.target_type</c>).</summary>
@@ -83,6 +99,9 @@ public static class AuditTargetTypes
 
     /// <summary>A job type's schedule; the target id is the job type.</summary>
     public const string Schedule = "schedule";
+
+    /// <summary>A job type's definition (defined through the API); the target id is the job type.</summary>
+    public const string JobType = "job_type";
 }
 
 /// <summary>How the service answered an audited action (<c>audit_log.outcome</c>).</summary>

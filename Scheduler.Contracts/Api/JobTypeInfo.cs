@@ -35,7 +35,34 @@ public sealed record JobTypeInfo
 
     /// <summary>The parameters a manual trigger may pass, with their defaults.</summary>
     public required IReadOnlyList<JobParameterInfo> Parameters { get; init; }
+
+    /// <summary>
+    /// Where the type is defined: <c>configuration</c> (built in, or <c>Jobs:&lt;name&gt;</c>; read-only through the API)
+    /// or <c>api</c> (<c>POST /api/job-types</c>; changed, disabled and deleted there).
+    /// </summary>
+    public string Source { get; init; } = JobTypeSources.Configuration;
+
+    /// <summary>The call an <c>HttpCall</c> type makes; null for workflows.</summary>
+    public HttpCallInfo? Call { get; init; }
 }
+
+/// <summary>Where a job type is defined (<see cref="JobTypeInfo.Source"/>).</summary>
+public static class JobTypeSources
+{
+    /// <summary>Built in, or declared under <c>Jobs:&lt;name&gt;</c>.</summary>
+    public const string Configuration = "configuration";
+
+    /// <summary>Defined through <c>POST /api/job-types</c>.</summary>
+    public const string Api = "api";
+}
+
+/// <summary>The one call an HTTP-call job type makes: <c>Method</c> <c>Path</c> on <c>Service</c>.</summary>
+/// <param name="Service">The downstream service, e.g. <c>CoreApi</c>.</param>
+/// <param name="Method">The HTTP method.</param>
+/// <param name="Path">The path on the service.</param>
+/// <param name="Body">The JSON body sent, if any.</param>
+/// <param name="ItemsField">The numeric property of the answer that counts the items handled, if any.</param>
+public sealed record HttpCallInfo(string Service, string Method, string Path, System.Text.Json.JsonElement? Body, string? ItemsField);
 
 /// <summary>A cron schedule.</summary>
 /// <param name="Cron">Quartz cron expression, seconds first.</param>

@@ -14,22 +14,28 @@ namespace Scheduler.Jobs.Catalog;
 
 /// <summary>
 /// Every job type this node runs: the built-in types (<see cref="Workflows"/>, each defined beside its job,
-/// and <see cref="HttpCallTypes"/>) with configuration applied, plus any HTTP-call type configuration declares
-/// (<c>Jobs:&lt;name&gt;:Kind = HttpCall</c>).
+/// and <see cref="HttpCallTypes"/>) with configuration applied, any HTTP-call type configuration declares
+/// (<c>Jobs:&lt;name&gt;:Kind = HttpCall</c>), and the HTTP-call types defined at run time (<see cref="Define"/>).
 /// </summary>
+/// <remarks>
+/// Readers see one immutable snapshot at a time: <see cref="Define"/> builds a new one and swaps it in whole, so a
+/// reader never meets a half-changed catalog and never takes a lock. Configuration's types are in every snapshot.
+/// </remarks>
 public sealed partial class JobCatalog
 {
     public const string JobGroup = "jobs";
     public const string CronTriggerGroup = "cron";
     public const string Section = "Jobs";
 
-    private readonly Dictionary<string, JobDefinition> _byName;
+    private readonly IReadOnlyList<JobDefinition> _configured;
+    private readonly HashSet<string> _configuredNames;
+    private Snapshot _current;
 
     public JobCatalog(IEnumerable<JobDefinition> definitions)
     {
-        _byName = definitions.ToDictionary(d => d.Name, StringComparer.Ordinal);
-        All = [.. _byName.Values.OrderBy(d => d.Name, StringComparer.Ordinal)];
-        Names = [.. All.Select(d => d.Name)];
+        _configured = [.. definitions];
+        _configuredNames = new HashSet<string>(_configured.Select(d => d.Name), StringComparer.Ordinal);
+        _current = new Snapshot(_configured);
     }
 
     /// <summary>The built-in workflow types, each defined beside its job class.</summary>
@@ -42,13 +48,17 @@ public sealed partial class JobCatalog
     /// <summary>The built-in types with no configuration applied (tests and tools that need the names).</summary>
     public static JobCatalog Defaults { get; } = new(BuiltIn);
 
-    public IReadOnlyList<JobDefinition> All { get; }
+    /// <summary>Every type, by name.</summary>
+    public IReadOnlyList<JobDefinition> All => Volatile.Read(ref _current).All;
 
-    public IReadOnlyList<string> Names { get; }
+    public IReadOnlyList<string> Names => Volatile.Read(ref _current).Names;
+
+    /// <summary>The types configuration defines (built in or declared), which the API may not change.</summary>
+    public IReadOnlyList<JobDefinition> Configured => _configured;
 
     public bool TryGet(string? name, out JobDefinition definition)
     {
-        if (name is not null && _byName.TryGetValue(name, out var found))
+        if (name is not null && Volatile.Read(ref _current).ByName.TryGetValue(name, out var found))
         {
             definition = found;
             return true;
@@ -56,6 +66,32 @@ public sealed partial class JobCatalog
 
         definition = null!;
         return false;
+    }
+
+    /// <summary>Whether configuration defines <paramref name="name"/> (so the API may not define, change or delete it).</summary>
+    public bool IsConfigured(string name) => _configuredNames.Contains(name);
+
+    /// <summary>
+    /// Makes <paramref name="runtime"/> the run-time types, replacing the previous ones (configuration's stay; a
+    /// run-time type with a configured name is ignored: configuration wins).
+    /// </summary>
+    public void Define(IEnumerable<JobDefinition> runtime) =>
+        Volatile.Write(ref _current, new Snapshot([.. _configured, .. runtime.Where(d => !_configuredNames.Contains(d.Name))]));
+
+    private sealed class Snapshot
+    {
+        public Snapshot(IEnumerable<JobDefinition> definitions)
+        {
+            ByName = definitions.ToDictionary(d => d.Name, StringComparer.Ordinal);
+            All = [.. ByName.Values.OrderBy(d => d.Name, StringComparer.Ordinal)];
+            Names = [.. All.Select(d => d.Name)];
+        }
+
+        public Dictionary<string, JobDefinition> ByName { get; }
+
+        public IReadOnlyList<JobDefinition> All { get; }
+
+        public IReadOnlyList<string> Names { get; }
     }
 
     /// <summary>

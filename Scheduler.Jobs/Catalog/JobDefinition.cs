@@ -74,6 +74,15 @@ public sealed record JobDefinition
     /// <summary>The call an <see cref="JobKind.HttpCall"/> type makes; null for workflows.</summary>
     public HttpCallTarget? Call { get; init; }
 
+    /// <summary>
+    /// Where the type is defined: <c>configuration</c> (read-only through the API) or <c>api</c>
+    /// (<see cref="Scheduler.Contracts.Api.JobTypeSources"/>).
+    /// </summary>
+    public string Source { get; init; } = Scheduler.Contracts.Api.JobTypeSources.Configuration;
+
+    /// <summary>Whether the type was defined through the API (and so may be changed or deleted there).</summary>
+    public bool DefinedAtRunTime => Source == Scheduler.Contracts.Api.JobTypeSources.Api;
+
     /// <summary>The durable Quartz job every trigger of this type fires.</summary>
     public JobKey JobKey => new(Name, JobCatalog.JobGroup);
 
@@ -81,9 +90,10 @@ public sealed record JobDefinition
     public TriggerKey CronTriggerKey => new(Name, JobCatalog.CronTriggerGroup);
 }
 
-/// <summary>What an HTTP-call job sends: <c>Method</c> <c>Path</c> on <c>Service</c>, with no body.</summary>
+/// <summary>What an HTTP-call job sends: <c>Method</c> <c>Path</c> on <c>Service</c>, with <c>Body</c> when it has one.</summary>
 /// <param name="Service">A <see cref="Clients.ServiceNames"/> entry.</param>
 /// <param name="Method">The HTTP method, normally POST.</param>
 /// <param name="Path">The path on the service, starting with <c>/</c>.</param>
 /// <param name="ItemsField">A numeric property of the JSON answer that counts the items handled, if the service reports one.</param>
-public sealed record HttpCallTarget(string Service, string Method, string Path, string? ItemsField = null);
+/// <param name="Body">The JSON sent with the call; null sends none.</param>
+public sealed record HttpCallTarget(string Service, string Method, string Path, string? ItemsField = null, System.Text.Json.JsonElement? Body = null);

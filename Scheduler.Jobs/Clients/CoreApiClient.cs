@@ -6,6 +6,6 @@ namespace Scheduler.Jobs.Clients;
 public sealed class CoreApiClient(HttpClient http)
 {
     /// <summary><c>METHOD /v1/admin/…</c> with no body; the JSON answer, if any.</summary>
-    public Task<JsonElement?> CallAdminAsync(string method, string path, string idempotencyKey, CancellationToken cancellationToken) =>
-        HttpCallClient.CallAsync(http, ServiceNames.CoreApi, new HttpMethod(method), path, idempotencyKey, cancellationToken);
+    public Task<JsonElement?> CallAdminAsync(string method, string path, string idempotencyKey, CancellationToken cancellationToken, JsonElement? body = null) =>
+        HttpCallClient.CallAsync(http, ServiceNames.CoreApi, new HttpMethod(method), path, idempotencyKey, body, cancellationToken);
 }

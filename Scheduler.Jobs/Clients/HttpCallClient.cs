@@ -10,18 +10,18 @@ namespace Scheduler.Jobs.Clients;
 /// </summary>
 public sealed class HttpCallClient(IServiceProvider services)
 {
-    /// <summary>Calls <paramref name="method"/> <paramref name="path"/> on <paramref name="service"/>; the JSON answer, if any.</summary>
-    public Task<JsonElement?> CallAsync(string service, string method, string path, string idempotencyKey, CancellationToken cancellationToken)
+    /// <summary>Calls <paramref name="method"/> <paramref name="path"/> on <paramref name="service"/>, with <paramref name="body"/> if any; the JSON answer, if any.</summary>
+    public Task<JsonElement?> CallAsync(string service, string method, string path, string idempotencyKey, CancellationToken cancellationToken, JsonElement? body = null)
     {
         return service == ServiceNames.CoreApi
-            ? services.GetRequiredService<CoreApiClient>().CallAdminAsync(method, path, idempotencyKey, cancellationToken)
-            : CallAsync(services.GetRequiredService<IHttpClientFactory>().CreateClient(service), service, new HttpMethod(method), path, idempotencyKey, cancellationToken);
+            ? services.GetRequiredService<CoreApiClient>().CallAdminAsync(method, path, idempotencyKey, cancellationToken, body)
+            : CallAsync(services.GetRequiredService<IHttpClientFactory>().CreateClient(service), service, new HttpMethod(method), path, idempotencyKey, body, cancellationToken);
     }
 
     internal static async Task<JsonElement?> CallAsync(
-        HttpClient http, string service, HttpMethod method, string path, string idempotencyKey, CancellationToken cancellationToken)
+        HttpClient http, string service, HttpMethod method, string path, string idempotencyKey, JsonElement? body, CancellationToken cancellationToken)
     {
-        using var request = DownstreamCall.Request(method, path, idempotencyKey);
+        using var request = DownstreamCall.Request(method, path, idempotencyKey, body);
         using var response = await http.SendAsync(request, cancellationToken);
         DownstreamServiceException.ThrowIfFailed(response, service);
         if (response.Content.Headers.ContentType?.MediaType is not { } type || !type.Contains("json", StringComparison.OrdinalIgnoreCase))

@@ -8,8 +8,8 @@ using Scheduler.Jobs.Execution;
 namespace Scheduler.Jobs.HttpCalls;
 
 /// <summary>
-/// Every HTTP-call job type (the core API's <c>/v1/admin/…</c> maintenance calls and any type
-/// configuration declares): one call, <c>Method Path</c> on the configured service, with an
+/// Every HTTP-call job type (the core API's <c>/v1/admin/…</c> maintenance calls, any type
+/// configuration declares, and any type defined through the API): one call, <c>Method Path</c> on the configured service, with an
 /// idempotency key per execution. The answer's JSON is kept in the result (bounded).
 /// </summary>
 public sealed class HttpCallJob(JobCatalog catalog, HttpCallClient calls) : IJob
@@ -25,7 +25,7 @@ public sealed class HttpCallJob(JobCatalog catalog, HttpCallClient calls) : IJob
             throw new InvalidOperationException($"{jobType} is not an HTTP-call job type on this node");
         }
 
-        var answer = await calls.CallAsync(call.Service, call.Method, call.Path, context.IdempotencyKey(), cancellationToken);
+        var answer = await calls.CallAsync(call.Service, call.Method, call.Path, context.IdempotencyKey(), cancellationToken, call.Body);
 
         var items = call.ItemsField is { } field && answer is { ValueKind: JsonValueKind.Object } body
             && body.TryGetProperty(field, out var value) && value.TryGetInt32(out var count)

@@ -11,14 +11,14 @@ public static class JobTypesApi
     {
         jobs.MapGet("/types", ListTypes)
             .WithName("ListJobTypes")
-            .WithSummary("Every job type: description, kind, default schedule and time zone, enabled, timeout, retry policy, and the parameters a manual trigger accepts.");
+            .WithSummary("Every job type: description, kind, source (configuration or api), the call an HTTP-call type makes, default schedule and time zone, enabled, timeout, retry policy, and the parameters a manual trigger accepts.");
         return jobs;
     }
 
     public static Ok<IReadOnlyList<JobTypeInfo>> ListTypes(JobCatalog catalog) =>
         TypedResults.Ok<IReadOnlyList<JobTypeInfo>>([.. catalog.All.Select(ToInfo)]);
 
-    private static JobTypeInfo ToInfo(JobDefinition definition) => new()
+    internal static JobTypeInfo ToInfo(JobDefinition definition) => new()
     {
         Name = definition.Name,
         Description = definition.Description,
@@ -31,5 +31,7 @@ public static class JobTypesApi
         Recoverable = definition.Recoverable,
         MisfireGraceSeconds = definition.MisfireGrace?.TotalSeconds,
         Parameters = [.. definition.Parameters.Select(p => new JobParameterInfo(p.Name, JobParameter.Type, p.Default, p.Minimum, p.Maximum, p.Description))],
+        Source = definition.Source,
+        Call = definition.Call is { } call ? new HttpCallInfo(call.Service, call.Method, call.Path, call.Body, call.ItemsField) : null,
     };
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Scheduler.Contracts.Api;
+using Scheduler.Jobs.Catalog;
 using Scheduler.Jobs.Execution;
 using Scheduler.Service.Auth;
 
@@ -63,6 +64,7 @@ public static class JobsApi
         [FromHeader(Name = IdempotencyKeyAttribute.Header), IdempotencyKey] string? idempotencyKey,
         HttpContext http,
         ExecutionControl control,
+        JobCatalog catalog,
         CancellationToken cancellationToken)
     {
         var command = new TriggerCommand(request.JobType!, request.Parameters, request.TriggeredBy, idempotencyKey);
@@ -71,7 +73,9 @@ public static class JobsApi
             TriggerOutcome.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors, title: "The trigger request is invalid"),
             TriggerOutcome.Disabled disabled => TypedResults.Problem(
                 title: "The job type is disabled",
-                detail: $"{disabled.JobType} is disabled in configuration (Jobs:{disabled.JobType}:Enabled) and accepts no runs.",
+                detail: catalog.TryGet(disabled.JobType, out var type) && type.DefinedAtRunTime
+                    ? $"{disabled.JobType} is disabled and accepts no runs; POST /api/job-types/{disabled.JobType}/enable switches it on."
+                    : $"{disabled.JobType} is disabled in configuration (Jobs:{disabled.JobType}:Enabled) and accepts no runs.",
                 statusCode: StatusCodes.Status409Conflict),
             TriggerOutcome.WaitingRecovery waiting => TypedResults.Problem(
                 title: "A lost run of this type is about to run again",

@@ -57,6 +57,13 @@ public sealed class SchedulerOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan MissedRunGrace { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How often a node reads the job types defined through the API even when no change was announced (a change is
+    /// normally announced and read within moments; this bounds how long a missed announcement can go unnoticed).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan JobTypeRefresh { get; set; } = TimeSpan.FromMinutes(1);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         // Triggers acquired beyond the threads there are to run them would be held by this node, unfireable by any other.

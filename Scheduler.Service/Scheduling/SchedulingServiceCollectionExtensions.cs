@@ -59,6 +59,9 @@ public static class SchedulingServiceCollectionExtensions
         // The same stores on the background pool, for heartbeats and readiness: API traffic cannot delay them.
         builder.Services.AddKeyedSingleton(SchedulerDataSources.Background,
             (sp, key) => new JobTypeHealthStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(key)));
+        // The job types defined through the API are in the catalog before Quartz starts firing their triggers.
+        builder.Services.AddSingleton<HttpCallTypeSync>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<HttpCallTypeSync>());
         builder.Services.AddSingleton<Events.EventRelay>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Events.EventRelay>());
         // Hosted services stop in reverse order: GracefulShutdown drains before Quartz shuts down.
