@@ -6,7 +6,7 @@ import { h, fill } from './dom.js';
 import { configureApi, get, ProblemError, UnauthorizedMessage } from './api.js';
 import { describeToken, forgetToken, loadToken, saveToken, takeTokenFromUrl } from './session.js';
 import { createUserManager, isSignInCallback, loadSignInConfig } from './auth.js';
-import { liveMode, onModeChange, startLive, stopLive } from './live.js';
+import { liveMode, onLiveEvent, onModeChange, startLive, stopLive } from './live.js';
 import { renderSignIn } from './views/sign-in.js';
 import * as jobTypes from './views/job-types.js';
 import * as executions from './views/executions.js';
@@ -178,7 +178,12 @@ function signOut(message) {
   showSignIn(message);
 }
 
-/** GET /api/jobs/types, once per sign-in: the catalog changes only with a deploy. */
+// A job type defined, changed or deleted through the API (on any node) makes the next view read the catalog again.
+onLiveEvent(event => {
+  if (event.type === 'job_type') catalogRequest = null;
+});
+
+/** GET /api/jobs/types, read again after a deploy's sign-in or a change to a type defined through the API. */
 function catalog() {
   catalogRequest ??= get('/api/jobs/types').catch(error => {
     catalogRequest = null;
@@ -242,6 +247,8 @@ function route() {
   const context = {
     session,
     catalog,
+    /** Forgets the catalog read, after this dashboard changed a type. */
+    forgetCatalog: () => { catalogRequest = null; },
     toast,
     navigate: hash => { location.hash = hash; },
     /** Puts new filters in the address without re-rendering the view (it reloads its own data). */

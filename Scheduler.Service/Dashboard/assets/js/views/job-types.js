@@ -1,11 +1,12 @@
 // Job types: each type's state at a glance (running, last result, overdue, paused), its next run, last success and
-// failures in a row, from /api/jobs/status, /api/jobs/types and /api/schedules; admins trigger a run from here.
+// failures in a row, from /api/jobs/status, /api/jobs/types and /api/schedules; admins trigger a run from here, and
+// define, edit, disable, enable and delete HTTP-call types (POST/PUT/DELETE /api/job-types).
 import { h, fill, syncRows } from '../dom.js';
-import { get, post, ProblemError } from '../api.js';
+import { del, get, post, put, ProblemError } from '../api.js';
 import { onLiveEvent, onPoll } from '../live.js';
 import { badge, statusBadge } from '../status.js';
 import { formatDuration, formatTime, relative, timeElement, parseTime } from '../format.js';
-import { field, openDialog, problemView, showFieldErrors } from '../dialogs.js';
+import { confirmDialog, field, openDialog, problemView, showFieldErrors } from '../dialogs.js';
 import { disposeAll, refresher } from '../util.js';
 
 export function render(main, ctx) {
@@ -14,8 +15,12 @@ export function render(main, ctx) {
   const problemSlot = h('div');
   const tbody = h('tbody', {}, h('tr', {}, h('td', { colspan: 7, class: 'empty' }, 'Loading…')));
   const columns = ['Job type', 'Status', 'Next run', 'Last success', 'Failures in a row', 'Typical run', admin ? 'Actions' : null].filter(Boolean);
+  const define = admin
+    ? h('button', { type: 'button', class: 'button primary', dataset: { focusKey: 'define-type' }, onClick: () => defineType(ctx, refresh) },
+      'Define HTTP-call type')
+    : null;
   fill(main,
-    h('div', { class: 'view-header' }, h('h1', { tabindex: '-1' }, 'Job types')),
+    h('div', { class: 'view-header' }, h('h1', { tabindex: '-1' }, 'Job types'), define),
     h('p', { class: 'lead' }, admin
       ? 'Every job type, what it is doing and how its runs went. Trigger starts a run now (one run of a type at a time, across the cluster).'
       : 'Every job type, what it is doing and how its runs went. You have read-only access.'),
@@ -38,9 +43,15 @@ export function render(main, ctx) {
       const byName = new Map(status.jobs.map(j => [j.name, j]));
       const scheduleOf = new Map(schedules.map(s => [s.jobType, s]));
       const rows = catalog.map(type => ({ type, status: byName.get(type.name) ?? {}, schedule: scheduleOf.get(type.name) ?? null }));
+      const actions = {
+        trigger: type => openTrigger(ctx, type, refresh),
+        edit: type => defineType(ctx, refresh, type),
+        setEnabled: (type, enabled) => setEnabled(ctx, refresh, type, enabled),
+        remove: type => removeType(ctx, refresh, type),
+      };
       syncRows(tbody, rows, r => r.type.name,
-        r => JSON.stringify([r.status, r.schedule?.paused, r.schedule?.pause, r.schedule?.runs, Math.floor(Date.now() / 60000)]),
-        r => renderRow(r, admin, type => openTrigger(ctx, type, refresh)));
+        r => JSON.stringify([r.type, r.status, r.schedule?.paused, r.schedule?.pause, r.schedule?.runs, Math.floor(Date.now() / 60000)]),
+        r => renderRow(r, admin, actions));
     } catch (error) {
       if (error instanceof ProblemError && error.status === 401) return;
       fill(problemSlot, problemView(error));
@@ -51,7 +62,7 @@ export function render(main, ctx) {
     refresh.dispose,
     onPoll(refresh.now),
     onLiveEvent(event => {
-      if ((event.type === 'execution' && event.data.kind !== 'progressed') || event.type === 'schedule') refresh.soon();
+      if ((event.type === 'execution' && event.data.kind !== 'progressed') || event.type === 'schedule' || event.type === 'job_type') refresh.soon();
     }));
 }
 
@@ -72,7 +83,7 @@ function lastResult(status) {
   return badge('Never run', 'neutral');
 }
 
-function renderRow({ type, status, schedule }, admin, trigger) {
+function renderRow({ type, status, schedule }, admin, actions) {
   const name = type.name;
   const badges = [];
   if (status.running) {
@@ -82,6 +93,7 @@ function renderRow({ type, status, schedule }, admin, trigger) {
   badges.push(lastResult(status));
   if (status.overdue) badges.push(badge('Overdue', 'warn'));
   if (status.paused || schedule?.paused) badges.push(badge('Paused', 'warn'));
+  if (type.source === 'api') badges.push(badge('Defined through the API', 'info'));
   if (!type.enabled) badges.push(badge('Disabled', 'neutral'));
   else if (schedule && !schedule.runs && !schedule.paused) badges.push(badge('Manual only', 'neutral'));
 
@@ -100,7 +112,8 @@ function renderRow({ type, status, schedule }, admin, trigger) {
   return h('tr', { dataset: { jobType: name } },
     h('th', { scope: 'row' },
       h('a', { class: 'name', href: `#/executions?type=${encodeURIComponent(name)}`, 'aria-label': `${name}: its executions` }, name),
-      h('div', { class: 'description' }, type.description)),
+      h('div', { class: 'description' }, type.description),
+      type.call ? h('div', { class: 'small muted' }, h('code', {}, `${type.call.method} ${type.call.path}`), ` on ${type.call.service}`) : null),
     h('td', {},
       h('div', { class: 'badges' }, badges),
       notes.map(n => h('div', { class: 'small muted' }, n))),
@@ -110,12 +123,113 @@ function renderRow({ type, status, schedule }, admin, trigger) {
     h('td', {}, typical
       ? h('span', {}, formatDuration(typical.p50_seconds), h('span', { class: 'relative' }, `median of ${typical.samples}`))
       : h('span', { class: 'muted' }, '—')),
-    admin ? h('td', {}, type.enabled
-      ? h('button', {
-        type: 'button', class: 'button small primary', 'aria-label': `Trigger ${name}`, dataset: { focusKey: `trigger:${name}` },
-        onClick: () => trigger(type),
-      }, 'Trigger')
-      : h('span', { class: 'small muted' }, 'Disabled in configuration')) : null);
+    admin ? h('td', {}, h('div', { class: 'actions' },
+      type.enabled
+        ? h('button', {
+          type: 'button', class: 'button small primary', 'aria-label': `Trigger ${name}`, dataset: { focusKey: `trigger:${name}` },
+          onClick: () => actions.trigger(type),
+        }, 'Trigger')
+        : type.source === 'api' ? null : h('span', { class: 'small muted' }, 'Disabled in configuration'),
+      type.source === 'api' ? [
+        h('button', { type: 'button', class: 'button small', 'aria-label': `Edit ${name}`, dataset: { focusKey: `edit:${name}` }, onClick: () => actions.edit(type) }, 'Edit'),
+        h('button', {
+          type: 'button', class: 'button small', 'aria-label': `${type.enabled ? 'Disable' : 'Enable'} ${name}`,
+          dataset: { focusKey: `enable:${name}` }, onClick: () => actions.setEnabled(type, !type.enabled),
+        }, type.enabled ? 'Disable' : 'Enable'),
+        h('button', { type: 'button', class: 'button small danger', 'aria-label': `Delete ${name}`, dataset: { focusKey: `delete:${name}` }, onClick: () => actions.remove(type) }, 'Delete'),
+      ] : null)) : null);
+}
+
+const Services = ['CoreApi', 'Crawler', 'Discovery', 'Email', 'User'];
+const Methods = ['POST', 'GET', 'PUT', 'PATCH', 'DELETE'];
+const TypeFieldNames = { timeoutSeconds: 'Timeout (seconds)', itemsField: 'Items field', 'schedule.cron': 'Cron', 'schedule.timeZone': 'Time zone' };
+
+/** Defines an HTTP-call type (POST /api/job-types), or with `type`, replaces its definition (PUT). */
+async function defineType(ctx, refresh, type = null) {
+  const call = type?.call;
+  const scheduled = type?.defaultSchedule?.enabled;
+  const fields = [
+    type ? null : field({ name: 'name', label: 'Name', required: true, placeholder: 'search_reindex', hint: 'a-z, 0-9 and _, starting with a letter; at most 64.' }),
+    field({ name: 'service', label: 'Service', type: 'select', value: call?.service ?? 'CoreApi', options: Services.map(v => ({ value: v, label: v })),
+      hint: 'One of the configured downstream services: the call can go nowhere else.' }),
+    field({ name: 'method', label: 'Method', type: 'select', value: call?.method ?? 'POST', options: Methods.map(v => ({ value: v, label: v })) }),
+    field({ name: 'path', label: 'Path', required: true, wide: true, value: call?.path, placeholder: '/v1/admin/search/reindex',
+      hint: 'A path on the service, starting with /: no scheme, no host.' }),
+    field({ name: 'body', label: 'JSON body', type: 'textarea', value: call?.body ? JSON.stringify(call.body) : '', placeholder: '{"scope": "all"}',
+      hint: 'Optional: a JSON object or array sent with the call (not with GET or DELETE).' }),
+    field({ name: 'timeoutSeconds', label: 'Timeout (seconds)', type: 'number', min: 1, max: 86400, value: type ? String(type.timeoutSeconds) : '600' }),
+    field({ name: 'retries', label: 'Retries', type: 'number', min: 0, max: 10, value: type ? String(type.retry.attempts) : '2' }),
+    field({ name: 'recoverable', label: 'Run again on another node if its node is lost', type: 'checkbox', value: type ? type.recoverable : true }),
+    field({ name: 'description', label: 'Description', type: 'textarea', maxlength: 500, value: type?.description ?? '' }),
+    field({ name: 'cron', apiName: 'schedule.cron', label: 'Cron', value: scheduled ? type.defaultSchedule.cron : '', placeholder: '0 3 * * *',
+      hint: 'Optional: its default schedule, Quartz or 5-field cron. Empty: it runs only when triggered.' }),
+    field({ name: 'timeZone', apiName: 'schedule.timeZone', label: 'Time zone', value: scheduled ? type.defaultSchedule.timeZone : 'UTC' }),
+  ].filter(Boolean);
+  const saved = await confirmDialog({
+    title: type ? `Edit ${type.name}` : 'Define an HTTP-call type',
+    message: h('p', {}, type
+      ? 'The next run makes the call as changed here. Every node uses the new definition within seconds.'
+      : 'A job type that makes one HTTP call to a configured service. Every node can run it within seconds.'),
+    fields,
+    confirmLabel: type ? 'Save' : 'Define',
+    fieldNames: TypeFieldNames,
+    action: async values => {
+      const body = {
+        service: values.service, method: values.method, path: values.path,
+        timeoutSeconds: values.timeoutSeconds === '' ? undefined : Number(values.timeoutSeconds),
+        retries: values.retries === '' ? undefined : Number(values.retries),
+        recoverable: values.recoverable,
+        description: values.description || undefined,
+        schedule: values.cron ? { cron: values.cron, timeZone: values.timeZone || 'UTC' } : undefined,
+      };
+      if (values.body) {
+        try {
+          body.body = JSON.parse(values.body);
+        } catch {
+          throw new ProblemError(400, { title: 'The JSON body is not JSON', errors: { body: ['Not valid JSON.'] } });
+        }
+      }
+      if (type) return (await put(`/api/job-types/${encodeURIComponent(type.name)}`, body)).data;
+      return (await post('/api/job-types', { name: values.name, ...body })).data;
+    },
+  });
+  if (saved) {
+    ctx.forgetCatalog();
+    refresh.soon();
+    ctx.toast(`${saved.name} ${type ? 'saved' : 'defined'}.`);
+  }
+}
+
+async function setEnabled(ctx, refresh, type, enabled) {
+  const done = await confirmDialog({
+    title: `${enabled ? 'Enable' : 'Disable'} ${type.name}`,
+    message: h('p', {}, enabled
+      ? 'It accepts triggers again, and its schedule (if it has one) runs again.'
+      : 'Its schedule stops and triggers are refused until it is enabled again. A run already going on finishes.'),
+    confirmLabel: enabled ? 'Enable' : 'Disable',
+    action: async () => (await post(`/api/job-types/${encodeURIComponent(type.name)}/${enabled ? 'enable' : 'disable'}`)).data,
+  });
+  if (done) {
+    ctx.forgetCatalog();
+    refresh.soon();
+  }
+}
+
+async function removeType(ctx, refresh, type) {
+  const done = await confirmDialog({
+    title: `Delete ${type.name}`,
+    message: h('p', {}, 'The type, its schedule and its triggers are deleted on every node. Its executions stay in the history.'),
+    confirmLabel: 'Delete',
+    danger: true,
+    action: async () => {
+      await del(`/api/job-types/${encodeURIComponent(type.name)}`);
+      return true;
+    },
+  });
+  if (done) {
+    ctx.forgetCatalog();
+    refresh.soon();
+  }
 }
 
 function truncate(text, length) {
