@@ -150,7 +150,7 @@ public sealed record EventCursor(EventPosition After, long Floor = 0)
 /// <summary>Events ready to deliver, in order; <paramref name="HeldBack"/>: later ones wait for a transaction still open.</summary>
 public sealed record EventPage(IReadOnlyList<SchedulerEvent> Events, bool HeldBack);
 
-/// <summary>One event: an execution created, started, progressed or finished, or a schedule paused, resumed, changed or reset.</summary>
+/// <summary>One event: an execution created, started, progressed or finished, a schedule paused, resumed, changed or reset, or a job type defined through the API defined, changed, deleted, disabled or enabled.</summary>
 public sealed record SchedulerEvent(long Tx, long Id, DateTimeOffset At, string Topic, string Kind, Guid? ExecutionId, string JobType, string? Status, string? Progress)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);

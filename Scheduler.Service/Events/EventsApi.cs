@@ -14,7 +14,7 @@ namespace Scheduler.Service.Events;
 
 /// <summary>
 /// <c>GET /api/jobs/events</c>: Server-Sent Events of executions (created, started, progressed, finished) and
-/// schedules (paused, resumed, changed, reset) across the cluster. A reconnect with <c>Last-Event-ID</c> first
+/// schedules (paused, resumed, changed, reset) and job types defined through the API across the cluster. A reconnect with <c>Last-Event-ID</c> first
 /// replays what the client missed (kept for an hour), then goes live. Streams are capped per node and per caller
 /// (<see cref="EventStreamLimits"/>) and end when the caller's token expires.
 /// </summary>
@@ -46,7 +46,7 @@ public static partial class EventsApi
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .WithSummary("Server-Sent Events: execution created/started/progressed/finished, schedule paused/resumed/changed/reset; resumes after Last-Event-ID.");
+            .WithSummary("Server-Sent Events: execution created/started/progressed/finished, schedule paused/resumed/changed/reset, job_type defined/changed/deleted/disabled/enabled; resumes after Last-Event-ID.");
         return app;
     }
 

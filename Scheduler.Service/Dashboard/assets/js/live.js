@@ -80,7 +80,7 @@ export function onModeChange(listener) {
   return () => modeListeners.delete(listener);
 }
 
-/** listener({ type: 'execution' | 'schedule' | 'log', data, id }) for each event from the stream. */
+/** listener({ type: 'execution' | 'schedule' | 'job_type' | 'log', data, id }) for each event from the stream. */
 export function onLiveEvent(listener) {
   eventListeners.add(listener);
   return () => eventListeners.delete(listener);
