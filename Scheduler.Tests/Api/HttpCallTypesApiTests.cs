@@ -56,6 +56,7 @@ public sealed class HttpCallTypesApiTests : ServiceFixture
         var listed = (await Service.Client.GetFromJsonAsync<List<JobTypeInfo>>("/api/jobs/types"))!.Single(t => t.Name == name);
         StandIns.State.SetAdminProcessed("/v1/admin/search/rebuild", 7);
         var done = await Service.RunAsync(name);
+        var metrics = await Service.Client.GetStringAsync("/metrics");
 
         defined.Source.Should().Be(JobTypeSources.Api);
         listed.Source.Should().Be(JobTypeSources.Api);
@@ -67,6 +68,7 @@ public sealed class HttpCallTypesApiTests : ServiceFixture
         var call = StandIns.State.RequestsTo("POST", "/v1/admin/search/rebuild").Should().ContainSingle().Subject;
         JsonDocument.Parse(call.Body).RootElement.GetProperty("scope").GetString().Should().Be("all");
         call.Headers["Idempotency-Key"].Should().Be($"{name}:{done.Id}");
+        metrics.Should().Contain($"job_type=\"{name}\"", "its runs have their own series");
         var audit = (await Service.Client.GetFromJsonAsync<AuditPage>($"/api/audit?action=type.define&jobType={name}"))!;
         var entry = audit.Entries.Should().ContainSingle().Subject;
         entry.TargetType.Should().Be(AuditTargetTypes.JobType);
