@@ -8,6 +8,7 @@ using Scheduler.Jobs.Clients;
 using Scheduler.Jobs.Data;
 using Scheduler.Jobs.Execution;
 using Scheduler.Jobs.Scheduling;
+using Scheduler.Jobs.Telemetry;
 
 namespace Scheduler.Jobs.HttpCalls;
 
@@ -25,6 +26,7 @@ public sealed partial class HttpCallTypeControl(
     ISchedulerFactory schedulers,
     ScheduleManager schedules,
     AuditLog audit,
+    SchedulerTelemetry telemetry,
     TimeProvider time,
     ILogger<HttpCallTypeControl> logger) : IDisposable
 {
@@ -49,7 +51,13 @@ public sealed partial class HttpCallTypeControl(
             var rows = await store.AllAsync(cancellationToken);
             var before = catalog.All.Where(d => d.DefinedAtRunTime).Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
             catalog.Define(rows.Select(r => r.ToDefinition()));
-            if (rows.Count != before.Count || rows.Any(r => !before.Contains(r.Name)))
+            var added = rows.Where(r => !before.Contains(r.Name)).Select(r => r.Name).ToList();
+            foreach (var name in added)
+            {
+                telemetry.StartSeries(name);
+            }
+
+            if (rows.Count != before.Count || added.Count > 0)
             {
                 LogLoaded(rows.Count);
             }

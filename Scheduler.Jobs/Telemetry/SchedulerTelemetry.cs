@@ -81,22 +81,30 @@ public sealed class SchedulerTelemetry
 
         foreach (var type in catalog.Names)
         {
-            // Zero from start-up, so "no failures yet" is a series, not a gap.
-            foreach (var trigger in (ExecutionTrigger[])[ExecutionTrigger.Manual, ExecutionTrigger.Cron])
-            {
-                foreach (var status in (ExecutionStatus[])[ExecutionStatus.Completed, ExecutionStatus.Failed])
-                {
-                    _executions.Add(0, Tag("job_type", type), Tag("status", status), Tag("trigger", trigger));
-                }
-            }
-
-            _skipped.Add(0, Tag("job_type", type), Tag("reason", FailureKind.Overlap));
-            _skipped.Add(0, Tag("job_type", type), Tag("reason", FailureKind.Misfire));
-            _failures.Add(0, Tag("job_type", type), Tag("reason", FailureKind.Error));
-            _failures.Add(0, Tag("job_type", type), Tag("reason", FailureKind.Timeout));
-            _items.Add(0, Tag("job_type", type));
-            _leasesLost.Add(0, Tag("job_type", type));
+            StartSeries(type);
         }
+    }
+
+    /// <summary>
+    /// The type's counters at zero, so "no failures yet" is a series, not a gap: every type at start-up, and a type
+    /// defined through the API when this node learns of it (adding zero again changes nothing).
+    /// </summary>
+    public void StartSeries(string type)
+    {
+        foreach (var trigger in (ExecutionTrigger[])[ExecutionTrigger.Manual, ExecutionTrigger.Cron])
+        {
+            foreach (var status in (ExecutionStatus[])[ExecutionStatus.Completed, ExecutionStatus.Failed])
+            {
+                _executions.Add(0, Tag("job_type", type), Tag("status", status), Tag("trigger", trigger));
+            }
+        }
+
+        _skipped.Add(0, Tag("job_type", type), Tag("reason", FailureKind.Overlap));
+        _skipped.Add(0, Tag("job_type", type), Tag("reason", FailureKind.Misfire));
+        _failures.Add(0, Tag("job_type", type), Tag("reason", FailureKind.Error));
+        _failures.Add(0, Tag("job_type", type), Tag("reason", FailureKind.Timeout));
+        _items.Add(0, Tag("job_type", type));
+        _leasesLost.Add(0, Tag("job_type", type));
     }
 
     /// <summary>An execution ended: its status, how long it ran, what it processed and, if it did not succeed, why.</summary>
