@@ -163,7 +163,7 @@ public sealed partial class HttpCallTypeControl(
 
     /// <summary>
     /// Deletes the type with its Quartz job and every trigger of it, and its schedule override and pause; its
-    /// executions stay in the history. Refused while one of its runs is pending or running.
+    /// executions stay in the history. Refused while one of its runs is scheduled, pending or running.
     /// </summary>
     public async Task<HttpCallTypeResult> DeleteAsync(string name, Requester actor, CancellationToken cancellationToken)
     {
@@ -185,7 +185,7 @@ public sealed partial class HttpCallTypeControl(
             if (await HttpCallTypeStore.ActiveRunAsync(connection, transaction, name, cancellationToken) is { } active)
             {
                 return new HttpCallTypeResult.Conflict("The job type has a run in progress",
-                    $"Execution {active} of {name} is pending or running; cancel it (POST /api/jobs/{active}/cancel) or let it finish, then delete the type.");
+                    $"Execution {active} of {name} is scheduled, pending or running; cancel it (POST /api/jobs/{active}/cancel) or let it finish, then delete the type.");
             }
 
             await HttpCallTypeStore.DeleteAsync(connection, transaction, name, cancellationToken);

@@ -74,9 +74,10 @@ public sealed class HttpCallTypeStore(NpgsqlDataSource dataSource)
     public static Task AnnounceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, string kind, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(AnnounceSql, new { name, kind }, cancellationToken, transaction);
 
-    private const string ActiveRunSql = "SELECT id FROM scheduled_jobs WHERE job_type = @name AND status IN ('pending', 'running') LIMIT 1";
+    // 'scheduled' (a run recorded for later) would lose its trigger with the job, as a pending one would.
+    private const string ActiveRunSql = "SELECT id FROM scheduled_jobs WHERE job_type = @name AND status IN ('scheduled', 'pending', 'running') LIMIT 1";
 
-    /// <summary>A pending or running execution of the type, if one is committed.</summary>
+    /// <summary>A scheduled, pending or running execution of the type, if one is committed.</summary>
     public static Task<Guid?> ActiveRunAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, CancellationToken cancellationToken) =>
         connection.QuerySingleOrDefaultAsync<Guid?>(ActiveRunSql, new { name }, cancellationToken, transaction);
 }

@@ -5,6 +5,7 @@ using Dapper;
 using FluentAssertions;
 using Scheduler.Contracts;
 using Scheduler.Contracts.Api;
+using Scheduler.StandIns;
 using Scheduler.Tests.Infrastructure;
 
 namespace Scheduler.Tests.Api;
@@ -239,6 +240,26 @@ public sealed class HttpCallTypesApiTests : ServiceFixture
         (await Service.GetExecutionAsync(run.Id)).Status.Should().Be(ExecutionStatus.Completed, "history stays");
         var audit = (await Service.Client.GetFromJsonAsync<AuditPage>($"/api/audit?action=type.delete&jobType={name}"))!;
         audit.Entries.Should().ContainSingle().Which.Details!.Value.GetProperty("before").GetProperty("path").GetString().Should().Be("/v1/admin/temporary");
+    }
+
+    [Test]
+    public async Task Delete_WhileARunIsGoingOn_Is409NamingTheRun_AndDeletesNothing()
+    {
+        var name = NewName();
+        await DefineAsync(new { name, service = "CoreApi", path = "/v1/admin/slow", retries = 0 });
+        StandIns.State.SetFault("POST", "/v1/admin/slow", new Fault(DelayMs: 60_000));
+        var running = await Service.TriggerAsync(name);
+        await Service.WaitForStatusAsync(running, ExecutionStatus.Running);
+
+        using var delete = await Service.Client.DeleteAsync($"/api/job-types/{name}");
+
+        delete.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        (await delete.Content.ReadAsStringAsync()).Should().Contain(running.ToString());
+        (await Service.Client.GetFromJsonAsync<JobTypeInfo>($"/api/job-types/{name}"))!.Name.Should().Be(name);
+        await using var connection = await TestDatabase.OpenAsync();
+        (await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM qrtz_job_details WHERE job_name = @name", new { name })).Should().Be(1, "the job's removal rolled back");
+        (await Service.Client.PostAsync($"/api/jobs/{running}/cancel", null)).EnsureSuccessStatusCode();
+        await Service.WaitForStatusAsync(running, ExecutionStatus.Cancelled);
     }
 
     [Test]
