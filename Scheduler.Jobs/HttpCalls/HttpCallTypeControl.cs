@@ -240,8 +240,17 @@ public sealed partial class HttpCallTypeControl(
             }
         }
 
-        // This node knows at once; the others when the notification reaches them.
-        await ReloadAsync(CancellationToken.None);
+        // This node knows at once; the others when the notification reaches them. The change is committed whatever
+        // happens here: a failed read is logged, and the notification (heard here too) or the periodic read catches up.
+        try
+        {
+            await ReloadAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            LogReloadAfterChangeFailed(ex);
+        }
+
         return result;
     }
 
@@ -271,6 +280,9 @@ public sealed partial class HttpCallTypeControl(
         row.Enabled,
         Schedule = row.Cron is null ? null : new { row.Cron, row.TimeZone },
     };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A job type change was committed, but this node could not read the job types again at once; it will shortly")]
+    private partial void LogReloadAfterChangeFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job types defined through the API: {Count} now in this node's catalog")]
     private partial void LogLoaded(int count);
