@@ -51,7 +51,7 @@ public sealed class SchedulerClient(HttpClient http)
         GetAsync<JobStatusReport>("api/jobs/status", cancellationToken);
 
     /// <summary>
-    /// Cancels a pending execution, or asks the node running it to stop (<c>POST /api/jobs/{id}/cancel</c>): the
+    /// Cancels a scheduled or pending execution, or asks the node running it to stop (<c>POST /api/jobs/{id}/cancel</c>): the
     /// execution as it is now (<c>cancelled</c>, or still <c>running</c> while it is being interrupted).
     /// </summary>
     public Task<JobExecution> CancelAsync(Guid id, string? reason = null, CancellationToken cancellationToken = default) =>
@@ -59,7 +59,11 @@ public sealed class SchedulerClient(HttpClient http)
 
     /// <summary>Runs a failed or cancelled execution again as a new, linked execution (<c>POST /api/jobs/{id}/retry</c>).</summary>
     public Task<TriggerJobResponse> RetryAsync(Guid id, string? reason = null, CancellationToken cancellationToken = default) =>
-        PostAsync<TriggerJobResponse>($"api/jobs/{id}/retry", new ExecutionActionRequest(Reason: reason), cancellationToken);
+        PostAsync<TriggerJobResponse>($"api/jobs/{id}/retry", new RetryJobRequest(Reason: reason), cancellationToken);
+
+    /// <summary>Runs a failed or cancelled execution again, now or later (<c>runAt</c>, <c>delay</c>) (<c>POST /api/jobs/{id}/retry</c>).</summary>
+    public Task<TriggerJobResponse> RetryAsync(Guid id, RetryJobRequest request, CancellationToken cancellationToken = default) =>
+        PostAsync<TriggerJobResponse>($"api/jobs/{id}/retry", request, cancellationToken);
 
     /// <summary>Every job type's schedule (<c>GET /api/schedules</c>).</summary>
     public Task<IReadOnlyList<ScheduleView>> ListSchedulesAsync(CancellationToken cancellationToken = default) =>

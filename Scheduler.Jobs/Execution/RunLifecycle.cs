@@ -34,8 +34,10 @@ public sealed partial class RunLifecycle(
     /// Records <paramref name="execution"/> as pending and hands it to the cluster to start at <paramref name="startAt"/>
     /// (now when null), in one transaction: the pending row, its audit row (<paramref name="accepted"/>, when given)
     /// and the Quartz trigger commit together or not at all, so a run is never recorded without its trigger, nor
-    /// scheduled without its row, and the whole hand-over costs one commit. With <paramref name="yieldToRecovery"/>
-    /// (a manual trigger), a lost run of the type whose re-run waits goes first, and nothing is recorded.
+    /// scheduled without its row, and the whole hand-over costs one commit. A run for later
+    /// (<see cref="NewExecution.RunAt"/>) is recorded <c>scheduled</c> and its trigger fires when it is due. With
+    /// <paramref name="yieldToRecovery"/> (a manual trigger now), a lost run of the type whose re-run waits goes
+    /// first, and nothing is recorded.
     /// </summary>
     public async Task<RecordedRun> RecordAndSubmitAsync(
         JobDefinition definition,
@@ -50,7 +52,8 @@ public sealed partial class RunLifecycle(
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var now = time.GetUtcNow();
-        if (yieldToRecovery && definition.Recoverable
+        startAt ??= execution.RunAt;
+        if (yieldToRecovery && execution.RunAt is null && definition.Recoverable
             && await RecoveryStore.WaitingRecoveryAsync(connection, transaction, definition.Name, now - options.Value.RecoveryWaitLimit, cancellationToken) is { } lost)
         {
             return new RecordedRun(new PendingOutcome.WaitingRecovery(lost), Submitted: false);
@@ -84,6 +87,39 @@ public sealed partial class RunLifecycle(
         }
 
         return new RecordedRun(outcome, Submitted: true);
+    }
+
+    /// <summary>
+    /// Cancels execution <paramref name="id"/> for <paramref name="by"/> in one transaction with its audit row
+    /// (<paramref name="accepted"/>): a scheduled or pending run ends <c>cancelled</c>, and a scheduled run's trigger is
+    /// unscheduled in that same transaction, so it never fires; a running one is marked for its node to interrupt.
+    /// Null, and nothing written, when the run is not scheduled, pending or running.
+    /// </summary>
+    public async Task<CancelRequest?> CancelAsync(Guid id, string by, Func<CancelRequest, AuditRecord> accepted, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(accepted);
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (await ExecutionStore.RequestCancelAsync(connection, transaction, id, by, time.GetUtcNow(), cancellationToken) is not { } cancel)
+        {
+            return null;
+        }
+
+        await audit.RecordAsync(connection, transaction, accepted(cancel), cancellationToken);
+        if (cancel.Was != ExecutionStatus.Scheduled)
+        {
+            await transaction.CommitAsync(CancellationToken.None);
+            return cancel;
+        }
+
+        using (scheduler.EnlistTransaction(transaction))
+        {
+            await scheduler.UnscheduleJob(ExecutionSubmitter.TriggerKeyOf(id), CancellationToken.None);
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+
+        return cancel;
     }
 
     /// <summary>Hands a pending run whose trigger is missing to the cluster again (a repeated hand-over is a no-op).</summary>
