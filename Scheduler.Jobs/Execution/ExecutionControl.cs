@@ -100,7 +100,7 @@ public sealed class ExecutionControl(
         var cancel = await lifecycle.CancelAsync(id, requester.Actor, state => Record(AuditActions.JobCancel, requester, id, state.JobType, AuditOutcomes.Accepted, new
         {
             wasRunning = state.Status == ExecutionStatus.Running,
-            wasScheduled = state.Was == ExecutionStatus.Scheduled ? true : (bool?)null,
+            wasScheduled = state.Was == ExecutionStatus.Scheduled,
             state.RunnerId,
             request?.Reason,
             ignoredRequestedBy = Ignored(request?.RequestedBy, requester.Actor),

@@ -1,11 +1,11 @@
 // One execution: what it is, its progress and estimated completion, its outcome (result, error), its log as it is
-// written, and for admins Cancel (pending or running) and Retry (failed or cancelled), each confirmed first.
+// written, and for admins Cancel (scheduled, pending or running) and Retry (failed or cancelled), each confirmed first.
 // Over 300 lines on purpose: one render whose parts share the execution, the log cursor and the live subscriptions.
 import { h, fill, uid } from '../dom.js';
 import { get, post, ProblemError } from '../api.js';
 import { onLiveEvent, onPoll } from '../live.js';
 import { isFinal, statusBadge } from '../status.js';
-import { durationBetween, formatDuration, formatTime, json, parseTime, relative, shortId, timeElement } from '../format.js';
+import { countdownElement, durationBetween, formatDuration, formatTime, json, parseTime, relative, shortId, timeElement } from '../format.js';
 import { confirmDialog, field, problemView } from '../dialogs.js';
 import { disposeAll, refresher } from '../util.js';
 
@@ -102,7 +102,7 @@ export function render(main, ctx, match) {
       return;
     }
     const buttons = [];
-    if (execution.status === 'pending' || execution.status === 'running') {
+    if (execution.status === 'scheduled' || execution.status === 'pending' || execution.status === 'running') {
       buttons.push(h('button', { type: 'button', class: 'button danger', onClick: cancel }, 'Cancel run'));
     }
     if (execution.status === 'failed' || execution.status === 'cancelled') {
@@ -117,7 +117,9 @@ export function render(main, ctx, match) {
       title: `Cancel ${execution.jobType}?`,
       message: h('p', {}, execution.status === 'running'
         ? 'The run is interrupted on whichever node runs it; the call in flight is aborted and the run ends cancelled.'
-        : 'The run has not started; it ends cancelled and never runs.'),
+        : execution.status === 'scheduled'
+          ? `The run is scheduled for ${formatTime(execution.scheduledFor)}; it ends cancelled and never runs.`
+          : 'The run has not started; it ends cancelled and never runs.'),
       fields: [reason],
       confirmLabel: 'Cancel the run',
       danger: true,
@@ -151,7 +153,7 @@ export function render(main, ctx, match) {
       ['Job type', h('a', { href: `#/executions?type=${encodeURIComponent(e.jobType)}` }, e.jobType)],
       ['Status', e.status],
       ['Trigger', e.trigger],
-      e.scheduledFor ? ['Scheduled for', timeElement(e.scheduledFor)] : null,
+      e.scheduledFor ? ['Scheduled for', h('span', {}, timeElement(e.scheduledFor), e.status === 'scheduled' ? countdownElement(e.scheduledFor) : null)] : null,
       ['Started by', e.startedBy ?? '—'],
       ['Created', timeElement(e.createdAt)],
       ['Started', timeElement(e.startedAt)],
@@ -189,6 +191,9 @@ export function render(main, ctx, match) {
       children.push(h('div', { class: 'progress-row' },
         h('progress', { 'aria-label': 'Progress' }),
         h('span', { class: 'muted' }, 'Running; this job reports no progress.')));
+    } else if (e.status === 'scheduled') {
+      children.push(h('p', {}, h('strong', {}, 'Scheduled: '), `runs at ${formatTime(e.scheduledFor)} on whichever node is free, `,
+        countdownElement(e.scheduledFor)));
     } else if (e.status === 'pending') {
       children.push(h('p', { class: 'muted' }, 'Waiting for a node to pick it up.'));
     } else {
