@@ -93,7 +93,8 @@ public sealed partial class RunLifecycle(
     /// Cancels execution <paramref name="id"/> for <paramref name="by"/> in one transaction with its audit row
     /// (<paramref name="accepted"/>): a scheduled or pending run ends <c>cancelled</c>, and a scheduled run's trigger is
     /// unscheduled in that same transaction, so it never fires; a running one is marked for its node to interrupt.
-    /// Null, and nothing written, when the run is not scheduled, pending or running.
+    /// Null, and nothing written, when the run is not scheduled, pending or running. When the scheduler cannot
+    /// unschedule the trigger, nothing is written either and <see cref="SchedulerUnavailableException"/> says so.
     /// </summary>
     public async Task<CancelRequest?> CancelAsync(Guid id, string by, Func<CancelRequest, AuditRecord> accepted, CancellationToken cancellationToken)
     {
@@ -113,10 +114,18 @@ public sealed partial class RunLifecycle(
             return cancel;
         }
 
-        using (scheduler.EnlistTransaction(transaction))
+        try
         {
-            await scheduler.UnscheduleJob(ExecutionSubmitter.TriggerKeyOf(id), CancellationToken.None);
-            await transaction.CommitAsync(CancellationToken.None);
+            using (scheduler.EnlistTransaction(transaction))
+            {
+                await scheduler.UnscheduleJob(ExecutionSubmitter.TriggerKeyOf(id), CancellationToken.None);
+                await transaction.CommitAsync(CancellationToken.None);
+            }
+        }
+        catch (SchedulerException ex)
+        {
+            LogUnscheduleFailed(ex, cancel.JobType, id);
+            throw new SchedulerUnavailableException($"The trigger of scheduled execution {id} could not be unscheduled; nothing was changed.", ex);
         }
 
         return cancel;
@@ -154,6 +163,9 @@ public sealed partial class RunLifecycle(
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not hand a run of {JobType} to the scheduler; nothing was recorded")]
     private partial void LogSubmitFailed(Exception exception, string jobType);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not unschedule the trigger of scheduled execution {ExecutionId} of {JobType}; the cancel was rolled back")]
+    private partial void LogUnscheduleFailed(Exception exception, string jobType, Guid executionId);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId} of {JobType} ended 'runner lost': node {RunnerId} stopped renewing its lease")]
     private partial void LogRunnerLost(Guid executionId, string jobType, string? runnerId);
 }
@@ -176,3 +188,6 @@ public enum FinishOutcome
     /// <summary>Not written: the database stayed unreachable until shutdown; the lease expires and the run is recovered.</summary>
     NotWritten,
 }
+
+/// <summary>The scheduler could not carry out a change of the run's trigger; the change was rolled back (answered 503).</summary>
+public sealed class SchedulerUnavailableException(string message, Exception innerException) : Exception(message, innerException);
