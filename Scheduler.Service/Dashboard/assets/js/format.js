@@ -93,7 +93,8 @@ export function countdownText(value, now = Date.now()) {
   const date = parseTime(value);
   if (!date) return '';
   const seconds = Math.ceil((date.getTime() - now) / 1000);
-  return seconds > 0 ? `in ${formatDuration(seconds)}` : 'due now';
+  if (seconds <= 0) return 'due now';
+  return seconds < 60 ? `in ${seconds} s` : `in ${formatDuration(seconds)}`;
 }
 
 // One ticker for every countdown on the page: each element says how long until its data-due instant.

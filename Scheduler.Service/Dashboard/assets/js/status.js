@@ -6,7 +6,7 @@ export const Statuses = ['scheduled', 'pending', 'running', 'completed', 'failed
 export const FinalStatuses = ['completed', 'failed', 'cancelled', 'skipped'];
 
 const Look = {
-  scheduled: { icon: '⏲', label: 'Scheduled' },
+  scheduled: { icon: '◔', label: 'Scheduled' },
   pending: { icon: '◷', label: 'Pending' },
   running: { icon: null, label: 'Running' },
   completed: { icon: '✓', label: 'Completed' },

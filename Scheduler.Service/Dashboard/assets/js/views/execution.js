@@ -132,15 +132,23 @@ export function render(main, ctx, match) {
 
   async function retry() {
     const reason = field({ name: 'reason', label: 'Reason (optional, kept in the audit trail)', type: 'text', wide: true, maxlength: 500 });
+    const delay = field({
+      name: 'delay', label: 'Run after (optional)', type: 'text', placeholder: 'PT10M',
+      hint: 'Empty retries now; an ISO 8601 duration (PT30S, PT10M, PT2H) schedules the retry for later.',
+    });
     const result = await confirmDialog({
       title: `Retry ${execution.jobType}?`,
       message: h('p', {}, `A new execution runs with the same parameters as attempt ${(execution.attempt ?? 1) + 1}, linked to this one.`),
-      fields: [reason],
-      confirmLabel: 'Retry now',
-      action: values => post(`/api/jobs/${id}/retry`, values.reason ? { reason: values.reason } : undefined),
+      fields: [reason, delay],
+      confirmLabel: 'Retry',
+      action: values => {
+        const body = { ...(values.reason ? { reason: values.reason } : {}), ...(values.delay ? { delay: values.delay } : {}) };
+        return post(`/api/jobs/${id}/retry`, Object.keys(body).length ? body : undefined);
+      },
     });
     if (!result) return;
-    ctx.toast(h('span', {}, 'Retry started: ', h('a', { href: `#/executions/${result.data.id}` }, `execution ${shortId(result.data.id)}`)));
+    ctx.toast(h('span', {}, result.data.status === 'scheduled' ? 'Retry scheduled: ' : 'Retry started: ',
+      h('a', { href: `#/executions/${result.data.id}` }, `execution ${shortId(result.data.id)}`)));
     ctx.navigate(`#/executions/${result.data.id}`);
   }
 
@@ -192,7 +200,7 @@ export function render(main, ctx, match) {
         h('progress', { 'aria-label': 'Progress' }),
         h('span', { class: 'muted' }, 'Running; this job reports no progress.')));
     } else if (e.status === 'scheduled') {
-      children.push(h('p', {}, h('strong', {}, 'Scheduled: '), `runs at ${formatTime(e.scheduledFor)} on whichever node is free, `,
+      children.push(h('p', {}, h('strong', {}, 'Scheduled: '), `runs at ${formatTime(e.scheduledFor)} on whichever node is free.`,
         countdownElement(e.scheduledFor)));
     } else if (e.status === 'pending') {
       children.push(h('p', { class: 'muted' }, 'Waiting for a node to pick it up.'));
