@@ -191,6 +191,21 @@ public sealed class DelayedRunTests : ServiceFixture
     }
 
     [Test]
+    public async Task Status_ReportsEachTypesNextScheduledRun_AndHowMany()
+    {
+        var first = await ScheduleAsync(JobTypes.EmailScan, new { jobType = JobTypes.EmailScan, runAt = InOneHour() });
+        await ScheduleAsync(JobTypes.EmailScan, new { jobType = JobTypes.EmailScan, runAt = InOneHour(2) });
+
+        var report = (await Service.Client.GetFromJsonAsync<JobStatusReport>("/api/jobs/status"))!;
+
+        var emailScan = report.Jobs.Single(j => j.Name == JobTypes.EmailScan).ScheduledRuns!;
+        emailScan.Count.Should().Be(2);
+        emailScan.NextId.Should().Be(first);
+        emailScan.NextScheduledFor.Should().Be((await Service.GetExecutionAsync(first)).ScheduledFor!.Value);
+        report.Jobs.Single(j => j.Name == JobTypes.CrawlPending).ScheduledRuns.Should().BeNull();
+    }
+
+    [Test]
     public async Task Trigger_WithTheSameIdempotencyKeyAndRunAt_ReplaysTheScheduledRun_AndADifferentRunAtIs422()
     {
         var runAt = InOneHour();
