@@ -38,6 +38,32 @@ public sealed class SchedulerClient(HttpClient http)
         return await SendAsync<TriggerJobResponse>(request, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Schedules a run of <paramref name="jobType"/> for <paramref name="runAt"/> (<c>POST /api/jobs/trigger</c> with
+    /// <c>runAt</c>): recorded at once as <c>scheduled</c>, it runs when due on whichever node is up, and
+    /// <see cref="CancelAsync"/> stops it until then.
+    /// </summary>
+    /// <param name="jobType">A job type from the catalog.</param>
+    /// <param name="runAt">When it is due: in the future, at most the service's <c>Runs:MaxDelay</c> (90 days) ahead.</param>
+    /// <param name="parameters">The run's parameters, or null for the type's defaults.</param>
+    /// <param name="idempotencyKey">Makes the call repeatable, or null.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<TriggerJobResponse> ScheduleAsync(
+        string jobType, DateTimeOffset runAt, object? parameters = null, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        var body = new TriggerJobRequest(
+            jobType,
+            Parameters: parameters is null ? null : JsonSerializer.SerializeToElement(parameters, Json),
+            RunAt: runAt.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/jobs/trigger") { Content = JsonContent.Create(body, options: Json) };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add(IdempotencyKeyHeader, idempotencyKey);
+        }
+
+        return await SendAsync<TriggerJobResponse>(request, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>One execution (<c>GET /api/jobs/{id}</c>); 404 when there is none.</summary>
     public Task<JobExecution> GetAsync(Guid id, CancellationToken cancellationToken = default) =>
         GetAsync<JobExecution>($"api/jobs/{id}", cancellationToken);
@@ -51,7 +77,7 @@ public sealed class SchedulerClient(HttpClient http)
         GetAsync<JobStatusReport>("api/jobs/status", cancellationToken);
 
     /// <summary>
-    /// Cancels a pending execution, or asks the node running it to stop (<c>POST /api/jobs/{id}/cancel</c>): the
+    /// Cancels a scheduled or pending execution, or asks the node running it to stop (<c>POST /api/jobs/{id}/cancel</c>): the
     /// execution as it is now (<c>cancelled</c>, or still <c>running</c> while it is being interrupted).
     /// </summary>
     public Task<JobExecution> CancelAsync(Guid id, string? reason = null, CancellationToken cancellationToken = default) =>
@@ -59,7 +85,11 @@ public sealed class SchedulerClient(HttpClient http)
 
     /// <summary>Runs a failed or cancelled execution again as a new, linked execution (<c>POST /api/jobs/{id}/retry</c>).</summary>
     public Task<TriggerJobResponse> RetryAsync(Guid id, string? reason = null, CancellationToken cancellationToken = default) =>
-        PostAsync<TriggerJobResponse>($"api/jobs/{id}/retry", new ExecutionActionRequest(Reason: reason), cancellationToken);
+        PostAsync<TriggerJobResponse>($"api/jobs/{id}/retry", new RetryJobRequest(Reason: reason), cancellationToken);
+
+    /// <summary>Runs a failed or cancelled execution again, now or later (<c>runAt</c>, <c>delay</c>) (<c>POST /api/jobs/{id}/retry</c>).</summary>
+    public Task<TriggerJobResponse> RetryAsync(Guid id, RetryJobRequest request, CancellationToken cancellationToken = default) =>
+        PostAsync<TriggerJobResponse>($"api/jobs/{id}/retry", request, cancellationToken);
 
     /// <summary>Every job type's schedule (<c>GET /api/schedules</c>).</summary>
     public Task<IReadOnlyList<ScheduleView>> ListSchedulesAsync(CancellationToken cancellationToken = default) =>

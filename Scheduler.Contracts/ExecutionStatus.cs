@@ -9,6 +9,13 @@ namespace Scheduler.Contracts;
 [JsonConverter(typeof(JsonStringEnumConverter<ExecutionStatus>))]
 public enum ExecutionStatus
 {
+    /// <summary>
+    /// Recorded to run later (<c>runAt</c> or <c>delay</c>): <c>scheduledFor</c> is when it is due. It does not hold its
+    /// type's one active slot; when due it becomes <c>pending</c>, or <c>skipped</c> if another run of the type is active.
+    /// </summary>
+    [JsonStringEnumMemberName("scheduled")]
+    Scheduled,
+
     /// <summary>Recorded, not yet picked up by a node.</summary>
     [JsonStringEnumMemberName("pending")]
     Pending,
@@ -95,7 +102,7 @@ public enum FailureKind
     [JsonStringEnumMemberName("not_submitted")]
     NotSubmitted,
 
-    /// <summary>A cron occurrence not run because the same job type was already running.</summary>
+    /// <summary>A cron occurrence, or a scheduled run come due, not run because the same job type was already running.</summary>
     [JsonStringEnumMemberName("overlap")]
     Overlap,
 

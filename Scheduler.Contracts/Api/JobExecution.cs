@@ -18,7 +18,7 @@ public sealed record JobExecution
     /// <summary>How it came about (<c>"manual"</c>, <c>"cron"</c>, …).</summary>
     public required ExecutionTrigger Trigger { get; init; }
 
-    /// <summary>For cron runs, the fire time the occurrence was scheduled for.</summary>
+    /// <summary>For cron and backfill runs, the occurrence's fire time; for a run scheduled for later, when it is due.</summary>
     public DateTimeOffset? ScheduledFor { get; init; }
 
     /// <summary>When a node started running it.</summary>

@@ -79,7 +79,17 @@ public sealed record JobTypeStatus
     /// <summary>Durations of its recent successful runs, or null before the first.</summary>
     [JsonPropertyName("typical_duration")]
     public TypicalDuration? TypicalDuration { get; init; }
+
+    /// <summary>Its runs scheduled for later (<c>runAt</c>, <c>delay</c>): the next one due and how many; null when it has none.</summary>
+    [JsonPropertyName("scheduled_runs")]
+    public ScheduledRuns? ScheduledRuns { get; init; }
 }
+
+/// <summary>A type's runs scheduled for later: how many, and the next one due.</summary>
+public sealed record ScheduledRuns(
+    [property: JsonPropertyName("count")] int Count,
+    [property: JsonPropertyName("next_id")] Guid NextId,
+    [property: JsonPropertyName("next_scheduled_for")] DateTimeOffset NextScheduledFor);
 
 /// <summary>An execution in progress, with when it should be done if it takes its usual time.</summary>
 public sealed record RunningExecution(

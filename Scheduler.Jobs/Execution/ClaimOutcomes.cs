@@ -36,3 +36,16 @@ public abstract record RecoveryOutcome
     /// <summary>Not yet (<paramref name="Why"/>): another run of the type is active, or the lost run's lease still holds; try again shortly.</summary>
     public sealed record Wait(string Why) : RecoveryOutcome;
 }
+
+/// <summary>What <see cref="RunStore.MakeDueAsync"/> did with a scheduled run that came due.</summary>
+public abstract record DueOutcome
+{
+    /// <summary>Now pending, holding its type's active slot, ready to be claimed.</summary>
+    public sealed record Due : DueOutcome;
+
+    /// <summary>Not scheduled (any more): cancelled, or already due.</summary>
+    public sealed record NotScheduled : DueOutcome;
+
+    /// <summary>Recorded as skipped: <paramref name="ActiveId"/> of its type was pending or running. <paramref name="Trigger"/>: how the run came about.</summary>
+    public sealed record Skipped(ExecutionTrigger Trigger, Guid? ActiveId, string Reason) : DueOutcome;
+}

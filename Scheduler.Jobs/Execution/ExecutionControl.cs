@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Quartz;
 using Scheduler.Contracts;
 using Scheduler.Contracts.Api;
@@ -16,20 +17,22 @@ namespace Scheduler.Jobs.Execution;
 /// </summary>
 public sealed class ExecutionControl(
     JobCatalog catalog,
-    ExecutionStore store,
     ExecutionHistory history,
     RunLifecycle lifecycle,
     StartedByResolver startedBy,
     AuditLog audit,
     ISchedulerFactory schedulers,
     TimeProvider time,
+    IOptions<RunOptions> runOptions,
     ILogger<ExecutionControl> logger)
 {
     public async Task<TriggerOutcome> TriggerAsync(TriggerCommand command, Requester requester, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(requester);
-        if (Problems(command) is { Count: > 0 } errors)
+        var errors = Problems(command);
+        var runAt = RunLater.Resolve(command.RunAt, command.Delay, time.GetUtcNow(), runOptions.Value.MaxDelay, errors);
+        if (errors.Count > 0)
         {
             return new TriggerOutcome.Invalid(errors);
         }
@@ -54,12 +57,13 @@ public sealed class ExecutionControl(
             new NewExecution(definition.Name, startedByUser, parameters)
             {
                 IdempotencyKey = key,
-                RequestHash = key is null ? null : RequestHash(definition.Name, actor, parameters),
+                RequestHash = key is null ? null : RequestHash(definition.Name, actor, parameters, command.RunAt ?? command.Delay),
+                RunAt = runAt,
             },
             startAt: null,
             cancellationToken,
             accepted: execution => Record(AuditActions.JobTrigger, requester, execution.Id, definition.Name, AuditOutcomes.Accepted,
-                new { startedBy = execution.StartedBy, parameters, idempotencyKey = key, ignoredTriggeredBy }),
+                new { startedBy = execution.StartedBy, parameters, idempotencyKey = key, ignoredTriggeredBy, runAt }),
             yieldToRecovery: true);
 
         switch (outcome)
@@ -92,7 +96,15 @@ public sealed class ExecutionControl(
     public async Task<CancelOutcome> CancelAsync(Guid id, ExecutionActionRequest? request, Requester requester, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requester);
-        var cancel = await store.RequestCancelAsync(id, requester.Actor, time.GetUtcNow(), cancellationToken);
+        // The accepted cancel's audit row commits with it (and, for a scheduled run, with its trigger unscheduled).
+        var cancel = await lifecycle.CancelAsync(id, requester.Actor, state => Record(AuditActions.JobCancel, requester, id, state.JobType, AuditOutcomes.Accepted, new
+        {
+            wasRunning = state.Status == ExecutionStatus.Running,
+            wasScheduled = state.Was == ExecutionStatus.Scheduled,
+            state.RunnerId,
+            request?.Reason,
+            ignoredRequestedBy = Ignored(request?.RequestedBy, requester.Actor),
+        }), cancellationToken);
         if (cancel is null)
         {
             if (await history.GetAsync(id, cancellationToken) is not { } current)
@@ -105,13 +117,6 @@ public sealed class ExecutionControl(
         }
 
         var execution = (await history.GetAsync(id, cancellationToken))!;
-        await AuditAsync(AuditActions.JobCancel, requester, id, execution.JobType, AuditOutcomes.Accepted, new
-        {
-            wasRunning = cancel.Status == ExecutionStatus.Running,
-            cancel.RunnerId,
-            request?.Reason,
-            ignoredRequestedBy = Ignored(request?.RequestedBy, requester.Actor),
-        });
         if (cancel.Status == ExecutionStatus.Cancelled)
         {
             return new CancelOutcome.Cancelled(execution);
@@ -127,9 +132,16 @@ public sealed class ExecutionControl(
         return new CancelOutcome.Interrupting(execution);
     }
 
-    public async Task<RetryOutcome> RetryAsync(Guid id, ExecutionActionRequest? request, Requester requester, CancellationToken cancellationToken)
+    public async Task<RetryOutcome> RetryAsync(Guid id, RetryJobRequest? request, Requester requester, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requester);
+        var errors = new Dictionary<string, string[]>();
+        var runAt = RunLater.Resolve(request?.RunAt, request?.Delay, time.GetUtcNow(), runOptions.Value.MaxDelay, errors);
+        if (errors.Count > 0)
+        {
+            return new RetryOutcome.Invalid(errors);
+        }
+
         if (await history.GetAsync(id, cancellationToken) is not { } failed)
         {
             return new RetryOutcome.NotFound(id);
@@ -150,6 +162,7 @@ public sealed class ExecutionControl(
                 RetryOf = failed.Id,
                 RootId = failed.RootId,
                 Attempt = failed.Attempt + 1,
+                RunAt = runAt,
             },
             startAt: null,
             cancellationToken,
@@ -157,6 +170,7 @@ public sealed class ExecutionControl(
             {
                 retryExecutionId = execution.Id,
                 attempt = execution.Attempt,
+                runAt,
                 request?.Reason,
                 ignoredRequestedBy = Ignored(request?.RequestedBy, requester.Actor),
             }));
@@ -234,9 +248,12 @@ public sealed class ExecutionControl(
     private static string? Ignored(string? claimed, string actor) =>
         string.IsNullOrWhiteSpace(claimed) || claimed == actor ? null : claimed;
 
-    private static string RequestHash(string jobType, string caller, JsonElement? parameters)
+    /// <summary>What makes two keyed triggers the same request; a run for later adds when, as given (a run now hashes as it always has).</summary>
+    private static string RequestHash(string jobType, string caller, JsonElement? parameters, string? when)
     {
-        var canonical = JsonSerializer.Serialize(new { jobType, caller, parameters = parameters?.GetRawText() });
+        var canonical = when is null
+            ? JsonSerializer.Serialize(new { jobType, caller, parameters = parameters?.GetRawText() })
+            : JsonSerializer.Serialize(new { jobType, caller, parameters = parameters?.GetRawText(), when });
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
     }
 }

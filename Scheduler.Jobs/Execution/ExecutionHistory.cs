@@ -63,6 +63,18 @@ public sealed class ExecutionHistory(NpgsqlDataSource dataSource)
     public Task<IReadOnlyList<RunningRow>> RunningAsync(CancellationToken cancellationToken) =>
         dataSource.QueryAsync<RunningRow>(RunningSql, null, cancellationToken);
 
+    // The earliest-due scheduled run of each type, and how many it has (scheduled runs are few, and indexed by due time).
+    private const string ScheduledSql = """
+        SELECT DISTINCT ON (job_type) job_type AS JobType, id AS Id, scheduled_for AS ScheduledFor,
+               count(*) OVER (PARTITION BY job_type)::int AS Count
+          FROM scheduled_jobs WHERE status = 'scheduled'
+         ORDER BY job_type, scheduled_for, id
+        """;
+
+    /// <summary>Per job type with runs scheduled for later: the next one due, and how many there are.</summary>
+    public Task<IReadOnlyList<ScheduledRow>> ScheduledAsync(CancellationToken cancellationToken) =>
+        dataSource.QueryAsync<ScheduledRow>(ScheduledSql, null, cancellationToken);
+
     private const string TypicalDurationsSql = """
         SELECT t.job_type AS JobType,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY recent.seconds) AS P50,
@@ -88,6 +100,9 @@ public sealed class ExecutionHistory(NpgsqlDataSource dataSource)
 
 /// <summary>An execution running now.</summary>
 public sealed record RunningRow(string JobType, Guid Id, DateTimeOffset StartedAt, string? RunnerId);
+
+/// <summary>A job type's next run scheduled for later, and how many it has.</summary>
+public sealed record ScheduledRow(string JobType, Guid Id, DateTimeOffset ScheduledFor, int Count);
 
 /// <summary>A job type's typical duration in seconds.</summary>
 public sealed record DurationRow(string JobType, double P50, double P95, int Samples);

@@ -9,8 +9,12 @@ public sealed record Requester(string Actor, string? RemoteAddress)
     public static Requester Scheduler { get; } = new("scheduler", null);
 }
 
-/// <summary>A manual trigger: the job type, the parameters, and who the body claims asked.</summary>
-public sealed record TriggerCommand(string JobType, System.Text.Json.JsonElement? Parameters, string? TriggeredBy, string? IdempotencyKey);
+/// <summary>
+/// A manual trigger: the job type, the parameters, who the body claims asked, and, for a run later, when
+/// (<paramref name="RunAt"/>, an ISO 8601 instant, or <paramref name="Delay"/>, an ISO 8601 duration, as given).
+/// </summary>
+public sealed record TriggerCommand(
+    string JobType, System.Text.Json.JsonElement? Parameters, string? TriggeredBy, string? IdempotencyKey, string? RunAt = null, string? Delay = null);
 
 /// <summary>How <see cref="ExecutionControl.TriggerAsync"/> ended.</summary>
 public abstract record TriggerOutcome
@@ -48,7 +52,7 @@ public abstract record CancelOutcome
     /// <summary>Already finished: nothing to cancel.</summary>
     public sealed record Finished(Guid Id, string Status) : CancelOutcome;
 
-    /// <summary>Was pending: it never starts.</summary>
+    /// <summary>Was scheduled or pending: it never starts.</summary>
     public sealed record Cancelled(JobExecution Execution) : CancelOutcome;
 
     /// <summary>Is running: its node has been asked to interrupt it.</summary>
@@ -58,6 +62,9 @@ public abstract record CancelOutcome
 /// <summary>How <see cref="ExecutionControl.RetryAsync"/> ended.</summary>
 public abstract record RetryOutcome
 {
+    /// <summary>Refused before anything was recorded, each problem under its field (<c>runAt</c>, <c>delay</c>).</summary>
+    public sealed record Invalid(IDictionary<string, string[]> Errors) : RetryOutcome;
+
     public sealed record NotFound(Guid Id) : RetryOutcome;
 
     /// <summary>Refused before anything was recorded; <see cref="Detail"/> says why (the audit row keeps it).</summary>

@@ -18,7 +18,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
     private const string InsertPendingSql = $"""
         INSERT INTO scheduled_jobs (job_type, status, trigger, started_by, parameters, idempotency_key, request_hash,
                                     retry_of, root_id, attempt, scheduled_for, created_at, updated_at)
-        VALUES (@JobType, 'pending', @Trigger, @StartedBy, @Parameters::jsonb, @IdempotencyKey, @RequestHash,
+        VALUES (@JobType, @Status, @Trigger, @StartedBy, @Parameters::jsonb, @IdempotencyKey, @RequestHash,
                 @RetryOf, @RootId, @Attempt, @ScheduledFor, @Now, @Now)
         ON CONFLICT DO NOTHING
         RETURNING {ExecutionRow.Columns}
@@ -29,9 +29,10 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
     private const string ByIdempotencyKeySql = $"SELECT {ExecutionRow.Columns} FROM scheduled_jobs WHERE idempotency_key = @key";
 
     /// <summary>
-    /// Records a run as <c>pending</c> before Quartz is asked to run it, in the caller's transaction. At most one
-    /// execution per job type is pending or running across the cluster, and an idempotency key names one execution:
-    /// the database decides both, so concurrent requests on different nodes agree.
+    /// Records a run as <c>pending</c> (or, with <see cref="NewExecution.RunAt"/>, <c>scheduled</c> for then) before
+    /// Quartz is asked to run it, in the caller's transaction. At most one execution per job type is pending or
+    /// running across the cluster (a scheduled one does not count until it is due), and an idempotency key names one
+    /// execution: the database decides both, so concurrent requests on different nodes agree.
     /// </summary>
     public static async Task<PendingOutcome> CreatePendingAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, NewExecution execution, DateTimeOffset now, CancellationToken cancellationToken)
@@ -40,6 +41,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         var args = new
         {
             execution.JobType,
+            Status = (execution.RunAt is null ? ExecutionStatus.Pending : ExecutionStatus.Scheduled).ToText(),
             Trigger = execution.Trigger.ToText(),
             execution.StartedBy,
             Parameters = execution.Parameters?.GetRawText(),
@@ -48,7 +50,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
             execution.RetryOf,
             execution.RootId,
             execution.Attempt,
-            execution.ScheduledFor,
+            ScheduledFor = execution.RunAt ?? execution.ScheduledFor,
             Now = now,
         };
 
@@ -81,44 +83,55 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
         throw new InvalidOperationException($"A run of {execution.JobType} was refused by a uniqueness rule that names no active run or key");
     }
 
+    // The row is locked first so that what it was (scheduled: its trigger waits to be unscheduled) is read with the change.
     private const string RequestCancelSql = """
-        UPDATE scheduled_jobs
-           SET status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END,
-               completed_at = CASE WHEN status = 'pending' THEN @now ELSE completed_at END,
-               error = CASE WHEN status = 'pending' THEN 'cancelled by ' || @by || ' before it ran' ELSE error END,
-               result = CASE WHEN status = 'pending' THEN @result::jsonb ELSE result END,
-               cancel_requested_at = COALESCE(cancel_requested_at, @now),
-               cancelled_by = COALESCE(cancelled_by, @by),
+        WITH before AS (SELECT id, status FROM scheduled_jobs WHERE id = @id AND status IN ('scheduled', 'pending', 'running') FOR UPDATE)
+        UPDATE scheduled_jobs s
+           SET status = CASE WHEN s.status IN ('scheduled', 'pending') THEN 'cancelled' ELSE s.status END,
+               completed_at = CASE WHEN s.status IN ('scheduled', 'pending') THEN @now ELSE s.completed_at END,
+               error = CASE WHEN s.status IN ('scheduled', 'pending') THEN 'cancelled by ' || @by || ' before it ran' ELSE s.error END,
+               result = CASE WHEN s.status IN ('scheduled', 'pending') THEN @result::jsonb ELSE s.result END,
+               cancel_requested_at = COALESCE(s.cancel_requested_at, @now),
+               cancelled_by = COALESCE(s.cancelled_by, @by),
                updated_at = @now
-         WHERE id = @id AND status IN ('pending', 'running')
-        RETURNING status AS Status, fire_instance_id AS FireInstanceId, runner_id AS RunnerId
+          FROM before
+         WHERE s.id = before.id
+        RETURNING s.status AS Status, before.status AS Was, s.job_type AS JobType, s.fire_instance_id AS FireInstanceId, s.runner_id AS RunnerId
         """;
 
     /// <summary>
-    /// Asks to cancel an execution. A pending one is cancelled here and never runs; a running one is
-    /// marked, and the caller interrupts its firing. Null when the execution is not pending or running.
+    /// Asks to cancel an execution, in the caller's transaction. A scheduled or pending one is cancelled here and
+    /// never runs; a running one is marked, and the caller interrupts its firing. Null when the execution is not
+    /// scheduled, pending or running.
     /// </summary>
-    public async Task<CancelRequest?> RequestCancelAsync(Guid id, string by, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task<CancelRequest?> RequestCancelAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, string by, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var row = await dataSource.QuerySingleOrDefaultAsync<CancelRow>(RequestCancelSql, new
+        var row = await connection.QuerySingleOrDefaultAsync<CancelRow>(RequestCancelSql, new
         {
             id, by, now,
             result = ResultJson.Serialize(JobResults.Failed($"cancelled by {by} before it ran", FailureKind.Cancelled)),
-        }, cancellationToken);
-        return row is null ? null : new CancelRequest(EnumText.Parse<ExecutionStatus>(row.Status), row.FireInstanceId, row.RunnerId);
+        }, cancellationToken, transaction);
+        return row is null
+            ? null
+            : new CancelRequest(EnumText.Parse<ExecutionStatus>(row.Status), row.FireInstanceId, row.RunnerId)
+            {
+                Was = EnumText.Parse<ExecutionStatus>(row.Was),
+                JobType = row.JobType,
+            };
     }
 
-    private sealed record CancelRow(string Status, string? FireInstanceId, string? RunnerId);
+    private sealed record CancelRow(string Status, string Was, string JobType, string? FireInstanceId, string? RunnerId);
 
     private const string FailPendingSql = """
         UPDATE scheduled_jobs
            SET status = 'failed', error = @error, result = @result::jsonb, completed_at = @now, updated_at = @now
-         WHERE id = @id AND status = 'pending'
+         WHERE id = @id AND status IN ('scheduled', 'pending')
         """;
 
     /// <summary>
     /// Ends a run that never started (its hand-over to Quartz failed, or it was stranded) as <c>failed</c>. Only a
-    /// pending row changes: a running one is its owner's to finish (<see cref="RunStore.FinishAsync"/>).
+    /// pending (or scheduled, past due) row changes: a running one is its owner's to finish (<see cref="RunStore.FinishAsync"/>).
     /// </summary>
     public async Task<bool> FailPendingAsync(Guid id, string error, JobResult result, DateTimeOffset now, CancellationToken cancellationToken) =>
         await dataSource.ExecuteAsync(FailPendingSql, new { id, error, now, result = ResultJson.Serialize(result) }, cancellationToken) == 1;
@@ -141,6 +154,9 @@ public sealed record NewExecution(string JobType, string? StartedBy, System.Text
 
     /// <summary>The occurrence a backfill run stands in for; null for other runs.</summary>
     public DateTimeOffset? ScheduledFor { get; init; }
+
+    /// <summary>When a run asked for later is due: it is recorded <c>scheduled</c> (with this as <c>scheduled_for</c>) and its trigger fires then.</summary>
+    public DateTimeOffset? RunAt { get; init; }
 }
 
 /// <summary>What <see cref="ExecutionStore.CreatePendingAsync"/> did.</summary>
@@ -162,5 +178,10 @@ public abstract record PendingOutcome
     public sealed record WaitingRecovery(Guid LostId) : PendingOutcome;
 }
 
-/// <summary>The state of an execution after a cancel request.</summary>
-public sealed record CancelRequest(ExecutionStatus Status, string? FireInstanceId, string? RunnerId);
+/// <summary>The state of an execution after a cancel request (<see cref="Was"/>: before it).</summary>
+public sealed record CancelRequest(ExecutionStatus Status, string? FireInstanceId, string? RunnerId)
+{
+    public ExecutionStatus Was { get; init; } = Status;
+
+    public string JobType { get; init; } = "";
+}

@@ -6,7 +6,7 @@ namespace Scheduler.Jobs.Execution;
 
 /// <summary>
 /// What the supervisor looks for in <c>scheduled_jobs</c>: lost runs whose re-run waits, re-runs to give up, and
-/// pending runs stranded before a node picked them up. Re-running and ending runs is <see cref="RunStore"/>'s.
+/// pending (or past-due scheduled) runs stranded before a node picked them up. Re-running and ending runs is <see cref="RunStore"/>'s.
 /// </summary>
 public sealed class RecoveryStore(NpgsqlDataSource dataSource)
 {
@@ -52,15 +52,20 @@ public sealed class RecoveryStore(NpgsqlDataSource dataSource)
             result = ResultJson.Serialize(JobResults.Failed(error, FailureKind.RecoveryAbandoned)),
         }, cancellationToken);
 
+    // A run for later counts from when it was due (its scheduled_for, after created_at), pending or still scheduled.
     private const string StrandedSql = """
-        SELECT id AS Id, job_type AS JobType, created_at AS CreatedAt
+        SELECT id AS Id, job_type AS JobType, GREATEST(created_at, scheduled_for) AS CreatedAt
           FROM scheduled_jobs
-         WHERE status = 'pending' AND created_at < @olderThan
-         ORDER BY created_at
+         WHERE (status = 'pending' AND GREATEST(created_at, scheduled_for) < @olderThan)
+            OR (status = 'scheduled' AND scheduled_for < @olderThan)
+         ORDER BY 3
          LIMIT 100
         """;
 
-    /// <summary>Pending executions recorded before <paramref name="olderThan"/>: candidates for a stranded hand-over.</summary>
+    /// <summary>
+    /// Pending executions recorded (or, for runs for later, due) before <paramref name="olderThan"/>, and scheduled ones
+    /// due before it: candidates for a stranded hand-over.
+    /// </summary>
     public Task<IReadOnlyList<PendingExecution>> PendingOlderThanAsync(DateTimeOffset olderThan, CancellationToken cancellationToken) =>
         dataSource.QueryAsync<PendingExecution>(StrandedSql, new { olderThan }, cancellationToken);
 }
@@ -68,5 +73,5 @@ public sealed class RecoveryStore(NpgsqlDataSource dataSource)
 /// <summary>A run given up by its node: ended "runner lost", or its re-run abandoned.</summary>
 public sealed record LostExecution(Guid Id, string JobType, string? RunnerId);
 
-/// <summary>A pending execution, for the stranded-pending sweep.</summary>
+/// <summary>A pending execution, for the stranded-pending sweep; <paramref name="CreatedAt"/> is when it was due, for a run for later.</summary>
 public sealed record PendingExecution(Guid Id, string JobType, DateTimeOffset CreatedAt);

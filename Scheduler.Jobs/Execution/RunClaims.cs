@@ -9,7 +9,8 @@ namespace Scheduler.Jobs.Execution;
 
 /// <summary>
 /// Claims the run a firing stands for, once across the cluster, under a lease with a fencing token that this node
-/// then holds (<see cref="RunningExecutions"/>): a pending run by its id, a cron occurrence by its time (skipped when
+/// then holds (<see cref="RunningExecutions"/>): a pending run by its id (a scheduled one once it has come due, or
+/// skipped when its type is busy then), a cron occurrence by its time (skipped when
 /// the type is busy or the firing came past its misfire grace), a firing Quartz recovered as a <c>recovery</c> run
 /// once the lost run's lease has expired.
 /// </summary>
@@ -90,7 +91,22 @@ public sealed partial class RunClaims(
 
         if (context.GetExecutionId() is { } pendingId)
         {
+            // A run now is pending already; a run for later is scheduled and comes due first (or is skipped, its type busy).
             var claimed = await runs.ClaimPendingAsync(pendingId, runner.Id, fire, lease, now, cancellationToken);
+            if (claimed is null)
+            {
+                switch (await runs.MakeDueAsync(pendingId, runner.Id, now, cancellationToken))
+                {
+                    case DueOutcome.Due:
+                        claimed = await runs.ClaimPendingAsync(pendingId, runner.Id, fire, lease, now, cancellationToken);
+                        break;
+                    case DueOutcome.Skipped skipped:
+                        telemetry.Skipped(jobType, FailureKind.Overlap, skipped.Trigger);
+                        LogDueSkipped(jobType, pendingId, skipped.Reason);
+                        return null;
+                }
+            }
+
             if (claimed is null)
             {
                 LogNotPending(jobType, pendingId);
@@ -133,6 +149,9 @@ public sealed partial class RunClaims(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Execution {ExecutionId} of {JobType} is no longer pending; not running it")]
     private partial void LogNotPending(string jobType, Guid executionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduled execution {ExecutionId} of {JobType} came due and was {Reason}")]
+    private partial void LogDueSkipped(string jobType, Guid executionId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Occurrence {ScheduledFor:o} of {JobType} is already recorded; not running it again")]
     private partial void LogOccurrenceTaken(string jobType, DateTimeOffset scheduledFor);

@@ -34,8 +34,10 @@ public sealed partial class RunLifecycle(
     /// Records <paramref name="execution"/> as pending and hands it to the cluster to start at <paramref name="startAt"/>
     /// (now when null), in one transaction: the pending row, its audit row (<paramref name="accepted"/>, when given)
     /// and the Quartz trigger commit together or not at all, so a run is never recorded without its trigger, nor
-    /// scheduled without its row, and the whole hand-over costs one commit. With <paramref name="yieldToRecovery"/>
-    /// (a manual trigger), a lost run of the type whose re-run waits goes first, and nothing is recorded.
+    /// scheduled without its row, and the whole hand-over costs one commit. A run for later
+    /// (<see cref="NewExecution.RunAt"/>) is recorded <c>scheduled</c> and its trigger fires when it is due. With
+    /// <paramref name="yieldToRecovery"/> (a manual trigger now), a lost run of the type whose re-run waits goes
+    /// first, and nothing is recorded.
     /// </summary>
     public async Task<RecordedRun> RecordAndSubmitAsync(
         JobDefinition definition,
@@ -50,7 +52,8 @@ public sealed partial class RunLifecycle(
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var now = time.GetUtcNow();
-        if (yieldToRecovery && definition.Recoverable
+        startAt ??= execution.RunAt;
+        if (yieldToRecovery && execution.RunAt is null && definition.Recoverable
             && await RecoveryStore.WaitingRecoveryAsync(connection, transaction, definition.Name, now - options.Value.RecoveryWaitLimit, cancellationToken) is { } lost)
         {
             return new RecordedRun(new PendingOutcome.WaitingRecovery(lost), Submitted: false);
@@ -86,6 +89,48 @@ public sealed partial class RunLifecycle(
         return new RecordedRun(outcome, Submitted: true);
     }
 
+    /// <summary>
+    /// Cancels execution <paramref name="id"/> for <paramref name="by"/> in one transaction with its audit row
+    /// (<paramref name="accepted"/>): a scheduled or pending run ends <c>cancelled</c>, and a scheduled run's trigger is
+    /// unscheduled in that same transaction, so it never fires; a running one is marked for its node to interrupt.
+    /// Null, and nothing written, when the run is not scheduled, pending or running. When the scheduler cannot
+    /// unschedule the trigger, nothing is written either and <see cref="SchedulerUnavailableException"/> says so.
+    /// </summary>
+    public async Task<CancelRequest?> CancelAsync(Guid id, string by, Func<CancelRequest, AuditRecord> accepted, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(accepted);
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (await ExecutionStore.RequestCancelAsync(connection, transaction, id, by, time.GetUtcNow(), cancellationToken) is not { } cancel)
+        {
+            return null;
+        }
+
+        await audit.RecordAsync(connection, transaction, accepted(cancel), cancellationToken);
+        if (cancel.Was != ExecutionStatus.Scheduled)
+        {
+            await transaction.CommitAsync(CancellationToken.None);
+            return cancel;
+        }
+
+        try
+        {
+            using (scheduler.EnlistTransaction(transaction))
+            {
+                await scheduler.UnscheduleJob(ExecutionSubmitter.TriggerKeyOf(id), CancellationToken.None);
+                await transaction.CommitAsync(CancellationToken.None);
+            }
+        }
+        catch (SchedulerException ex)
+        {
+            LogUnscheduleFailed(ex, cancel.JobType, id);
+            throw new SchedulerUnavailableException($"The trigger of scheduled execution {id} could not be unscheduled; nothing was changed.", ex);
+        }
+
+        return cancel;
+    }
+
     /// <summary>Hands a pending run whose trigger is missing to the cluster again (a repeated hand-over is a no-op).</summary>
     public Task ResubmitAsync(JobDefinition definition, Guid executionId, CancellationToken cancellationToken) =>
         submitter.SubmitAsync(definition, executionId, null, cancellationToken);
@@ -118,6 +163,9 @@ public sealed partial class RunLifecycle(
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not hand a run of {JobType} to the scheduler; nothing was recorded")]
     private partial void LogSubmitFailed(Exception exception, string jobType);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not unschedule the trigger of scheduled execution {ExecutionId} of {JobType}; the cancel was rolled back")]
+    private partial void LogUnscheduleFailed(Exception exception, string jobType, Guid executionId);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId} of {JobType} ended 'runner lost': node {RunnerId} stopped renewing its lease")]
     private partial void LogRunnerLost(Guid executionId, string jobType, string? runnerId);
 }
@@ -140,3 +188,6 @@ public enum FinishOutcome
     /// <summary>Not written: the database stayed unreachable until shutdown; the lease expires and the run is recovered.</summary>
     NotWritten,
 }
+
+/// <summary>The scheduler could not carry out a change of the run's trigger; the change was rolled back (answered 503).</summary>
+public sealed class SchedulerUnavailableException(string message, Exception innerException) : Exception(message, innerException);

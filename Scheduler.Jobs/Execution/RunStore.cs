@@ -28,6 +28,50 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
     public async Task<ClaimedRun?> ClaimPendingAsync(Guid id, string runnerId, string fireInstanceId, TimeSpan lease, DateTimeOffset now, CancellationToken cancellationToken) =>
         (await dataSource.QuerySingleOrDefaultAsync<ClaimedRow>(ClaimPendingSql, new { id, runnerId, fireInstanceId, lease, now }, cancellationToken))?.ToRun();
 
+    private const string DueSql = """
+        UPDATE scheduled_jobs SET status = 'pending', updated_at = @now
+         WHERE id = @id AND status = 'scheduled'
+        RETURNING job_type
+        """;
+
+    private const string SkipDueSql = """
+        UPDATE scheduled_jobs
+           SET status = 'skipped', error = @error, result = @result::jsonb, runner_id = @runnerId, completed_at = @now, updated_at = @now
+         WHERE id = @id AND status = 'scheduled'
+        RETURNING trigger
+        """;
+
+    /// <summary>
+    /// A scheduled run has come due: <c>scheduled</c> becomes <c>pending</c>, taking its type's one active slot, for
+    /// <see cref="ClaimPendingAsync"/> to claim. When another run of the type holds the slot, the run is recorded
+    /// <c>skipped</c> naming it, as a cron occurrence is. <see cref="DueOutcome.NotScheduled"/> when it is no longer
+    /// scheduled (cancelled, or due already).
+    /// </summary>
+    public Task<DueOutcome> MakeDueAsync(Guid id, string runnerId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        dataSource.UseConnectionAsync<DueOutcome>(async connection =>
+        {
+            try
+            {
+                return await connection.QuerySingleOrDefaultAsync<string>(DueSql, new { id, now }, cancellationToken) is not null
+                    ? new DueOutcome.Due()
+                    : new DueOutcome.NotScheduled();
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == ExecutionStore.ActiveIndex)
+            {
+                var jobType = await connection.QuerySingleAsync<string>(JobTypeSql, new { id }, cancellationToken);
+                var active = await connection.QuerySingleOrDefaultAsync<Guid?>(ExecutionStore.ActiveOfTypeSql, new { jobType }, cancellationToken);
+                var error = $"skipped: execution {active} of {jobType} was still pending or running when this run came due";
+                var trigger = await connection.QuerySingleOrDefaultAsync<string>(SkipDueSql, new
+                {
+                    id, runnerId, error, now,
+                    result = ResultJson.Serialize(JobResults.Skipped(error, FailureKind.Overlap)),
+                }, cancellationToken);
+                return trigger is null ? new DueOutcome.NotScheduled() : new DueOutcome.Skipped(EnumText.Parse<ExecutionTrigger>(trigger), active, error);
+            }
+        }, cancellationToken);
+
+    private const string JobTypeSql = "SELECT job_type FROM scheduled_jobs WHERE id = @id";
+
     private const string ClaimOccurrenceSql = $"""
         INSERT INTO scheduled_jobs (job_type, status, trigger, scheduled_for, started_at, started_by, runner_id,
                                     fire_instance_id, heartbeat_at, created_at, updated_at, lease_token, lease_expires_at)

@@ -52,7 +52,7 @@ public sealed class SchedulerTelemetry
             "Finished runs whose outcome this node keeps and retries because the database cannot be reached.");
         meter.CreateObservableGauge("scheduler.stuck_executions", () => StuckStates.All.Select(state => new Measurement<int>(_stuck.GetValueOrDefault(state), Tag("state", state))),
             "{execution}", "Executions found stuck by the supervisor's last sweep, by state (each is then ended or re-run with the reason recorded).");
-        _skipped = meter.CreateCounter<long>("scheduler.job.skipped", "{occurrence}", "Cron occurrences recorded skipped instead of run, by reason.");
+        _skipped = meter.CreateCounter<long>("scheduler.job.skipped", "{occurrence}", "Cron occurrences (and scheduled runs come due) recorded skipped instead of run, by reason.");
 
         meter.CreateObservableGauge("scheduler.job.running", () => catalog.Names.Select(type =>
             new Measurement<int>(running.CountOf(type), new KeyValuePair<string, object?>("job_type", type))), "{execution}", "Executions running on this node.");
@@ -136,11 +136,14 @@ public sealed class SchedulerTelemetry
     public void Started(string jobType, TimeSpan lateness) =>
         _lateness.Record(Math.Max(0, lateness.TotalSeconds), Tag("job_type", jobType));
 
-    /// <summary>A cron occurrence was recorded skipped (<see cref="FailureKind.Overlap"/> or <see cref="FailureKind.Misfire"/>).</summary>
-    public void Skipped(string jobType, FailureKind reason)
+    /// <summary>
+    /// A cron occurrence (or a scheduled run come due, <paramref name="trigger"/> manual or retry) was recorded skipped
+    /// (<see cref="FailureKind.Overlap"/> or <see cref="FailureKind.Misfire"/>).
+    /// </summary>
+    public void Skipped(string jobType, FailureKind reason, ExecutionTrigger trigger = ExecutionTrigger.Cron)
     {
         _skipped.Add(1, Tag("job_type", jobType), Tag("reason", reason));
-        _executions.Add(1, Tag("job_type", jobType), Tag("status", ExecutionStatus.Skipped), Tag("trigger", ExecutionTrigger.Cron));
+        _executions.Add(1, Tag("job_type", jobType), Tag("status", ExecutionStatus.Skipped), Tag("trigger", trigger));
     }
 
     private static IEnumerable<Measurement<double>> PerType(JobCatalog catalog, JobHealthSnapshot snapshot, Func<JobTypeHealth?, double> value) =>

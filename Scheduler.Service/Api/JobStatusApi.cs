@@ -20,7 +20,7 @@ public static class JobStatusApi
     {
         jobs.MapGet("/status", GetStatus)
             .WithName("GetJobStatus")
-            .WithSummary("Per job type: last heartbeat, runner, last success, consecutive failures, last error, next fire time, paused, running now with an estimated completion, typical duration; and each node's heartbeat.");
+            .WithSummary("Per job type: last heartbeat, runner, last success, consecutive failures, last error, next fire time, paused, running now with an estimated completion, typical duration, runs scheduled for later; and each node's heartbeat.");
         return jobs;
     }
 
@@ -31,6 +31,7 @@ public static class JobStatusApi
         var rows = await heartbeats.ListAsync(cancellationToken);
         var byType = rows.Where(r => r.Name != JobTypeHealthStore.RunnerRow).ToDictionary(r => r.Name);
         var running = (await store.RunningAsync(cancellationToken)).ToLookup(r => r.JobType);
+        var scheduled = (await store.ScheduledAsync(cancellationToken)).ToDictionary(r => r.JobType);
         var durations = (await store.TypicalDurationsAsync(catalog.Names, now - DurationWindow, DurationSamples, cancellationToken)).ToDictionary(d => d.JobType);
         var triggers = await manager.CronTriggersAsync(cancellationToken);
 
@@ -63,6 +64,7 @@ public static class JobStatusApi
                     current.RunnerId,
                     typical is null ? null : current.StartedAt.AddSeconds(typical.P50Seconds)),
                 TypicalDuration = typical,
+                ScheduledRuns = scheduled.TryGetValue(definition.Name, out var later) ? new ScheduledRuns(later.Count, later.Id, later.ScheduledFor) : null,
             });
         }
 

@@ -25,7 +25,7 @@ public static class JobsApi
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .WithSummary("Records a run as pending and hands it to the cluster; 202 with its id. One pending or running run per type; an Idempotency-Key makes the call repeatable.");
+            .WithSummary("Records a run as pending and hands it to the cluster; 202 with its id. With runAt or delay, records it as scheduled for then (it does not hold the type until due). One pending or running run per type; an Idempotency-Key makes the call repeatable.");
         jobs.MapPost("/{id:guid}/cancel", CancelJob)
             .RequireAuthorization(Caller.AdminPolicy)
             .RequireRateLimiting(MutationRateLimit.Policy)
@@ -33,15 +33,16 @@ public static class JobsApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .WithSummary("Cancels a pending run (it never starts) or interrupts a running one on whichever node runs it.");
+            .WithSummary("Cancels a scheduled or pending run (it never starts) or interrupts a running one on whichever node runs it.");
         jobs.MapPost("/{id:guid}/retry", RetryJob)
             .RequireAuthorization(Caller.AdminPolicy)
             .RequireRateLimiting(MutationRateLimit.Policy)
             .WithName("RetryJob")
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .WithSummary("Runs a failed or cancelled execution again as a new execution linked to it.");
+            .WithSummary("Runs a failed or cancelled execution again as a new execution linked to it, now or (runAt, delay) later.");
         jobs.MapJobStatus();
         jobs.MapJobTypes();
         jobs.MapGet("/{id:guid}/logs", GetLogs)
@@ -67,7 +68,7 @@ public static class JobsApi
         JobCatalog catalog,
         CancellationToken cancellationToken)
     {
-        var command = new TriggerCommand(request.JobType!, request.Parameters, request.TriggeredBy, idempotencyKey);
+        var command = new TriggerCommand(request.JobType!, request.Parameters, request.TriggeredBy, idempotencyKey, request.RunAt, request.Delay);
         return await control.TriggerAsync(command, ApiAudit.Requester(http), cancellationToken) switch
         {
             TriggerOutcome.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors, title: "The trigger request is invalid"),
@@ -110,10 +111,11 @@ public static class JobsApi
             var other => throw new UnreachableException(other.ToString()),
         };
 
-    public static async Task<Results<Accepted<TriggerJobResponse>, ProblemHttpResult>> RetryJob(
-        Guid id, [FromBody] ExecutionActionRequest? request, HttpContext http, ExecutionControl control, CancellationToken cancellationToken) =>
+    public static async Task<Results<Accepted<TriggerJobResponse>, ValidationProblem, ProblemHttpResult>> RetryJob(
+        Guid id, [FromBody] RetryJobRequest? request, HttpContext http, ExecutionControl control, CancellationToken cancellationToken) =>
         await control.RetryAsync(id, request, ApiAudit.Requester(http), cancellationToken) switch
         {
+            RetryOutcome.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors, title: "The retry request is invalid"),
             RetryOutcome.Accepted accepted => TypedResults.Accepted($"/api/jobs/{accepted.Execution.Id}", ToResponse(accepted.Execution)),
             RetryOutcome.NotFound => NotFound(id),
             RetryOutcome.NotRetryable notRetryable => TypedResults.Problem(
@@ -148,7 +150,7 @@ public static class JobsApi
         TypedResults.Problem(title: "Execution not found", detail: $"No execution has id {id}.", statusCode: StatusCodes.Status404NotFound);
 
     private static TriggerJobResponse ToResponse(JobExecution execution) =>
-        new(execution.Id, execution.Id, execution.JobType, execution.Status, execution.StartedAt, execution.CreatedAt);
+        new(execution.Id, execution.Id, execution.JobType, execution.Status, execution.StartedAt, execution.CreatedAt, execution.ScheduledFor);
 
     public static async Task<Results<Ok<ExecutionLog>, ProblemHttpResult>> GetLogs(
         Guid id, ExecutionHistory store, ExecutionLogStore logs, CancellationToken cancellationToken)

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Scheduler.Jobs.Execution;
 
 namespace Scheduler.Service.Hosting;
 
@@ -28,6 +29,12 @@ internal sealed partial class ProblemDetailsExceptionHandler(
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = "The database is unavailable",
                 Detail = "The request was not carried out. Try again shortly.",
+            },
+            SchedulerUnavailableException unavailable => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "The scheduler could not carry out the change",
+                Detail = $"{unavailable.Message} Try again shortly.",
             },
             _ => null,
         };

@@ -16,7 +16,7 @@ namespace Scheduler.Service.Scheduling;
 /// <list type="bullet">
 /// <item>running, lease expired (its node died, or stalled or lost the database for a whole lease; also a row with no
 /// lease renewal at all): ended "runner lost", then re-run by recovery;</item>
-/// <item>pending, trigger missing: handed to Quartz again, ended <c>failed</c> after <see cref="RecoveryOptions.FailPendingAfter"/>;</item>
+/// <item>pending (or scheduled and past due), trigger missing: handed to Quartz again, ended <c>failed</c> after <see cref="RecoveryOptions.FailPendingAfter"/>;</item>
 /// <item>pending, trigger in error, paused or blocked: reset from error where Quartz can, ended <c>failed</c> ("stuck")
 /// after <see cref="RecoveryOptions.StuckPendingAfter"/>;</item>
 /// <item>a lost run whose re-run waited past <see cref="RecoveryOptions.RecoveryWaitLimit"/>: given up with the reason.</item>

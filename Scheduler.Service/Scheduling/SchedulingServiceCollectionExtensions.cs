@@ -53,6 +53,7 @@ public static class SchedulingServiceCollectionExtensions
         });
 
         var recovery = builder.Services.AddValidatedOptions<RecoveryOptions>(builder.Configuration, RecoveryOptions.Section);
+        builder.Services.AddValidatedOptions<RunOptions>(builder.Configuration, RunOptions.Section);
         builder.Services.AddSingleton<RunningExecutions>();
         builder.Services.AddSingleton<ExecutionSubmitter>();
         builder.Services.AddSingleton<JobTypeHealthStore>();

@@ -54,6 +54,20 @@ public sealed class SchedulerClientTests : ServiceFixture
     }
 
     [Test]
+    public async Task Schedule_RecordsARunForLater_AndCancelStopsIt()
+    {
+        var client = ClientWith(TestTokens.Admin);
+        var runAt = new DateTimeOffset(DateTime.UtcNow.AddHours(3).Ticks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, TimeSpan.Zero).ToOffset(TimeSpan.FromHours(2));
+
+        var scheduled = await client.ScheduleAsync(JobTypes.EmailScan, runAt);
+        var cancelled = await client.CancelAsync(scheduled.Id, "not needed after all");
+
+        scheduled.Status.Should().Be(ExecutionStatus.Scheduled);
+        scheduled.ScheduledFor.Should().Be(runAt, "the same instant, whatever offset it was given in");
+        cancelled.Status.Should().Be(ExecutionStatus.Cancelled);
+    }
+
+    [Test]
     public async Task Trigger_WithTheSameIdempotencyKey_AnswersTheSameExecution()
     {
         var client = ClientWith(TestTokens.AdminAs("client-idempotent"));

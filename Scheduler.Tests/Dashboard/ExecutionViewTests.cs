@@ -49,7 +49,7 @@ public sealed class ExecutionViewTests : DashboardBrowserFixture
         await Expect(RunStatus).ToHaveAttributeAsync("data-status", "failed");
         await Expect(Page.Locator("#outcome-heading ~ .problem")).ToContainTextAsync("500");
         await Page.GetByRole(AriaRole.Button, new() { Name = "Retry" }).ClickAsync();
-        await Page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Retry now" }).ClickAsync();
+        await Page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Retry", Exact = true }).ClickAsync();
 
         await Expect(Page).ToHaveURLAsync(new Regex($"#/executions/(?!{failed.Id})[0-9a-f-]{{36}}$"));
         await Expect(RunStatus).ToHaveAttributeAsync("data-status", "completed", LongWait);

@@ -34,6 +34,23 @@ public sealed class SupervisionTests : ServiceFixture
     }
 
     [Test]
+    public async Task AScheduledRowPastDue_WhoseTriggerIsMissing_IsSubmittedAgain_CountingItsAgeFromWhenItWasDue()
+    {
+        await using var connection = await TestDatabase.OpenAsync();
+        // Recorded five minutes ago (past FailPendingAfter) for a time five seconds ago: it is handed over, not failed.
+        var id = await connection.ExecuteScalarAsync<Guid>("""
+            INSERT INTO scheduled_jobs (job_type, status, trigger, started_by, scheduled_for, created_at, updated_at)
+            VALUES ('crawl_pending', 'scheduled', 'manual', 'test', now() - interval '5 seconds', now() - interval '5 minutes', now() - interval '5 minutes')
+            RETURNING id
+            """);
+
+        var done = await Service.WaitForStatusAsync(id, ExecutionStatus.Completed);
+
+        done.RunnerId.Should().Be(Service.RunnerId);
+        done.StartedAt.Should().BeAfter(done.ScheduledFor!.Value);
+    }
+
+    [Test]
     public async Task APendingRow_StrandedPastTheLimit_EndsFailed_SayingWhy()
     {
         var id = await InsertAsync("pending", createdAgo: TimeSpan.FromMinutes(5));

@@ -87,3 +87,31 @@ export function isoToLocalInput(value) {
 export function json(value) {
   return JSON.stringify(value, null, 2);
 }
+
+/** "in 2 min 5 s" until a scheduled run is due, or "due now" once it is. */
+export function countdownText(value, now = Date.now()) {
+  const date = parseTime(value);
+  if (!date) return '';
+  const seconds = Math.ceil((date.getTime() - now) / 1000);
+  if (seconds <= 0) return 'due now';
+  return seconds < 60 ? `in ${seconds} s` : `in ${formatDuration(seconds)}`;
+}
+
+// One ticker for every countdown on the page: each element says how long until its data-due instant.
+let countdownTimer = null;
+function tickCountdowns() {
+  const elements = document.querySelectorAll('.countdown[data-due]');
+  for (const element of elements) element.textContent = countdownText(element.dataset.due);
+  if (elements.length === 0) {
+    clearInterval(countdownTimer);
+    countdownTimer = null;
+  }
+}
+
+/** A live countdown to `value` ("in 42 s"), updated every second while it is on the page. */
+export function countdownElement(value) {
+  const date = parseTime(value);
+  if (!date) return null;
+  countdownTimer ??= setInterval(tickCountdowns, 1000);
+  return h('span', { class: 'countdown', dataset: { due: date.toISOString() }, title: `Due ${formatUtc(date)}` }, countdownText(date));
+}

@@ -2,10 +2,11 @@
 // colour nor the icon alone carries the meaning.
 import { h } from './dom.js';
 
-export const Statuses = ['pending', 'running', 'completed', 'failed', 'cancelled', 'skipped'];
+export const Statuses = ['scheduled', 'pending', 'running', 'completed', 'failed', 'cancelled', 'skipped'];
 export const FinalStatuses = ['completed', 'failed', 'cancelled', 'skipped'];
 
 const Look = {
+  scheduled: { icon: '◔', label: 'Scheduled' },
   pending: { icon: '◷', label: 'Pending' },
   running: { icon: null, label: 'Running' },
   completed: { icon: '✓', label: 'Completed' },

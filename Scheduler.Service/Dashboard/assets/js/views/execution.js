@@ -1,11 +1,11 @@
 // One execution: what it is, its progress and estimated completion, its outcome (result, error), its log as it is
-// written, and for admins Cancel (pending or running) and Retry (failed or cancelled), each confirmed first.
+// written, and for admins Cancel (scheduled, pending or running) and Retry (failed or cancelled), each confirmed first.
 // Over 300 lines on purpose: one render whose parts share the execution, the log cursor and the live subscriptions.
 import { h, fill, uid } from '../dom.js';
 import { get, post, ProblemError } from '../api.js';
 import { onLiveEvent, onPoll } from '../live.js';
 import { isFinal, statusBadge } from '../status.js';
-import { durationBetween, formatDuration, formatTime, json, parseTime, relative, shortId, timeElement } from '../format.js';
+import { countdownElement, durationBetween, formatDuration, formatTime, json, parseTime, relative, shortId, timeElement } from '../format.js';
 import { confirmDialog, field, problemView } from '../dialogs.js';
 import { disposeAll, refresher } from '../util.js';
 
@@ -102,7 +102,7 @@ export function render(main, ctx, match) {
       return;
     }
     const buttons = [];
-    if (execution.status === 'pending' || execution.status === 'running') {
+    if (execution.status === 'scheduled' || execution.status === 'pending' || execution.status === 'running') {
       buttons.push(h('button', { type: 'button', class: 'button danger', onClick: cancel }, 'Cancel run'));
     }
     if (execution.status === 'failed' || execution.status === 'cancelled') {
@@ -117,7 +117,9 @@ export function render(main, ctx, match) {
       title: `Cancel ${execution.jobType}?`,
       message: h('p', {}, execution.status === 'running'
         ? 'The run is interrupted on whichever node runs it; the call in flight is aborted and the run ends cancelled.'
-        : 'The run has not started; it ends cancelled and never runs.'),
+        : execution.status === 'scheduled'
+          ? `The run is scheduled for ${formatTime(execution.scheduledFor)}; it ends cancelled and never runs.`
+          : 'The run has not started; it ends cancelled and never runs.'),
       fields: [reason],
       confirmLabel: 'Cancel the run',
       danger: true,
@@ -130,15 +132,23 @@ export function render(main, ctx, match) {
 
   async function retry() {
     const reason = field({ name: 'reason', label: 'Reason (optional, kept in the audit trail)', type: 'text', wide: true, maxlength: 500 });
+    const delay = field({
+      name: 'delay', label: 'Run after (optional)', type: 'text', placeholder: 'PT10M',
+      hint: 'Empty retries now; an ISO 8601 duration (PT30S, PT10M, PT2H) schedules the retry for later.',
+    });
     const result = await confirmDialog({
       title: `Retry ${execution.jobType}?`,
       message: h('p', {}, `A new execution runs with the same parameters as attempt ${(execution.attempt ?? 1) + 1}, linked to this one.`),
-      fields: [reason],
-      confirmLabel: 'Retry now',
-      action: values => post(`/api/jobs/${id}/retry`, values.reason ? { reason: values.reason } : undefined),
+      fields: [reason, delay],
+      confirmLabel: 'Retry',
+      action: values => {
+        const body = { ...(values.reason ? { reason: values.reason } : {}), ...(values.delay ? { delay: values.delay } : {}) };
+        return post(`/api/jobs/${id}/retry`, Object.keys(body).length ? body : undefined);
+      },
     });
     if (!result) return;
-    ctx.toast(h('span', {}, 'Retry started: ', h('a', { href: `#/executions/${result.data.id}` }, `execution ${shortId(result.data.id)}`)));
+    ctx.toast(h('span', {}, result.data.status === 'scheduled' ? 'Retry scheduled: ' : 'Retry started: ',
+      h('a', { href: `#/executions/${result.data.id}` }, `execution ${shortId(result.data.id)}`)));
     ctx.navigate(`#/executions/${result.data.id}`);
   }
 
@@ -151,7 +161,7 @@ export function render(main, ctx, match) {
       ['Job type', h('a', { href: `#/executions?type=${encodeURIComponent(e.jobType)}` }, e.jobType)],
       ['Status', e.status],
       ['Trigger', e.trigger],
-      e.scheduledFor ? ['Scheduled for', timeElement(e.scheduledFor)] : null,
+      e.scheduledFor ? ['Scheduled for', h('span', {}, timeElement(e.scheduledFor), e.status === 'scheduled' ? countdownElement(e.scheduledFor) : null)] : null,
       ['Started by', e.startedBy ?? '—'],
       ['Created', timeElement(e.createdAt)],
       ['Started', timeElement(e.startedAt)],
@@ -189,6 +199,9 @@ export function render(main, ctx, match) {
       children.push(h('div', { class: 'progress-row' },
         h('progress', { 'aria-label': 'Progress' }),
         h('span', { class: 'muted' }, 'Running; this job reports no progress.')));
+    } else if (e.status === 'scheduled') {
+      children.push(h('p', {}, h('strong', {}, 'Scheduled: '), `runs at ${formatTime(e.scheduledFor)} on whichever node is free.`,
+        countdownElement(e.scheduledFor)));
     } else if (e.status === 'pending') {
       children.push(h('p', { class: 'muted' }, 'Waiting for a node to pick it up.'));
     } else {

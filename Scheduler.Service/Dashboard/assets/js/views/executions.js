@@ -3,7 +3,7 @@ import { h, fill, syncRows } from '../dom.js';
 import { get, query, ProblemError } from '../api.js';
 import { onLiveEvent, onPoll } from '../live.js';
 import { Statuses, statusBadge, statusLabel } from '../status.js';
-import { durationBetween, formatDuration, shortId, timeElement } from '../format.js';
+import { countdownElement, durationBetween, formatDuration, shortId, timeElement } from '../format.js';
 import { problemView } from '../dialogs.js';
 import { filterForm, pager, PageSizes, readParams } from '../list.js';
 import { disposeAll, refresher } from '../util.js';
@@ -42,7 +42,7 @@ export function render(main, ctx, _match, params) {
 
   fill(main,
     h('div', { class: 'view-header' }, h('h1', { tabindex: '-1' }, 'Executions')),
-    h('p', { class: 'lead' }, 'Every run, manual or scheduled, newest first. The table follows runs as they change.'),
+    h('p', { class: 'lead' }, 'Every run, manual or scheduled, newest first; a run for later counts down to when it is due. The table follows runs as they change.'),
     filters.form,
     problemSlot,
     summary,
@@ -115,7 +115,7 @@ export function render(main, ctx, _match, params) {
 function renderRow(e) {
   const seconds = e.startedAt ? durationBetween(e.startedAt, e.completedAt ?? new Date()) : null;
   return h('tr', { dataset: { executionId: e.id, status: e.status } },
-    h('td', {}, statusBadge(e.status)),
+    h('td', {}, statusBadge(e.status), e.status === 'scheduled' ? countdownElement(e.scheduledFor) : null),
     h('td', {}, e.jobType),
     h('td', {}, h('a', {
       class: 'mono', href: `#/executions/${e.id}`, dataset: { focusKey: `open:${e.id}` },

@@ -5,7 +5,7 @@ import { h, fill, syncRows } from '../dom.js';
 import { del, get, post, put, ProblemError } from '../api.js';
 import { onLiveEvent, onPoll } from '../live.js';
 import { badge, statusBadge } from '../status.js';
-import { formatDuration, formatTime, relative, timeElement, parseTime } from '../format.js';
+import { formatDuration, formatTime, localInputToIso, relative, timeElement, parseTime } from '../format.js';
 import { confirmDialog, field, openDialog, problemView, showFieldErrors } from '../dialogs.js';
 import { disposeAll, refresher } from '../util.js';
 
@@ -22,7 +22,7 @@ export function render(main, ctx) {
   fill(main,
     h('div', { class: 'view-header' }, h('h1', { tabindex: '-1' }, 'Job types'), define),
     h('p', { class: 'lead' }, admin
-      ? 'Every job type, what it is doing and how its runs went. Trigger starts a run now (one run of a type at a time, across the cluster).'
+      ? 'Every job type, what it is doing and how its runs went. Trigger starts a run now or schedules one for later (one run of a type at a time, across the cluster).'
       : 'Every job type, what it is doing and how its runs went. You have read-only access.'),
     runners,
     problemSlot,
@@ -236,7 +236,7 @@ function truncate(text, length) {
   return text.length > length ? `${text.slice(0, length)}…` : text;
 }
 
-/** The trigger form (from the type's parameters), a confirmation step, then the outcome. */
+/** The trigger form (from the type's parameters, and when: now or later), a confirmation step, then the outcome. */
 function openTrigger(ctx, type, refresh) {
   const { body, close } = openDialog(`Trigger ${type.name}`);
   const fields = type.parameters.map(p => field({
@@ -244,7 +244,23 @@ function openTrigger(ctx, type, refresh) {
     placeholder: String(p.default),
     hint: `${p.description} Whole number from ${p.minimum} to ${p.maximum}; empty uses the default, ${p.default}.`,
   }));
+  const when = field({
+    name: 'when', label: 'When', type: 'select', value: 'now',
+    options: [{ value: 'now', label: 'Now' }, { value: 'at', label: 'Later, at a time' }, { value: 'delay', label: 'Later, after a delay' }],
+  });
+  const runAt = field({ name: 'runAt', label: 'Run at (your time)', type: 'datetime-local', step: 1, hint: 'In the future, at most 90 days ahead.' });
+  const delay = field({
+    name: 'delay', label: 'Run after', type: 'text', placeholder: 'PT30S',
+    hint: 'An ISO 8601 duration: PT30S is 30 seconds, PT15M 15 minutes, P1DT6H a day and 6 hours.',
+  });
+  const showWhen = () => {
+    runAt.element.hidden = when.value() !== 'at';
+    delay.element.hidden = when.value() !== 'delay';
+  };
+  when.input.addEventListener('change', showWhen);
+  showWhen();
   let parameters = {};
+  let later = null;
   showForm();
 
   function showForm(error) {
@@ -252,6 +268,7 @@ function openTrigger(ctx, type, refresh) {
     const form = h('form', { novalidate: true },
       h('p', {}, type.description),
       fields.length ? fields.map(f => f.element) : h('p', { class: 'muted' }, 'This job type takes no parameters.'),
+      when.element, runAt.element, delay.element,
       problemSlot,
       h('div', { class: 'actions' },
         h('button', { type: 'button', class: 'button', onClick: close }, 'Back out'),
@@ -273,6 +290,25 @@ function openTrigger(ctx, type, refresh) {
           values[p.name] = number;
         }
       }
+      later = null;
+      runAt.setError(null);
+      delay.setError(null);
+      if (when.value() === 'at') {
+        const at = localInputToIso(runAt.value());
+        if (!at || new Date(at).getTime() <= Date.now()) {
+          runAt.setError('Choose a time in the future.');
+          firstInvalid ??= runAt.input;
+        } else {
+          later = { runAt: at };
+        }
+      } else if (when.value() === 'delay') {
+        if (!/^P(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/.test(delay.value()) || /^PT?$/.test(delay.value())) {
+          delay.setError('Write a duration such as PT30S, PT15M or P1DT6H.');
+          firstInvalid ??= delay.input;
+        } else {
+          later = { delay: delay.value() };
+        }
+      }
       if (firstInvalid) {
         firstInvalid.focus();
         return;
@@ -282,7 +318,7 @@ function openTrigger(ctx, type, refresh) {
     });
     fill(body, form);
     if (error) {
-      const rest = showFieldErrors(fields, error);
+      const rest = showFieldErrors([...fields, runAt, delay], error);
       fill(problemSlot, problemView(error, { errors: rest }));
     } else {
       (fields[0]?.input ?? form.querySelector('[type=submit]')).focus();
@@ -291,37 +327,43 @@ function openTrigger(ctx, type, refresh) {
 
   function showConfirm() {
     const problemSlot = h('div');
-    const confirm = h('button', { type: 'button', class: 'button primary' }, 'Trigger now');
+    const confirmLabel = later ? 'Schedule' : 'Trigger now';
+    const confirm = h('button', { type: 'button', class: 'button primary' }, confirmLabel);
     const back = h('button', { type: 'button', class: 'button', onClick: () => showForm() }, 'Back');
     const given = Object.entries(parameters);
     fill(body,
-      h('p', {}, `Start a run of ${type.name} now?`),
+      h('p', {}, later?.runAt ? `Schedule a run of ${type.name} for ${formatTime(later.runAt)} (${relative(later.runAt)})?`
+        : later?.delay ? `Schedule a run of ${type.name} to start after ${later.delay}?`
+          : `Start a run of ${type.name} now?`),
       given.length
         ? h('ul', { class: 'summary-list' }, given.map(([k, v]) => h('li', {}, h('code', {}, k), ` = ${v}`)))
         : h('p', { class: 'muted' }, 'With the default parameters.'),
-      h('p', { class: 'small muted' }, 'If a run of this type is already pending or running anywhere in the cluster, the service refuses (409).'),
+      h('p', { class: 'small muted' }, later
+        ? 'It is recorded as scheduled now and does not hold the type until it is due; if a run of the type is still pending or running then, it is recorded skipped. Cancel it from its execution page until then.'
+        : 'If a run of this type is already pending or running anywhere in the cluster, the service refuses (409).'),
       problemSlot,
       h('div', { class: 'actions' }, back, confirm));
     confirm.focus();
     confirm.addEventListener('click', async () => {
       confirm.disabled = true;
       back.disabled = true;
-      confirm.textContent = 'Triggering…';
+      confirm.textContent = later ? 'Scheduling…' : 'Triggering…';
       try {
-        const body = { jobType: type.name };
+        const body = { jobType: type.name, ...(later ?? {}) };
         if (given.length) body.parameters = parameters;
         const created = (await post('/api/jobs/trigger', body)).data;
         refresh.soon();
         showDone(created);
       } catch (error) {
-        if (error instanceof ProblemError && error.status === 400 && Object.keys(error.problem.errors ?? {}).some(k => k.startsWith('parameters'))) {
+        if (error instanceof ProblemError && error.status === 400
+          && Object.keys(error.problem.errors ?? {}).some(k => k.startsWith('parameters') || k === 'runAt' || k === 'delay')) {
           showForm(error);
           return;
         }
         fill(problemSlot, problemView(error));
         confirm.disabled = false;
         back.disabled = false;
-        confirm.textContent = 'Trigger now';
+        confirm.textContent = confirmLabel;
         back.focus();
       }
     });
@@ -331,8 +373,10 @@ function openTrigger(ctx, type, refresh) {
     const view = h('a', { class: 'button primary', href: `#/executions/${created.id}`, onClick: () => close() }, 'View execution');
     fill(body,
       h('div', { class: 'success', role: 'status' },
-        h('strong', {}, `${type.name} triggered.`),
-        h('p', {}, `Execution ${created.id} is ${created.status}.`)),
+        h('strong', {}, created.status === 'scheduled' ? `${type.name} scheduled.` : `${type.name} triggered.`),
+        h('p', {}, created.status === 'scheduled'
+          ? `Execution ${created.id} is scheduled for ${formatTime(created.scheduledFor)} (${relative(created.scheduledFor)}).`
+          : `Execution ${created.id} is ${created.status}.`)),
       h('div', { class: 'actions' }, h('button', { type: 'button', class: 'button', onClick: close }, 'Close'), view));
     view.focus();
   }
