@@ -71,8 +71,19 @@ public static class AuditActions
     /// <summary>An operator asked for missed occurrences to be run (or listed them, with <c>dryRun</c>).</summary>
     public const string ScheduleBackfill = "schedule.backfill";
 
-    /// <summary>Every action, jobs first, then schedules.</summary>
-    public static IReadOnlyList<string> All { get; } = [JobTrigger, JobCancel, JobRetry, SchedulePause, ScheduleResume, ScheduleChange, ScheduleReset, ScheduleBackfill];
+    /// <summary>An operator created a notification (<c>POST /api/notifications</c>).</summary>
+    public const string NotificationCreate = "notification.create";
+
+    /// <summary>An operator replaced a notification (<c>PUT /api/notifications/{id}</c>).</summary>
+    public const string NotificationReplace = "notification.replace";
+
+    /// <summary>An operator deleted a notification (<c>DELETE /api/notifications/{id}</c>).</summary>
+    public const string NotificationDelete = "notification.delete";
+
+    /// <summary>Every action, jobs first, then schedules, then notifications.</summary>
+    public static IReadOnlyList<string> All { get; } =
+        [JobTrigger, JobCancel, JobRetry, SchedulePause, ScheduleResume, ScheduleChange, ScheduleReset, ScheduleBackfill,
+         NotificationCreate, NotificationReplace, NotificationDelete];
 }
 
 /// <summary>What an audited action was done to (<c>audit_log.target_type</c>).</summary>
@@ -83,6 +94,9 @@ public static class AuditTargetTypes
 
     /// <summary>A job type's schedule; the target id is the job type.</summary>
     public const string Schedule = "schedule";
+
+    /// <summary>A notification (webhook or heartbeat); the target id is its id.</summary>
+    public const string Notification = "notification";
 }
 
 /// <summary>How the service answered an audited action (<c>audit_log.outcome</c>).</summary>
