@@ -5,7 +5,8 @@ namespace Scheduler.Jobs.Notifications;
 
 /// <summary>
 /// What a notification must be, whether configuration or the API defines it: a name, a kind, an absolute http(s)
-/// URL on an allowed host, webhook events and a secret. Errors are keyed by the request's field names.
+/// URL on an allowed host, webhook events and a secret. Errors are keyed by the request's field names and never echo
+/// a value (configuration reports them by key, and a value may be a secret).
 /// </summary>
 public static partial class NotificationRules
 {
@@ -41,9 +42,9 @@ public static partial class NotificationRules
                 {
                     errors["events"] = [$"A webhook needs one or more of: {string.Join(", ", NotificationEvents.Subscribable)}."];
                 }
-                else if (events.FirstOrDefault(e => !NotificationEvents.Subscribable.Contains(e)) is { } unknown)
+                else if (events.Any(e => !NotificationEvents.Subscribable.Contains(e)))
                 {
-                    errors["events"] = [$"Unknown event '{Shorten(unknown)}'. Valid events: {string.Join(", ", NotificationEvents.Subscribable)}."];
+                    errors["events"] = [$"Holds an unknown event. Valid events: {string.Join(", ", NotificationEvents.Subscribable)}."];
                 }
 
                 if (secret is not null && secret.Length is < MinSecretLength or > MaxSecretLength)
@@ -72,7 +73,7 @@ public static partial class NotificationRules
                 errors["kind"] = [$"Required: one of {string.Join(", ", NotificationKinds.All)}."];
                 break;
             default:
-                errors["kind"] = [$"Unknown kind '{Shorten(kind)}'. Valid kinds: {string.Join(", ", NotificationKinds.All)}."];
+                errors["kind"] = [$"Unknown kind. Valid kinds: {string.Join(", ", NotificationKinds.All)}."];
                 break;
         }
 
@@ -108,8 +109,6 @@ public static partial class NotificationRules
 
     /// <summary>A host name, an IP address, or <c>*.</c> and a domain.</summary>
     public static bool IsHostPattern(string pattern) => HostPattern().IsMatch(pattern);
-
-    private static string Shorten(string value) => value.Length <= 40 ? value : value[..40] + "…";
 
     [GeneratedRegex("^[a-z][a-z0-9_-]{0,63}$")]
     private static partial Regex ValidName();
