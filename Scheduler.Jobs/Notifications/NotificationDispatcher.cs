@@ -140,6 +140,7 @@ public sealed partial class NotificationDispatcher(
             if (error is null)
             {
                 await deliveries.RecordAsync(delivery.Id, delivery.Attempt, DeliveryStatuses.Delivered, null, status, null, now, CancellationToken.None);
+                LogDelivered(delivery.Id, delivery.JobType, delivery.Event, delivery.Attempt);
                 return null;
             }
 
@@ -173,6 +174,9 @@ public sealed partial class NotificationDispatcher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not read or send the notification outbox; trying again")]
     private partial void LogPassFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Delivery {DeliveryId} for {JobType} ({Event}) delivered at attempt {Attempt}")]
+    private partial void LogDelivered(Guid deliveryId, string jobType, string @event, int attempt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery {DeliveryId} for {JobType}: attempt {Attempt} failed ({Error}); next attempt at {NextAttemptAt:o}")]
     private partial void LogAttemptFailed(Guid deliveryId, string jobType, int attempt, string error, DateTimeOffset nextAttemptAt);
