@@ -108,9 +108,13 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
         """;
 
     private const string LoseRunnerSql = $"""
-        UPDATE scheduled_jobs
-           SET {RunnerLostSet}
-         WHERE id = @id AND status = 'running' AND {LeaseExpired}
+        WITH done AS (
+          UPDATE scheduled_jobs
+             SET {RunnerLostSet}
+           WHERE id = @id AND status = 'running' AND {LeaseExpired}
+          RETURNING id, job_type, status, created_at),
+        notified AS ({DeliveryStore.EnqueueSql})
+        SELECT count(*) FROM done
         """;
 
     private const string StartRecoverySql = $"""
@@ -271,15 +275,19 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
     private sealed record FinishAnswerRow(int Written, int Queued);
 
     private const string SweepSql = $"""
-        UPDATE scheduled_jobs
-           SET {RunnerLostSet}
-         WHERE status = 'running' AND {LeaseExpired}
-        RETURNING id AS Id, job_type AS JobType, runner_id AS RunnerId
+        WITH done AS (
+          UPDATE scheduled_jobs
+             SET {RunnerLostSet}
+           WHERE status = 'running' AND {LeaseExpired}
+          RETURNING id, job_type, status, created_at, runner_id),
+        notified AS ({DeliveryStore.EnqueueSql})
+        SELECT id AS Id, job_type AS JobType, runner_id AS RunnerId FROM done
         """;
 
     /// <summary>
     /// Ends every running execution whose lease has expired: its node stopped renewing it for a whole lease (it died,
-    /// or stalled or lost the database for that long). They end <c>failed</c>, "runner lost", and are re-run by recovery.
+    /// or stalled or lost the database for that long). They end <c>failed</c>, "runner lost", and are re-run by recovery;
+    /// their failure notifications are queued in the same statement (sent at the dispatchers' next read of the outbox).
     /// </summary>
     public Task<IReadOnlyList<LostExecution>> SweepExpiredAsync(TimeSpan lease, DateTimeOffset now, CancellationToken cancellationToken) =>
         dataSource.QueryAsync<LostExecution>(SweepSql, new { lease, now }, cancellationToken);

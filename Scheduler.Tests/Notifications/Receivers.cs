@@ -48,10 +48,16 @@ internal static class Receivers
     /// </summary>
     public static async Task<IReadOnlyList<NotificationDelivery>> SettledAsync(ServiceHost service, Guid notification, int count, params Guid[] executions)
     {
-        var settled = await Eventually.Until(
-            async () => (await DeliveriesAsync(service, notification)).Where(d => executions.Contains(d.ExecutionId)).ToList(),
-            d => d.Count == count && d.All(x => x.Status != "pending"),
-            TimeSpan.FromSeconds(60), $"{count} settled deliveries of notification {notification}");
-        return settled;
+        try
+        {
+            return await Eventually.Until(
+                async () => (await DeliveriesAsync(service, notification)).Where(d => executions.Contains(d.ExecutionId)).ToList(),
+                d => d.Count == count && d.All(x => x.Status != "pending"),
+                TimeSpan.FromSeconds(60), $"{count} settled deliveries of notification {notification}");
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}; deliveries now: {JsonSerializer.Serialize(await DeliveriesAsync(service, notification), Json)}", ex);
+        }
     }
 }
