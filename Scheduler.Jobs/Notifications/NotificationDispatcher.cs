@@ -27,6 +27,12 @@ public sealed partial class NotificationDispatcher(
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>
+    /// Added to the wait for a retry this node scheduled: a timer may fire a millisecond early and the database keeps
+    /// microseconds, and a read a hair before the due time finds nothing, leaving the retry to the next poll.
+    /// </summary>
+    private static readonly TimeSpan DueSlack = TimeSpan.FromMilliseconds(20);
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         foreach (var shadowed in await subscriptions.SyncConfiguredAsync(configured, time.GetUtcNow(), cancellationToken))
@@ -48,7 +54,7 @@ public sealed partial class NotificationDispatcher(
             {
                 if (await SendDueAsync(settings, stoppingToken) is { } soonest)
                 {
-                    wait = TimeSpan.FromTicks(Math.Clamp((soonest - time.GetUtcNow()).Ticks, 0, wait.Ticks));
+                    wait = TimeSpan.FromTicks(Math.Clamp((soonest - time.GetUtcNow() + DueSlack).Ticks, 0, wait.Ticks));
                 }
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
