@@ -118,6 +118,8 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<RunTelemetry>();
         services.AddSingleton<RunDeadlines>();
         services.AddSingleton<ExecutionLogFlusher>();
+        // Outcome writes wake the notification dispatcher (AddNotifications) when they queue deliveries.
+        services.AddSingleton<Notifications.NotificationWake>();
         services.AddDownstreamClients(endpoints);
         services.AddSingleton(new DownstreamEndpoints(endpoints));
         services.AddSingleton<HttpCallTypeStore>();

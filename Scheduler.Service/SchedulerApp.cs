@@ -1,4 +1,5 @@
 using Scheduler.Jobs;
+using Scheduler.Jobs.Notifications;
 using Scheduler.Service.Auth;
 using Scheduler.Service.Api;
 using Scheduler.Service.Dashboard;
@@ -27,6 +28,7 @@ public static class SchedulerApp
         builder.AddApiAuth();
         builder.AddSchedulerStore();
         builder.Services.AddJobs(builder.Configuration);
+        builder.Services.AddNotifications(builder.Configuration);
         builder.AddOutboundTokens();
         builder.AddScheduling();
         builder.AddEventsApi();
@@ -45,6 +47,7 @@ public static class SchedulerApp
         app.MapSchedulesApi();
         app.MapHttpCallTypesApi();
         app.MapAuditApi();
+        app.MapNotificationsApi();
         app.MapDashboard();
         app.MapApiReference();
         return app;

@@ -109,6 +109,7 @@ public sealed class StandInApp : IAsyncDisposable
         app.MapCoreApiEndpoints();
         app.MapOidcEndpoints();
         app.MapEntraEndpoints();
+        app.MapReceiverEndpoints();
         app.MapControlEndpoints();
 
         await app.StartAsync();

@@ -86,9 +86,19 @@ public static class AuditActions
     /// <summary>An operator enabled an HTTP-call job type defined through the API again.</summary>
     public const string TypeEnable = "type.enable";
 
-    /// <summary>Every action, jobs first, then schedules, then job types.</summary>
+    /// <summary>An operator created a notification (<c>POST /api/notifications</c>).</summary>
+    public const string NotificationCreate = "notification.create";
+
+    /// <summary>An operator replaced a notification (<c>PUT /api/notifications/{id}</c>).</summary>
+    public const string NotificationReplace = "notification.replace";
+
+    /// <summary>An operator deleted a notification (<c>DELETE /api/notifications/{id}</c>).</summary>
+    public const string NotificationDelete = "notification.delete";
+
+    /// <summary>Every action: jobs, schedules, job types, notifications.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [JobTrigger, JobCancel, JobRetry, SchedulePause, ScheduleResume, ScheduleChange, ScheduleReset, ScheduleBackfill, TypeDefine, TypeChange, TypeDelete, TypeDisable, TypeEnable];
+        [JobTrigger, JobCancel, JobRetry, SchedulePause, ScheduleResume, ScheduleChange, ScheduleReset, ScheduleBackfill,
+         TypeDefine, TypeChange, TypeDelete, TypeDisable, TypeEnable, NotificationCreate, NotificationReplace, NotificationDelete];
 }
 
 /// <summary>What an audited action was done to (<c>audit_log.target_type</c>).</summary>
@@ -102,6 +112,9 @@ public static class AuditTargetTypes
 
     /// <summary>A job type's definition (defined through the API); the target id is the job type.</summary>
     public const string JobType = "job_type";
+
+    /// <summary>A notification (webhook or heartbeat); the target id is its id.</summary>
+    public const string Notification = "notification";
 }
 
 /// <summary>How the service answered an audited action (<c>audit_log.outcome</c>).</summary>

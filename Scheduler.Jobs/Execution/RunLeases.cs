@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Quartz;
 using Scheduler.Contracts;
+using Scheduler.Jobs.Notifications;
 using Scheduler.Jobs.Telemetry;
 
 namespace Scheduler.Jobs.Execution;
@@ -18,6 +19,7 @@ public sealed partial class RunLeases(
     ISchedulerFactory schedulers,
     SchedulerTelemetry telemetry,
     RunnerIdentity runner,
+    NotificationWake notifications,
     TimeProvider time,
     IOptions<RecoveryOptions> options,
     ILogger<RunLeases> logger)
@@ -110,7 +112,13 @@ public sealed partial class RunLeases(
 
                     var written = await runs.FinishAsync(
                         lease.ExecutionId, lease.Token, status, error, result, lines, time.GetUtcNow(), CancellationToken.None, succeeded ? runner.Id : null);
-                    return written ? FinishOutcome.Written : Fenced(lease, status);
+                    if (written.NotificationsQueued > 0)
+                    {
+                        // Sent by this node's dispatcher at once, outside the run.
+                        notifications.Signal();
+                    }
+
+                    return written.Written ? FinishOutcome.Written : Fenced(lease, status);
                 },
                 keepTrying: () =>
                 {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Scheduler.Contracts;
 using Scheduler.Jobs.Data;
+using Scheduler.Jobs.Notifications;
 
 namespace Scheduler.Jobs.Execution;
 
@@ -151,9 +152,13 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
         """;
 
     private const string LoseRunnerSql = $"""
-        UPDATE scheduled_jobs
-           SET {RunnerLostSet}
-         WHERE id = @id AND status = 'running' AND {LeaseExpired}
+        WITH done AS (
+          UPDATE scheduled_jobs
+             SET {RunnerLostSet}
+           WHERE id = @id AND status = 'running' AND {LeaseExpired}
+          RETURNING id, job_type, status, created_at),
+        notified AS ({DeliveryStore.EnqueueSql})
+        SELECT count(*) FROM done
         """;
 
     private const string StartRecoverySql = $"""
@@ -249,12 +254,21 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
         return renewed.ToHashSet();
     }
 
+    /// <summary>What an outcome statement answers: whether it wrote the row, and how many notifications it queued.</summary>
+    private const string FinishAnswer = """
+        SELECT (SELECT count(*) FROM done)::int AS Written, (SELECT count(*) FROM notified)::int AS Queued
+        """;
+
     private const string FinishSql = $"""
-        WITH logged AS ({ExecutionLogStore.AppendSql})
-        UPDATE scheduled_jobs
-           SET status = @status, error = @error, result = @result::jsonb, completed_at = @now, updated_at = @now,
-               lease_expires_at = NULL
-         WHERE id = @id AND status = 'running' AND lease_token = @token
+        WITH logged AS ({ExecutionLogStore.AppendSql}),
+        done AS (
+          UPDATE scheduled_jobs
+             SET status = @status, error = @error, result = @result::jsonb, completed_at = @now, updated_at = @now,
+                 lease_expires_at = NULL
+           WHERE id = @id AND status = 'running' AND lease_token = @token
+          RETURNING id, job_type, status, created_at),
+        notified AS ({DeliveryStore.EnqueueSql})
+        {FinishAnswer}
         """;
 
     /// <summary>
@@ -268,45 +282,56 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
              SET status = 'completed', error = NULL, result = @result::jsonb, completed_at = @now, updated_at = @now,
                  lease_expires_at = NULL
            WHERE id = @id AND status = 'running' AND lease_token = @token
-          RETURNING job_type)
-        INSERT INTO job_heartbeats (name, runner_id, last_heartbeat, last_success_at, consecutive_failures)
-        SELECT job_type, @succeededOn, @now, @now, 0 FROM done
-        ON CONFLICT (name) WHERE name <> 'jobs-runner' DO UPDATE
-           SET runner_id = EXCLUDED.runner_id, last_heartbeat = EXCLUDED.last_heartbeat,
-               last_success_at = EXCLUDED.last_success_at, consecutive_failures = 0,
-               last_error = NULL, last_error_at = NULL
+          RETURNING id, job_type, status, created_at),
+        beat AS (
+          INSERT INTO job_heartbeats (name, runner_id, last_heartbeat, last_success_at, consecutive_failures)
+          SELECT job_type, @succeededOn, @now, @now, 0 FROM done
+          ON CONFLICT (name) WHERE name <> 'jobs-runner' DO UPDATE
+             SET runner_id = EXCLUDED.runner_id, last_heartbeat = EXCLUDED.last_heartbeat,
+                 last_success_at = EXCLUDED.last_success_at, consecutive_failures = 0,
+                 last_error = NULL, last_error_at = NULL),
+        notified AS ({DeliveryStore.EnqueueSql})
+        {FinishAnswer}
         """;
 
     /// <summary>
     /// Writes how a run ended, fenced by its lease token: only the claim that holds the row changes it, and a finished
     /// row is never rewritten. The run's last <paramref name="logLines"/> go in the same statement (one commit for
-    /// both), under the same fence. With <paramref name="succeededOn"/> (a completed run), the type's
-    /// <c>job_heartbeats</c> row records the success in that statement too. False when the token no longer holds the row.
+    /// both), under the same fence, and so do the notifications its type's subscriptions owe for it (the outbox
+    /// <see cref="DeliveryStore"/> sends from). With <paramref name="succeededOn"/> (a completed run), the type's
+    /// <c>job_heartbeats</c> row records the success in that statement too. Not written when the token no longer holds the row.
     /// </summary>
-    public async Task<bool> FinishAsync(
+    public async Task<FinishWrite> FinishAsync(
         Guid id, long token, ExecutionStatus status, string? error, JobResult result, IReadOnlyList<ExecutionLogLine> logLines, DateTimeOffset now,
         CancellationToken cancellationToken, string? succeededOn = null)
     {
         var log = LogColumns.Of(logLines);
-        return await dataSource.ExecuteAsync(succeededOn is null ? FinishSql : CompleteSql, new
+        var answer = await dataSource.QuerySingleOrDefaultAsync<FinishAnswerRow>(succeededOn is null ? FinishSql : CompleteSql, new
         {
             id, token, error, now, succeededOn,
             status = status.ToText(),
             result = ResultJson.Serialize(result),
             seqs = log.Seqs, ats = log.Ats, levels = log.Levels, messages = log.Messages,
-        }, cancellationToken) >= 1;
+        }, cancellationToken);
+        return new FinishWrite(answer is { Written: >= 1 }, answer?.Queued ?? 0);
     }
 
+    private sealed record FinishAnswerRow(int Written, int Queued);
+
     private const string SweepSql = $"""
-        UPDATE scheduled_jobs
-           SET {RunnerLostSet}
-         WHERE status = 'running' AND {LeaseExpired}
-        RETURNING id AS Id, job_type AS JobType, runner_id AS RunnerId
+        WITH done AS (
+          UPDATE scheduled_jobs
+             SET {RunnerLostSet}
+           WHERE status = 'running' AND {LeaseExpired}
+          RETURNING id, job_type, status, created_at, runner_id),
+        notified AS ({DeliveryStore.EnqueueSql})
+        SELECT id AS Id, job_type AS JobType, runner_id AS RunnerId FROM done
         """;
 
     /// <summary>
     /// Ends every running execution whose lease has expired: its node stopped renewing it for a whole lease (it died,
-    /// or stalled or lost the database for that long). They end <c>failed</c>, "runner lost", and are re-run by recovery.
+    /// or stalled or lost the database for that long). They end <c>failed</c>, "runner lost", and are re-run by recovery;
+    /// their failure notifications are queued in the same statement (sent at the dispatchers' next read of the outbox).
     /// </summary>
     public Task<IReadOnlyList<LostExecution>> SweepExpiredAsync(TimeSpan lease, DateTimeOffset now, CancellationToken cancellationToken) =>
         dataSource.QueryAsync<LostExecution>(SweepSql, new { lease, now }, cancellationToken);
@@ -317,3 +342,6 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
         public ClaimedRun ToRun() => new(Id, RootId, EnumText.Parse<ExecutionTrigger>(Trigger), Parameters, LeaseToken);
     }
 }
+
+/// <summary>What an outcome write did: whether it wrote the row, and how many notification deliveries it queued with it.</summary>
+public readonly record struct FinishWrite(bool Written, int NotificationsQueued);

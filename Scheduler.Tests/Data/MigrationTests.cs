@@ -65,7 +65,8 @@ public sealed class MigrationTests
         outputs.Count(o => o.Contains("applied 001_quartz_schema.sql", StringComparison.Ordinal)).Should().Be(1, "one process applies, the other waits on the lock");
         outputs.Count(o => o.Contains("up to date", StringComparison.Ordinal)).Should().Be(1);
         await using var connection = new NpgsqlConnection(connectionString);
-        (await connection.QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version")).Should().Equal(MigrationFiles.Select(f => int.Parse(Path.GetFileName(f)[..3], System.Globalization.CultureInfo.InvariantCulture)));
+        (await connection.QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version")).Should().Equal(
+            MigrationFiles.Select(f => int.Parse(Path.GetFileName(f)[..3], System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     [Test]

@@ -24,6 +24,7 @@ public sealed class SecretHygieneTests
         await TestDatabase.ResetAsync();
         var basicPassword = $"basic-{Guid.NewGuid():N}";
         var clientSecret = $"client-secret-{Guid.NewGuid():N}";
+        var webhookSecret = $"webhook-secret-{Guid.NewGuid():N}";
         var databasePassword = new NpgsqlConnectionStringBuilder(TestDatabase.ConnectionString).Password!;
         var adminToken = TestTokens.AdminAs("ops_secret_keeper");
         var forgedToken = TestTokens.Mint("ops_forger", ["Scheduler.Admin"], d => d.Audience = "another-api");
@@ -37,6 +38,10 @@ public sealed class SecretHygieneTests
             ["AzureAd:TenantId"] = "11111111-2222-3333-4444-555555555555",
             ["AzureAd:ClientId"] = "66666666-7777-8888-9999-000000000000",
             ["AzureAd:ClientSecret"] = clientSecret,
+            ["Jobs:admin_cleanup:Notifications:hygiene:Kind"] = "webhook",
+            ["Jobs:admin_cleanup:Notifications:hygiene:Url"] = $"{standIns.BaseUrl}/hooks/hygiene",
+            ["Jobs:admin_cleanup:Notifications:hygiene:Events"] = "completion",
+            ["Jobs:admin_cleanup:Notifications:hygiene:Secret"] = webhookSecret,
             // As much as a troubleshooting operator would turn on.
             ["Logging:LogLevel:Default"] = "Debug",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Debug",
@@ -56,11 +61,14 @@ public sealed class SecretHygieneTests
                 e => e.Status is not (ExecutionStatus.Pending or ExecutionStatus.Running), TimeSpan.FromSeconds(30), $"execution {id} to finish");
         }
 
+        await Eventually.Until(() => Task.FromResult(standIns.State.RequestsTo("POST", "/hooks/hygiene").Count), n => n == 1,
+            TimeSpan.FromSeconds(30), "the webhook to be delivered");
         using var refused = await forger.PostAsJsonAsync("/api/jobs/trigger", new { jobType = JobTypes.CrawlPending });
         answers.AppendLine(refused.Headers.WwwAuthenticate.ToString()).AppendLine(await refused.Content.ReadAsStringAsync());
         answers.AppendLine(await admin.GetStringAsync("/api/jobs"));
         answers.AppendLine(await admin.GetStringAsync("/api/audit"));
         answers.AppendLine(await admin.GetStringAsync("/readyz"));
+        answers.AppendLine(await admin.GetStringAsync("/api/notifications"));
         await node.StopAsync();
 
         refused.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
@@ -74,6 +82,7 @@ public sealed class SecretHygieneTests
             ["Basic password"] = basicPassword,
             ["Basic header"] = basic,
             ["client secret"] = clientSecret,
+            ["webhook secret"] = webhookSecret,
             ["admin token"] = adminToken,
             ["admin token signature"] = adminToken.Split('.')[2],
             ["refused token signature"] = forgedToken.Split('.')[2],

@@ -13,6 +13,7 @@ import * as executions from './views/executions.js';
 import * as execution from './views/execution.js';
 import * as schedules from './views/schedules.js';
 import * as audit from './views/audit.js';
+import * as notifications from './views/notifications.js';
 
 const routes = [
   { pattern: /^\/(?:jobs)?$/, nav: 'jobs', view: jobTypes },
@@ -20,12 +21,14 @@ const routes = [
   { pattern: /^\/executions\/([0-9a-fA-F-]{36})$/, nav: 'executions', view: execution },
   { pattern: /^\/schedules$/, nav: 'schedules', view: schedules },
   { pattern: /^\/audit$/, nav: 'audit', view: audit },
+  { pattern: /^\/notifications$/, nav: 'notifications', view: notifications },
 ];
 
 const navigation = [
   { key: 'jobs', href: '#/jobs', label: 'Job types' },
   { key: 'executions', href: '#/executions', label: 'Executions' },
   { key: 'schedules', href: '#/schedules', label: 'Schedules' },
+  { key: 'notifications', href: '#/notifications', label: 'Notifications' },
   { key: 'audit', href: '#/audit', label: 'Audit trail' },
 ];
 
