@@ -1,5 +1,6 @@
 using Quartz;
 using Scheduler.Jobs.Catalog;
+using Scheduler.Jobs.HttpCalls;
 
 namespace Scheduler.Jobs.Execution;
 
@@ -26,6 +27,7 @@ namespace Scheduler.Jobs.Execution;
 public sealed class ExecutionRecordingMiddleware(
     RunClaims claims,
     JobCatalog catalog,
+    HttpCallTypeControl types,
     ExecutionLogFlusher logs,
     RunTelemetry telemetry,
     RunDeadlines deadlines,
@@ -33,6 +35,7 @@ public sealed class ExecutionRecordingMiddleware(
 {
     public async ValueTask Invoke(IJobExecutionContext context, JobExecutionDelegate next, CancellationToken cancellationToken)
     {
+        await types.RunStartingAsync(context.JobDetail.Key.Name, cancellationToken);
         catalog.TryGet(context.JobDetail.Key.Name, out var definition);
         if (await claims.ClaimAsync(context, definition, cancellationToken) is not var (claimed, lease))
         {

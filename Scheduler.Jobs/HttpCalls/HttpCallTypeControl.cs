@@ -15,8 +15,8 @@ namespace Scheduler.Jobs.HttpCalls;
 /// <summary>
 /// HTTP-call job types defined at run time: define, change, delete, disable and enable. Each change is one
 /// transaction: the definition row, the type's durable Quartz job and its <c>default</c> cron trigger (the enlisted
-/// store), the audit row, the live event and the notification that makes every node re-read the table, together or
-/// not at all. Types configuration defines are never changed here.
+/// store), the audit row and the live event, together or not at all. Every node reads the table periodically, and
+/// before a run of a type defined here (<see cref="RunStartingAsync"/>). Types configuration defines are never changed here.
 /// </summary>
 public sealed partial class HttpCallTypeControl(
     NpgsqlDataSource dataSource,
@@ -65,6 +65,29 @@ public sealed partial class HttpCallTypeControl(
         finally
         {
             _reloading.Release();
+        }
+    }
+
+    /// <summary>
+    /// Before a run of <paramref name="jobType"/> starts on this node: a type defined through the API, or one this node
+    /// does not know yet (defined on another node a moment ago), is read from the table, so the run makes the call
+    /// last committed. Types configuration defines cost nothing here.
+    /// </summary>
+    public async Task RunStartingAsync(string jobType, CancellationToken cancellationToken)
+    {
+        if (catalog.TryGet(jobType, out var known) && !known.DefinedAtRunTime)
+        {
+            return;
+        }
+
+        try
+        {
+            await ReloadAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            // The run goes on with what this node knows; the claim that follows meets the same database.
+            LogReloadBeforeRunFailed(ex, jobType);
         }
     }
 
@@ -283,6 +306,9 @@ public sealed partial class HttpCallTypeControl(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A job type change was committed, but this node could not read the job types again at once; it will shortly")]
     private partial void LogReloadAfterChangeFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the job types before a run of {JobType}; it runs with the definition this node knows")]
+    private partial void LogReloadBeforeRunFailed(Exception exception, string jobType);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job types defined through the API: {Count} now in this node's catalog")]
     private partial void LogLoaded(int count);

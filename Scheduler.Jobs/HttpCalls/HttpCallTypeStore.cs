@@ -8,13 +8,12 @@ namespace Scheduler.Jobs.HttpCalls;
 
 /// <summary>
 /// <c>job_type_definitions</c>: the HTTP-call types defined through the API. Every write happens inside the caller's
-/// transaction and NOTIFYs <see cref="Channel"/> at its commit, so every node re-reads the table at once.
+/// transaction. Nodes learn of a change by reading the table: periodically, and before running a type defined here.
+/// No NOTIFY: in PostgreSQL every listening session pays a transaction for each notification in its database, so a
+/// connection listening all the time would pay for every run's events.
 /// </summary>
 public sealed class HttpCallTypeStore(NpgsqlDataSource dataSource)
 {
-    /// <summary>The channel a committed change is announced on (payload: the type's name).</summary>
-    public const string Channel = "scheduler_job_types";
-
     private const string Columns = """
         name AS Name, service AS Service, method AS Method, path AS Path, body::text AS Body, items_field AS ItemsField,
         timeout_seconds AS TimeoutSeconds, retries AS Retries, recoverable AS Recoverable, description AS Description,
@@ -62,13 +61,12 @@ public sealed class HttpCallTypeStore(NpgsqlDataSource dataSource)
     public static Task DeleteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(DeleteSql, new { name }, cancellationToken, transaction);
 
-    private const string AnnounceSql = $"""
-        SELECT pg_notify('{Channel}', @name);
+    private const string AnnounceSql = """
         INSERT INTO scheduler_events (topic, kind, job_type) VALUES ('job_type', @kind, @name)
         """;
 
     /// <summary>
-    /// Tells every node (at commit) to re-read the table, and the live views that the type was <paramref name="kind"/>
+    /// Tells the live views that the type was <paramref name="kind"/>
     /// (defined, changed, deleted, disabled, enabled).
     /// </summary>
     public static Task AnnounceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, string kind, CancellationToken cancellationToken) =>

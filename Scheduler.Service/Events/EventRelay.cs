@@ -4,8 +4,6 @@ using System.Threading.Channels;
 using Npgsql;
 using Scheduler.Jobs.Data;
 using Scheduler.Jobs.Events;
-using Scheduler.Jobs.HttpCalls;
-using Scheduler.Service.Scheduling;
 
 namespace Scheduler.Service.Events;
 
@@ -15,16 +13,13 @@ namespace Scheduler.Service.Events;
 /// live-view client of this node, however many there are. After a lost connection it reads on from the last event
 /// it relayed, so clients miss nothing that happened meanwhile. With no client it neither listens nor reads (a node
 /// under load would otherwise pay for every event of the cluster, for nobody); the first client to come starts it
-/// again from where that client's stream began. The same connection always LISTENs on
-/// <see cref="HttpCallTypeStore.Channel"/>, which only a change to a job type defined through the API notifies, and
-/// tells <see cref="HttpCallTypeSync"/>; after a lost connection it tells it too, since a change may have gone unheard.
+/// again from where that client's stream began.
 /// </summary>
 public sealed partial class EventRelay(
     [FromKeyedServices(SchedulerDataSources.Listen)] NpgsqlDataSource listenSource,
     NpgsqlDataSource apiSource,
     [FromKeyedServices(SchedulerDataSources.Background)] NpgsqlDataSource backgroundSource,
     SchedulerEventStore store,
-    HttpCallTypeSync jobTypes,
     TimeProvider time,
     ILogger<EventRelay> logger) : BackgroundService
 {
@@ -34,8 +29,6 @@ public sealed partial class EventRelay(
     private const string ListenSql = $"LISTEN {SchedulerEventStore.Channel}";
 
     private const string UnlistenSql = $"UNLISTEN {SchedulerEventStore.Channel}";
-
-    private const string ListenJobTypesSql = $"LISTEN {HttpCallTypeStore.Channel}";
 
     /// <summary>How soon the relay starts (or stops) listening after the first client comes (or the last one goes).</summary>
     private static readonly TimeSpan MembershipCheck = TimeSpan.FromMilliseconds(200);
@@ -76,24 +69,7 @@ public sealed partial class EventRelay(
             try
             {
                 await using var connection = await listenSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, e) =>
-                {
-                    if (e.Channel == HttpCallTypeStore.Channel)
-                    {
-                        jobTypes.Changed();
-                    }
-                    else
-                    {
-                        _wake.Writer.TryWrite(true);
-                    }
-                };
-                await using (var listenJobTypes = new NpgsqlCommand(ListenJobTypesSql, connection))
-                {
-                    await listenJobTypes.ExecuteNonQueryAsync(stoppingToken);
-                }
-
-                // Whatever changed while this connection was not listening is read now.
-                jobTypes.Changed();
+                connection.Notification += (_, _) => _wake.Writer.TryWrite(true);
                 var listening = false;
                 while (!stoppingToken.IsCancellationRequested)
                 {

@@ -58,11 +58,11 @@ public sealed class SchedulerOptions : IValidatableObject
     public TimeSpan MissedRunGrace { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
-    /// How often a node reads the job types defined through the API even when no change was announced (a change is
-    /// normally announced and read within moments; this bounds how long a missed announcement can go unnoticed).
+    /// How often a node reads the job types defined through the API, for its lists and checks (one small statement). A run
+    /// of such a type reads them before it starts, and the node that made a change reads it at once.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan JobTypeRefresh { get; set; } = TimeSpan.FromMinutes(1);
+    public TimeSpan JobTypeRefresh { get; set; } = TimeSpan.FromSeconds(5);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

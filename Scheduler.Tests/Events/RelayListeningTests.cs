@@ -28,15 +28,15 @@ public sealed class RelayListeningTests
         async Task<string> LastStatementAsync() => await connection.ExecuteScalarAsync<string>(ListenSession) ?? "(no listen session)";
 
         await Task.Delay(TimeSpan.FromSeconds(1));
-        (await LastStatementAsync()).Should().NotStartWith("LISTEN scheduler_events", "no client is connected yet");
+        (await LastStatementAsync()).Should().NotStartWith("LISTEN", "no client is connected yet");
 
         using var watcher = node.CreateClient(TestTokens.Reader);
         await using (SseClient.Open(watcher))
         {
-            await Eventually.Until(LastStatementAsync, q => q.StartsWith("LISTEN scheduler_events", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the relay to listen");
+            await Eventually.Until(LastStatementAsync, q => q.StartsWith("LISTEN", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the relay to listen");
         }
 
-        await Eventually.Until(LastStatementAsync, q => q.StartsWith("UNLISTEN scheduler_events", StringComparison.Ordinal), TimeSpan.FromSeconds(10),
+        await Eventually.Until(LastStatementAsync, q => q.StartsWith("UNLISTEN", StringComparison.Ordinal), TimeSpan.FromSeconds(10),
             "the relay to stop listening once the client has gone");
     }
 }
