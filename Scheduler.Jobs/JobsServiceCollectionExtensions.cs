@@ -47,6 +47,7 @@ public static class JobsServiceCollectionExtensions
         }
 
         Collect(() => services.AddValidatedOptions<HeartbeatOptions>(configuration, HeartbeatOptions.Section));
+        Collect(() => services.AddValidatedOptions<NamedScheduleOptions>(configuration, NamedScheduleOptions.Section));
 
         var endpoints = new Dictionary<string, ServiceEndpoint>(StringComparer.Ordinal);
         foreach (var service in ServiceNames.All)
@@ -111,6 +112,8 @@ public static class JobsServiceCollectionExtensions
             sp.GetRequiredService<ISchedulerFactory>(), sp.GetRequiredService<JobCatalog>(), sp.GetRequiredKeyedService<ScheduleStore>(key),
             sp.GetRequiredService<ScheduleRefusals>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ScheduleManager>>()));
         services.AddSingleton<ScheduleControl>();
+        services.AddSingleton<NamedScheduleStore>();
+        services.AddSingleton<NamedScheduleControl>();
         services.AddSingleton<RunClaims>();
         services.AddSingleton<RunLeases>();
         services.AddSingleton<FailurePolicy>();

@@ -95,9 +95,15 @@ public static class AuditActions
     /// <summary>An operator deleted a notification (<c>DELETE /api/notifications/{id}</c>).</summary>
     public const string NotificationDelete = "notification.delete";
 
+    /// <summary>An operator created a named schedule (<c>POST /api/schedules</c>).</summary>
+    public const string ScheduleCreate = "schedule.create";
+
+    /// <summary>An operator deleted a named schedule.</summary>
+    public const string ScheduleDelete = "schedule.delete";
+
     /// <summary>Every action: jobs, schedules, job types, notifications.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [JobTrigger, JobCancel, JobRetry, SchedulePause, ScheduleResume, ScheduleChange, ScheduleReset, ScheduleBackfill,
+        [JobTrigger, JobCancel, JobRetry, SchedulePause, ScheduleResume, ScheduleChange, ScheduleReset, ScheduleBackfill, ScheduleCreate, ScheduleDelete,
          TypeDefine, TypeChange, TypeDelete, TypeDisable, TypeEnable, NotificationCreate, NotificationReplace, NotificationDelete];
 }
 
@@ -107,7 +113,7 @@ public static class AuditTargetTypes
     /// <summary>An execution; the target id is its id.</summary>
     public const string Execution = "execution";
 
-    /// <summary>A job type's schedule; the target id is the job type.</summary>
+    /// <summary>A schedule; the target id is the job type for its default schedule, <c>jobType/name</c> for a named one.</summary>
     public const string Schedule = "schedule";
 
     /// <summary>A job type's definition (defined through the API); the target id is the job type.</summary>

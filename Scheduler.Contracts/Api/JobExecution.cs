@@ -21,6 +21,12 @@ public sealed record JobExecution
     /// <summary>For cron and backfill runs, the occurrence's fire time; for a run scheduled for later, when it is due.</summary>
     public DateTimeOffset? ScheduledFor { get; init; }
 
+    /// <summary>The schedule whose occurrence this is: <c>default</c> for the type's configured schedule, else its name; null for runs not started by a schedule.</summary>
+    public string? Schedule { get; init; }
+
+    /// <summary>The random delay drawn for this occurrence, in milliseconds, when its schedule has jitter.</summary>
+    public int? JitterMs { get; init; }
+
     /// <summary>When a node started running it.</summary>
     public DateTimeOffset? StartedAt { get; init; }
 

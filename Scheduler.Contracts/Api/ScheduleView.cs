@@ -2,14 +2,50 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Scheduler.Contracts.Api;
 
-/// <summary>A job type's schedule as <c>GET /api/schedules</c> shows it: what is in effect, where it comes from, when it fires next.</summary>
+/// <summary>
+/// A schedule as <c>GET /api/schedules</c> shows it: what is in effect, where it comes from, when it fires next. Each
+/// type's configured schedule is its <c>default</c>; schedules created through the API have names of their own.
+/// </summary>
 public sealed record ScheduleView
 {
     /// <summary>The job type.</summary>
     public required string JobType { get; init; }
 
-    /// <summary>Quartz cron expression in effect (seconds first).</summary>
-    public required string Cron { get; init; }
+    /// <summary>The schedule's name, unique within its type: <c>default</c> for the configured one.</summary>
+    public string Name { get; init; } = "default";
+
+    /// <summary><c>cron</c> or <c>interval</c>.</summary>
+    public string Kind { get; init; } = "cron";
+
+    /// <summary>Quartz cron expression in effect (seconds first); null for an interval schedule.</summary>
+    public required string? Cron { get; init; }
+
+    /// <summary>The interval (ISO 8601 duration) of an interval schedule; null for a cron schedule.</summary>
+    public string? Interval { get; init; }
+
+    /// <summary>No fire before this instant (an interval counts from it); null for none.</summary>
+    public DateTimeOffset? StartAt { get; init; }
+
+    /// <summary>No fire after this instant; null for none.</summary>
+    public DateTimeOffset? EndAt { get; init; }
+
+    /// <summary>Parameters every run of this schedule gets; null for none (the type's configured settings).</summary>
+    public System.Text.Json.JsonElement? Parameters { get; init; }
+
+    /// <summary>Bound of the random delay drawn per occurrence (ISO 8601 duration); null for none.</summary>
+    public string? Jitter { get; init; }
+
+    /// <summary><c>fire_once</c>, <c>skip</c> or <c>catch_up</c>; the configured schedule runs a missed occurrence once, within its misfire grace.</summary>
+    public string MisfirePolicy { get; init; } = "fire_once";
+
+    /// <summary>With <c>catch_up</c>: the most missed occurrences run.</summary>
+    public int? CatchUpLimit { get; init; }
+
+    /// <summary><c>configuration</c> for the default schedule, <c>api</c> for schedules created through the API.</summary>
+    public string Owner { get; init; } = "configuration";
+
+    /// <summary>What the schedule is for.</summary>
+    public string? Description { get; init; }
 
     /// <summary>IANA time zone the expression is read in.</summary>
     public required string TimeZone { get; init; }
@@ -20,16 +56,16 @@ public sealed record ScheduleView
     /// <summary>Whether the type fires on it now: the schedule is on and the type is enabled in configuration.</summary>
     public required bool Runs { get; init; }
 
-    /// <summary><c>configuration</c>, or <c>override</c> when changed at run time.</summary>
+    /// <summary><c>configuration</c>, or <c>override</c> when changed at run time; <c>api</c> for a schedule created through the API.</summary>
     public required string Source { get; init; }
 
     /// <summary>Whether what is in effect differs from configuration.</summary>
     public required bool Drift { get; init; }
 
-    /// <summary>The schedule configuration gives.</summary>
-    public required ScheduleDefinition Configured { get; init; }
+    /// <summary>The schedule configuration gives; null for a schedule created through the API.</summary>
+    public required ScheduleDefinition? Configured { get; init; }
 
-    /// <summary>Who changed it at run time and when, when <see cref="Source"/> is <c>override</c>.</summary>
+    /// <summary>Who changed it at run time and when: for the default schedule when <see cref="Source"/> is <c>override</c>; for a schedule created through the API, its last change.</summary>
     public ScheduleOverrideInfo? Override { get; init; }
 
     /// <summary>The next five fire times (none when it does not run).</summary>

@@ -9,7 +9,7 @@ namespace Scheduler.Jobs.Events;
 
 /// <summary>
 /// <c>scheduler_events</c>: execution events are appended by the database itself (a trigger on every status or
-/// progress change); schedule events by <see cref="ScheduleChangedAsync"/>. Every insert NOTIFYs the channel
+/// progress change); schedule events by <see cref="ScheduleChangedAsync(string, string, CancellationToken)"/>. Every insert NOTIFYs the channel
 /// <see cref="Channel"/> at commit, so each node's relay hears every event, whichever node caused it.
 /// </summary>
 /// <remarks>
@@ -29,6 +29,13 @@ public sealed class SchedulerEventStore(NpgsqlDataSource dataSource)
     public Task ScheduleChangedAsync(string kind, string jobType, CancellationToken cancellationToken) =>
         dataSource.ExecuteAsync(ScheduleChangedSql, new { kind, jobType }, cancellationToken);
 
+    private const string NamedScheduleChangedSql = "INSERT INTO scheduler_events (topic, kind, job_type, schedule) VALUES ('schedule', @kind, @jobType, @schedule)";
+
+    /// <summary>A named schedule's change, in the transaction that makes it: the event is delivered only if the change commits.</summary>
+    public static Task ScheduleChangedAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string kind, string jobType, string schedule, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(NamedScheduleChangedSql, new { kind, jobType, schedule }, cancellationToken, transaction);
+
     /// <summary>
     /// Events and the executions they are about, as <c>GET /api/jobs/{id}</c> answers them now, in one query. Rows at
     /// or past the horizon (<c>Safe</c> false) are visible but not yet deliverable: an open transaction may still
@@ -37,7 +44,7 @@ public sealed class SchedulerEventStore(NpgsqlDataSource dataSource)
     private const string ReadSql = $"""
         WITH horizon AS (SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint AS xmin)
         SELECT e.tx AS Tx, e.id AS EventId, e.at AS At, e.topic AS Topic, e.kind AS Kind, e.execution_id AS ExecutionId,
-               e.job_type AS JobType, e.status AS Status, e.progress::text AS Progress, e.tx < h.xmin AS Safe,
+               e.job_type AS JobType, e.schedule AS Schedule, e.status AS Status, e.progress::text AS Progress, e.tx < h.xmin AS Safe,
                j.*
           FROM scheduler_events e
          CROSS JOIN horizon h
@@ -98,6 +105,7 @@ public sealed class SchedulerEventStore(NpgsqlDataSource dataSource)
         public string Kind { get; init; } = "";
         public Guid? ExecutionId { get; init; }
         public string JobType { get; init; } = "";
+        public string? Schedule { get; init; }
         public string? Status { get; init; }
         public string? Progress { get; init; }
         public bool Safe { get; init; }
@@ -106,6 +114,7 @@ public sealed class SchedulerEventStore(NpgsqlDataSource dataSource)
         public SchedulerEvent ToEvent() => new(Tx, EventId, At, Topic, Kind, ExecutionId, JobType, Status, Progress)
         {
             Execution = Execution?.ToContract(),
+            Schedule = Schedule,
         };
     }
 }
@@ -160,6 +169,9 @@ public sealed record SchedulerEvent(long Tx, long Id, DateTimeOffset At, string 
     /// <summary>The execution as the API showed it when the event was read; null for schedule events and deleted executions.</summary>
     public JobExecution? Execution { get; init; }
 
+    /// <summary>For a schedule event: the named schedule it is about; null for the type's default schedule.</summary>
+    public string? Schedule { get; init; }
+
     /// <summary>
     /// The SSE <c>data</c> line: for an execution, <see cref="Execution"/> or, if it is gone, what the event itself
     /// recorded; for a schedule, its job type.
@@ -177,5 +189,7 @@ public sealed record SchedulerEvent(long Tx, long Id, DateTimeOffset At, string 
                 progress = Progress is null ? (JsonElement?)null : JsonSerializer.Deserialize<JsonElement>(Progress),
             },
         }, Json)
-        : JsonSerializer.Serialize(new { kind = Kind, at = At, jobType = JobType }, Json);
+        : Schedule is null
+            ? JsonSerializer.Serialize(new { kind = Kind, at = At, jobType = JobType }, Json)
+            : JsonSerializer.Serialize(new { kind = Kind, at = At, jobType = JobType, schedule = Schedule }, Json);
 }

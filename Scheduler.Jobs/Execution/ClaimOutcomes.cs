@@ -13,7 +13,18 @@ public abstract record OccurrenceOutcome
 
     /// <summary>Recorded as skipped: the type was running.</summary>
     public sealed record Skipped(Guid? ActiveId, string Reason) : OccurrenceOutcome;
+
+    /// <summary>The type was running and the claim asked to defer rather than skip: nothing recorded.</summary>
+    public sealed record Busy(Guid? ActiveId) : OccurrenceOutcome;
 }
+
+/// <summary>One occurrence of a schedule, as its row records it.</summary>
+/// <param name="JobType">The job type.</param>
+/// <param name="Schedule">The schedule's name (<c>default</c> for the configured one).</param>
+/// <param name="ScheduledFor">The nominal fire time.</param>
+/// <param name="Parameters">The schedule's parameters (JSON), or null.</param>
+/// <param name="JitterMs">The random delay drawn for it, or null when its schedule has none.</param>
+public sealed record ScheduledOccurrence(string JobType, string Schedule, DateTimeOffset ScheduledFor, string? Parameters = null, int? JitterMs = null);
 
 /// <summary>
 /// An execution this node has moved to <c>running</c>; <paramref name="Trigger"/> says how it was started, <paramref name="Parameters"/>

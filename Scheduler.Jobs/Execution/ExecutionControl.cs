@@ -200,26 +200,7 @@ public sealed class ExecutionControl(
             return errors;
         }
 
-        if (command.Parameters is not { ValueKind: JsonValueKind.Object } given)
-        {
-            return errors;
-        }
-
-        foreach (var parameter in given.EnumerateObject())
-        {
-            var declared = definition.Parameters.FirstOrDefault(p => p.Name == parameter.Name);
-            var error = declared is null
-                ? definition.Parameters.Count == 0
-                    ? $"{definition.Name} takes no parameters."
-                    : $"Unknown parameter. {definition.Name} accepts: {string.Join(", ", definition.Parameters.Select(p => p.Name))}."
-                : declared.Problem(parameter.Value);
-            if (error is not null)
-            {
-                errors[$"parameters.{parameter.Name}"] = [error];
-            }
-        }
-
-        return errors;
+        return ParameterCheck.Problems(definition, command.Parameters);
     }
 
     /// <summary>Why <paramref name="failed"/> cannot be retried, or null when it can.</summary>

@@ -8,4 +8,5 @@ public sealed record ExecutionFilter(
     ExecutionStatus? Status = null,
     string? StartedBy = null,
     DateTimeOffset? From = null,
-    DateTimeOffset? To = null);
+    DateTimeOffset? To = null,
+    string? Schedule = null);

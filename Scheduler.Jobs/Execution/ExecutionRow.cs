@@ -15,7 +15,7 @@ internal sealed class ExecutionRow
     /// <summary>An execution's columns, named as this row reads them.</summary>
     public const string Columns = """
         id AS Id, job_type AS JobType, status AS Status, trigger AS Trigger,
-        scheduled_for AS ScheduledFor, started_at AS StartedAt, completed_at AS CompletedAt,
+        scheduled_for AS ScheduledFor, schedule AS Schedule, jitter_ms AS JitterMs, started_at AS StartedAt, completed_at AS CompletedAt,
         started_by AS StartedBy, runner_id AS RunnerId, attempt AS Attempt, retry_of AS RetryOf,
         root_id AS RootId, parameters::text AS Parameters, progress::text AS Progress, error AS Error, result::text AS Result,
         cancel_requested_at AS CancelRequestedAt, cancelled_by AS CancelledBy, heartbeat_at AS LeaseRenewedAt,
@@ -28,6 +28,8 @@ internal sealed class ExecutionRow
     public string Status { get; init; } = "";
     public string Trigger { get; init; } = "";
     public DateTimeOffset? ScheduledFor { get; init; }
+    public string? Schedule { get; init; }
+    public int? JitterMs { get; init; }
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? CompletedAt { get; init; }
     public string? StartedBy { get; init; }
@@ -55,6 +57,8 @@ internal sealed class ExecutionRow
         Status = EnumText.Parse<ExecutionStatus>(Status),
         Trigger = EnumText.Parse<ExecutionTrigger>(Trigger),
         ScheduledFor = ScheduledFor,
+        Schedule = Schedule,
+        JitterMs = JitterMs,
         StartedAt = StartedAt,
         CompletedAt = CompletedAt,
         StartedBy = StartedBy,

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Quartz;
 using Scheduler.Contracts;
 using Scheduler.Jobs.Catalog;
+using Scheduler.Jobs.Scheduling;
 using Scheduler.Jobs.Telemetry;
 
 namespace Scheduler.Jobs.Execution;
@@ -65,7 +66,10 @@ public sealed partial class RunClaims(
         {
             var orphan = retriedRecovery
                 ?? context.GetExecutionId()
-                ?? (context.ScheduledFireTimeUtc is { } firedFor ? await runs.FindOccurrenceAsync(jobType, firedFor, cancellationToken) : null);
+                ?? (context.ScheduledFireTimeUtc is { } firedFor
+                    ? await runs.FindOccurrenceAsync(jobType, ScheduleData.Read(context.Trigger) is { } of ? of.Schedule : NamedSchedule.DefaultName,
+                        ScheduleData.Read(context.Trigger)?.Occurrence ?? firedFor, cancellationToken)
+                    : null);
             if (orphan is not { } orphanId)
             {
                 LogNothingToRecover(jobType);
@@ -115,19 +119,25 @@ public sealed partial class RunClaims(
             return claimed;
         }
 
+        if (ScheduleData.Read(context.Trigger) is { } firing && context.ScheduledFireTimeUtc is { } firedAt)
+        {
+            return await ClaimScheduledAsync(context, jobType, firing, firedAt, now, cancellationToken);
+        }
+
         if (context.Trigger is ICronTrigger && context.ScheduledFireTimeUtc is { } scheduledFor)
         {
+            var occurrence = new ScheduledOccurrence(jobType, NamedSchedule.DefaultName, scheduledFor);
             if (definition?.MisfireGrace is { } grace && now - scheduledFor > grace)
             {
                 var late = JobResults.FormatDuration(now - scheduledFor);
                 var why = $"skipped: fired {late} late, past its misfire grace of {JobResults.FormatDuration(grace)}";
-                await runs.SkipOccurrenceAsync(jobType, scheduledFor, runner.Id, why, FailureKind.Misfire, now, cancellationToken);
+                await runs.SkipOccurrenceAsync(occurrence, runner.Id, why, FailureKind.Misfire, now, cancellationToken);
                 telemetry.Skipped(jobType, FailureKind.Misfire);
                 LogSkipped(jobType, scheduledFor, why);
                 return null;
             }
 
-            switch (await runs.ClaimOccurrenceAsync(jobType, scheduledFor, runner.Id, fire, lease, now, cancellationToken))
+            switch (await runs.ClaimOccurrenceAsync(occurrence, runner.Id, fire, lease, now, cancellationToken))
             {
                 case OccurrenceOutcome.Claimed claimed:
                     return claimed.Run;
@@ -143,6 +153,93 @@ public sealed partial class RunClaims(
 
         return await runs.StartUnrecordedAsync(jobType, runner.Id, fire, lease, now, cancellationToken);
     }
+
+    /// <summary>
+    /// A firing of a named schedule. Its own trigger's firing is an occurrence: past its catch-up limit it is recorded
+    /// skipped; with jitter it becomes a one-shot trigger at the occurrence plus a delay drawn now, which runs it
+    /// (on whichever node fires it). An occurrence claimed while the type is busy is skipped naming the run that
+    /// holds the type, or, under <c>catch_up</c>, tried again shortly so that every missed one runs.
+    /// </summary>
+    private async Task<ClaimedRun?> ClaimScheduledAsync(
+        IJobExecutionContext context, string jobType, ScheduleFiring firing, DateTimeOffset firedAt, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var nominal = firing.Occurrence ?? firedAt;
+        var occurrence = new ScheduledOccurrence(jobType, firing.Schedule, nominal, firing.Parameters, firing.DrawnJitterMs);
+        var catchUp = firing.MisfirePolicy == MisfirePolicies.CatchUp;
+        if (firing.Occurrence is null)
+        {
+            // Quartz's misfire instruction settles most missed occurrences; a firing it hands back at start-up with its
+            // old fire time is settled here by the same policy.
+            var why = firing.MisfirePolicy switch
+            {
+                MisfirePolicies.CatchUp when firing.CatchUpLimit is { } limit && MissedAfter(context.Trigger, firedAt, now, limit) >= limit =>
+                    $"skipped: missed, and beyond its schedule's catch-up limit of {limit} later occurrences",
+                MisfirePolicies.Skip when MissedAfter(context.Trigger, firedAt, now, 1) >= 1 =>
+                    "skipped: missed (the next occurrence is already due), and its schedule skips missed occurrences",
+                _ => null,
+            };
+            if (why is not null)
+            {
+                await runs.SkipOccurrenceAsync(occurrence, runner.Id, why, FailureKind.Misfire, now, cancellationToken);
+                telemetry.Skipped(jobType, FailureKind.Misfire);
+                LogSkipped(jobType, nominal, why);
+                return null;
+            }
+
+            if (firing.JitterMs > 0)
+            {
+                var drawn = Random.Shared.Next(0, firing.JitterMs + 1);
+                var at = nominal.AddMilliseconds(drawn);
+                await context.Scheduler.ScheduleTrigger(
+                    NamedScheduleTriggers.Occurrence(context.JobDetail.Key, jobType, firing, nominal, at, drawn, attempt: 0), TriggerConflict.Keep, cancellationToken);
+                LogJittered(jobType, firing.Schedule, nominal, drawn);
+                return null;
+            }
+        }
+
+        switch (await runs.ClaimOccurrenceAsync(occurrence, runner.Id, context.FireInstanceId, Settings.Lease, now, cancellationToken, deferWhenBusy: catchUp && firing.Attempt < MaxDeferrals))
+        {
+            case OccurrenceOutcome.Claimed claimed:
+                return claimed.Run;
+            case OccurrenceOutcome.Busy:
+                await context.Scheduler.ScheduleTrigger(
+                    NamedScheduleTriggers.Occurrence(context.JobDetail.Key, jobType, firing, nominal, now + DeferDelay, firing.DrawnJitterMs ?? 0, firing.Attempt + 1),
+                    TriggerConflict.Keep, cancellationToken);
+                LogDeferred(jobType, firing.Schedule, nominal);
+                return null;
+            case OccurrenceOutcome.Skipped skipped:
+                telemetry.Skipped(jobType, FailureKind.Overlap);
+                LogSkipped(jobType, nominal, skipped.Reason);
+                return null;
+            default:
+                LogOccurrenceTaken(jobType, nominal);
+                return null;
+        }
+    }
+
+    /// <summary>How long a catch-up occurrence that found its type busy waits before trying again, and how often it tries.</summary>
+    private static readonly TimeSpan DeferDelay = TimeSpan.FromSeconds(2);
+    private const int MaxDeferrals = 150;
+
+    /// <summary>How many of the trigger's fire times after <paramref name="firedAt"/> have already passed (counted up to <paramref name="limit"/>).</summary>
+    private static int MissedAfter(ITrigger trigger, DateTimeOffset firedAt, DateTimeOffset now, int limit)
+    {
+        var missed = 0;
+        var at = trigger.GetFireTimeAfter(firedAt);
+        while (at is { } next && next <= now && missed < limit)
+        {
+            missed++;
+            at = trigger.GetFireTimeAfter(next);
+        }
+
+        return missed;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Occurrence {ScheduledFor:o} of {JobType} schedule {Schedule} runs {JitterMs} ms later (jitter)")]
+    private partial void LogJittered(string jobType, string schedule, DateTimeOffset scheduledFor, int jitterMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Occurrence {ScheduledFor:o} of {JobType} schedule {Schedule} waits: the type is running; it catches up shortly")]
+    private partial void LogDeferred(string jobType, string schedule, DateTimeOffset scheduledFor);
 
     /// <summary>Lets a run go without an outcome (its claim is over): its lease is no longer renewed.</summary>
     public void Release(RunLease lease) => running.Remove(lease.ExecutionId);

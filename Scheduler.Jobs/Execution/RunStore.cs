@@ -73,59 +73,89 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
 
     private const string JobTypeSql = "SELECT job_type FROM scheduled_jobs WHERE id = @id";
 
+    /// <summary>The unique index a schedule's occurrence is claimed against: one row per (type, schedule, fire time).</summary>
+    private const string OccurrenceConflict = "ON CONFLICT (job_type, (COALESCE(schedule, 'default')), scheduled_for) WHERE trigger = 'cron'";
+
     private const string ClaimOccurrenceSql = $"""
-        INSERT INTO scheduled_jobs (job_type, status, trigger, scheduled_for, started_at, started_by, runner_id,
+        INSERT INTO scheduled_jobs (job_type, status, trigger, scheduled_for, schedule, parameters, jitter_ms, started_at, started_by, runner_id,
                                     fire_instance_id, heartbeat_at, created_at, updated_at, lease_token, lease_expires_at)
-        VALUES (@jobType, 'running', 'cron', @scheduledFor, @now, 'scheduler', @runnerId, @fireInstanceId, @now, @now, @now,
-                nextval('scheduled_jobs_lease_seq'), clock_timestamp() + @lease)
-        ON CONFLICT (job_type, scheduled_for) WHERE trigger = 'cron' DO NOTHING
+        VALUES (@jobType, 'running', 'cron', @scheduledFor, @schedule, @parameters::jsonb, @jitterMs, @now, 'scheduler', @runnerId, @fireInstanceId,
+                @now, @now, @now, nextval('scheduled_jobs_lease_seq'), clock_timestamp() + @lease)
+        {OccurrenceConflict} DO NOTHING
         RETURNING {ClaimedColumns}
         """;
 
-    private const string SkipOccurrenceSql = """
-        INSERT INTO scheduled_jobs (job_type, status, trigger, scheduled_for, started_by, runner_id, error, result,
+    private const string SkipOccurrenceSql = $"""
+        INSERT INTO scheduled_jobs (job_type, status, trigger, scheduled_for, schedule, parameters, jitter_ms, started_by, runner_id, error, result,
                                     completed_at, created_at, updated_at)
-        VALUES (@jobType, 'skipped', 'cron', @scheduledFor, 'scheduler', @runnerId, @error, @result::jsonb, @now, @now, @now)
-        ON CONFLICT (job_type, scheduled_for) WHERE trigger = 'cron' DO NOTHING
+        VALUES (@jobType, 'skipped', 'cron', @scheduledFor, @schedule, @parameters::jsonb, @jitterMs, 'scheduler', @runnerId, @error, @result::jsonb,
+                @now, @now, @now)
+        {OccurrenceConflict} DO NOTHING
         """;
 
+    private const string ActiveRunSql = "SELECT id AS Id, schedule AS Schedule FROM scheduled_jobs WHERE job_type = @jobType AND status IN ('pending', 'running') LIMIT 1";
+
     /// <summary>
-    /// Records a cron occurrence as <c>running</c> on this node. <see cref="OccurrenceOutcome.AlreadyRecorded"/>
-    /// when another node recorded it (it must not run again); <see cref="OccurrenceOutcome.Skipped"/> when the
-    /// type was already running, in which case the occurrence is recorded as <c>skipped</c> with the reason.
+    /// Records an occurrence of <paramref name="occurrence"/>'s schedule as <c>running</c> on this node.
+    /// <see cref="OccurrenceOutcome.AlreadyRecorded"/> when another node recorded it (it must not run again). When the
+    /// type is already running: <see cref="OccurrenceOutcome.Skipped"/>, the occurrence recorded as <c>skipped</c> with a
+    /// reason naming the active run and its schedule; or, with <paramref name="deferWhenBusy"/>,
+    /// <see cref="OccurrenceOutcome.Busy"/> with nothing written.
     /// </summary>
     public Task<OccurrenceOutcome> ClaimOccurrenceAsync(
-        string jobType, DateTimeOffset scheduledFor, string runnerId, string fireInstanceId, TimeSpan lease, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ScheduledOccurrence occurrence, string runnerId, string fireInstanceId, TimeSpan lease, DateTimeOffset now, CancellationToken cancellationToken,
+        bool deferWhenBusy = false) =>
         dataSource.UseConnectionAsync<OccurrenceOutcome>(async connection =>
         {
+            var (jobType, schedule, scheduledFor, parameters, jitterMs) = occurrence;
             try
             {
                 var claimed = await connection.QuerySingleOrDefaultAsync<ClaimedRow>(
-                    ClaimOccurrenceSql, new { jobType, scheduledFor, runnerId, fireInstanceId, lease, now }, cancellationToken);
+                    ClaimOccurrenceSql, new { jobType, scheduledFor, schedule, parameters, jitterMs, runnerId, fireInstanceId, lease, now }, cancellationToken);
                 return claimed is not null ? new OccurrenceOutcome.Claimed(claimed.ToRun()) : new OccurrenceOutcome.AlreadyRecorded();
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == ExecutionStore.ActiveIndex)
             {
-                var active = await connection.QuerySingleOrDefaultAsync<Guid?>(ExecutionStore.ActiveOfTypeSql, new { jobType }, cancellationToken);
-                var error = $"skipped: execution {active} of {jobType} was still pending or running";
-                await connection.ExecuteAsync(SkipOccurrenceSql, SkipArgs(jobType, scheduledFor, runnerId, error, FailureKind.Overlap, now), cancellationToken);
-                return new OccurrenceOutcome.Skipped(active, error);
+                var active = await connection.QuerySingleOrDefaultAsync<ActiveRun>(ActiveRunSql, new { jobType }, cancellationToken);
+                if (deferWhenBusy)
+                {
+                    return new OccurrenceOutcome.Busy(active?.Id);
+                }
+
+                // Another schedule's run is named by its schedule too; a schedule overlapping itself needs no more than the run.
+                var of = active?.Schedule is { } other && other != schedule ? $" (schedule '{other}')" : "";
+                var error = $"skipped: execution {active?.Id} of {jobType}{of} was still pending or running";
+                await connection.ExecuteAsync(SkipOccurrenceSql, SkipArgs(occurrence, runnerId, error, FailureKind.Overlap, now), cancellationToken);
+                return new OccurrenceOutcome.Skipped(active?.Id, error);
             }
         }, cancellationToken);
 
-    /// <summary>Records a cron occurrence that is deliberately not run (e.g. it fired later than its misfire grace).</summary>
+    private sealed record ActiveRun(Guid Id, string? Schedule);
+
+    /// <summary>Records an occurrence that is deliberately not run (it fired later than its misfire grace, or beyond its catch-up limit).</summary>
     public async Task<bool> SkipOccurrenceAsync(
-        string jobType, DateTimeOffset scheduledFor, string runnerId, string error, FailureKind failureKind, DateTimeOffset now, CancellationToken cancellationToken) =>
-        await dataSource.ExecuteAsync(SkipOccurrenceSql, SkipArgs(jobType, scheduledFor, runnerId, error, failureKind, now), cancellationToken) == 1;
+        ScheduledOccurrence occurrence, string runnerId, string error, FailureKind failureKind, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await dataSource.ExecuteAsync(SkipOccurrenceSql, SkipArgs(occurrence, runnerId, error, failureKind, now), cancellationToken) == 1;
 
-    private static object SkipArgs(string jobType, DateTimeOffset scheduledFor, string runnerId, string error, FailureKind failureKind, DateTimeOffset now) =>
-        new { jobType, scheduledFor, runnerId, error, now, result = ResultJson.Serialize(JobResults.Skipped(error, failureKind)) };
+    private static object SkipArgs(ScheduledOccurrence occurrence, string runnerId, string error, FailureKind failureKind, DateTimeOffset now) => new
+    {
+        jobType = occurrence.JobType,
+        scheduledFor = occurrence.ScheduledFor,
+        schedule = occurrence.Schedule,
+        parameters = occurrence.Parameters,
+        jitterMs = occurrence.JitterMs,
+        runnerId, error, now,
+        result = ResultJson.Serialize(JobResults.Skipped(error, failureKind)),
+    };
 
-    private const string FindOccurrenceSql = "SELECT id FROM scheduled_jobs WHERE job_type = @jobType AND scheduled_for = @scheduledFor AND trigger = 'cron'";
+    private const string FindOccurrenceSql = """
+        SELECT id FROM scheduled_jobs
+         WHERE job_type = @jobType AND COALESCE(schedule, 'default') = @schedule AND scheduled_for = @scheduledFor AND trigger = 'cron'
+        """;
 
-    /// <summary>The execution recorded for a cron occurrence, if any.</summary>
-    public Task<Guid?> FindOccurrenceAsync(string jobType, DateTimeOffset scheduledFor, CancellationToken cancellationToken) =>
-        dataSource.QuerySingleOrDefaultAsync<Guid?>(FindOccurrenceSql, new { jobType, scheduledFor }, cancellationToken);
+    /// <summary>The execution recorded for an occurrence of a schedule, if any.</summary>
+    public Task<Guid?> FindOccurrenceAsync(string jobType, string schedule, DateTimeOffset scheduledFor, CancellationToken cancellationToken) =>
+        dataSource.QuerySingleOrDefaultAsync<Guid?>(FindOccurrenceSql, new { jobType, schedule, scheduledFor }, cancellationToken);
 
     /// <summary>
     /// Whether a running row's lease has expired: its end has passed by the database's clock. A row claimed before

@@ -94,7 +94,7 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
 
     private const string RecordedOccurrencesSql = """
         SELECT scheduled_for FROM scheduled_jobs
-         WHERE job_type = @jobType AND scheduled_for >= @from AND scheduled_for < @to
+         WHERE job_type = @jobType AND scheduled_for >= @from AND scheduled_for < @to AND COALESCE(schedule, 'default') = 'default'
         """;
 
     /// <summary>The occurrences of <paramref name="jobType"/> in [<paramref name="from"/>, <paramref name="to"/>) that have a row, whatever its status.</summary>
@@ -103,7 +103,8 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
 
     private const string RecordedAmongSql = """
         SELECT q.job_type FROM unnest(@types, @times) AS q(job_type, scheduled_for)
-         WHERE EXISTS (SELECT 1 FROM scheduled_jobs s WHERE s.job_type = q.job_type AND s.scheduled_for = q.scheduled_for)
+         WHERE EXISTS (SELECT 1 FROM scheduled_jobs s
+                        WHERE s.job_type = q.job_type AND s.scheduled_for = q.scheduled_for AND COALESCE(s.schedule, 'default') = 'default')
         """;
 
     /// <summary>Of the given occurrences (job type → time), the job types whose occurrence has a row, in one query.</summary>
@@ -132,7 +133,8 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
     private const string OpenBackfillsSql = """
         SELECT b.id AS Id, b.job_type AS JobType, b.requested_by AS RequestedBy,
                (SELECT min(o) FROM unnest(b.occurrences) AS o
-                 WHERE NOT EXISTS (SELECT 1 FROM scheduled_jobs s WHERE s.job_type = b.job_type AND s.scheduled_for = o)) AS NextOccurrence
+                 WHERE NOT EXISTS (SELECT 1 FROM scheduled_jobs s
+                                   WHERE s.job_type = b.job_type AND s.scheduled_for = o AND COALESCE(s.schedule, 'default') = 'default')) AS NextOccurrence
           FROM schedule_backfills b
          WHERE b.finished_at IS NULL
          ORDER BY b.requested_at

@@ -16,7 +16,11 @@ public sealed class JobListQuery : ListQuery
     [QueryText]
     public string? StartedBy { get; init; }
 
+    /// <summary>Runs of this schedule only (<c>default</c>: the configured one).</summary>
+    [QueryText]
+    public string? Schedule { get; init; }
+
     protected override PageCursorId CursorIds => PageCursorId.Uuid;
 
-    public ExecutionFilter Filter => new(QueryValues.Given(Type), EnumText.TryParse(QueryValues.Given(Status), out ExecutionStatus status) ? status : null, QueryValues.Given(StartedBy), FromTime, ToTime);
+    public ExecutionFilter Filter => new(QueryValues.Given(Type), EnumText.TryParse(QueryValues.Given(Status), out ExecutionStatus status) ? status : null, QueryValues.Given(StartedBy), FromTime, ToTime, QueryValues.Given(Schedule));
 }

@@ -10,7 +10,7 @@ namespace Scheduler.Service.Api;
 /// <summary>
 /// <c>/api/schedules</c>: read every type's schedule, change it at run time (an audited override configuration
 /// start-up keeps and reports as drift), return it to configuration, pause with a reason and an optional end,
-/// resume, and backfill missed occurrences.
+/// resume, and backfill missed occurrences; and the named schedules created through the API (<see cref="NamedSchedulesApi"/>).
 /// </summary>
 public static class SchedulesApi
 {
@@ -38,6 +38,9 @@ public static class SchedulesApi
         changes.MapPost("/{jobType}/resume", Resume).WithName("ResumeSchedule").WithSummary("Resumes a paused schedule.");
         changes.MapPost("/{jobType}/backfill", Backfill).WithName("BackfillSchedule")
             .WithSummary("Lists the occurrences in [from, to) that have no row; without dryRun runs them one after another, each recorded with its occurrence.");
+        schedules.MapPost("/preview", Preview).WithName("PreviewSchedule").ProducesValidationProblem()
+            .WithSummary("The next fire times of a cron or interval schedule not saved (for the dashboard's editor).");
+        NamedSchedulesApi.Map(schedules, changes);
         return app;
     }
 
@@ -46,8 +49,15 @@ public static class SchedulesApi
         var triggers = await services.Manager.CronTriggersAsync(cancellationToken);
         var expiries = await services.Store.PauseExpiriesAsync(cancellationToken);
         var now = services.Time.GetUtcNow();
+        var named = await NamedSchedulesApi.ViewsAsync(services, cancellationToken);
         return TypedResults.Ok<IReadOnlyList<ScheduleView>>(
-            [.. (await services.Manager.EffectiveAsync(cancellationToken)).Select(s => View(s, triggers.GetValueOrDefault(s.Definition.Name), expiries, now))]);
+            [.. (await services.Manager.EffectiveAsync(cancellationToken)).Select(s => View(s, triggers.GetValueOrDefault(s.Definition.Name), expiries, now)), .. named]);
+    }
+
+    public static Results<Ok<SchedulePreview>, ValidationProblem> Preview(SchedulePreviewRequest request, NamedScheduleControl control)
+    {
+        var (preview, errors) = control.Preview(request);
+        return preview is null ? TypedResults.ValidationProblem(errors, title: "The schedule is invalid") : TypedResults.Ok(preview);
     }
 
     public static async Task<Ok<ScheduleView>> Get(JobTypeRoute type, [AsParameters] ScheduleServices services, CancellationToken cancellationToken) =>
@@ -89,7 +99,7 @@ public static class SchedulesApi
     }
 
     /// <summary>The schedule as it is now when the change was made; otherwise the problem that says why not.</summary>
-    private static async Task<Results<Ok<ScheduleView>, ValidationProblem, ProblemHttpResult>> AnswerAsync(
+    internal static async Task<Results<Ok<ScheduleView>, ValidationProblem, ProblemHttpResult>> AnswerAsync(
         ScheduleResult result, string invalidTitle, JobDefinition definition, ScheduleServices services, CancellationToken cancellationToken) => result switch
         {
             ScheduleResult.Changed => TypedResults.Ok(await CurrentAsync(definition, services, cancellationToken)),
@@ -97,14 +107,14 @@ public static class SchedulesApi
             _ => Problem(result),
         };
 
-    private static ProblemHttpResult Problem(ScheduleResult result) => result switch
+    internal static ProblemHttpResult Problem(ScheduleResult result) => result switch
     {
         ScheduleResult.NotFound notFound => TypedResults.Problem(title: notFound.Title, detail: notFound.Detail, statusCode: StatusCodes.Status404NotFound),
         ScheduleResult.Conflict conflict => TypedResults.Problem(title: conflict.Title, detail: conflict.Detail, statusCode: StatusCodes.Status409Conflict),
         _ => throw new InvalidOperationException($"{result} is not a problem"),
     };
 
-    private static async Task<ScheduleView> CurrentAsync(JobDefinition definition, ScheduleServices services, CancellationToken cancellationToken)
+    internal static async Task<ScheduleView> CurrentAsync(JobDefinition definition, ScheduleServices services, CancellationToken cancellationToken)
     {
         var scheduler = await services.Schedulers.GetScheduler(cancellationToken);
         var found = (await scheduler.QueryTriggers(new TriggerQuery
@@ -145,4 +155,6 @@ public static class SchedulesApi
 }
 
 /// <summary>What the schedule handlers use.</summary>
-public sealed record ScheduleServices(ScheduleControl Control, ScheduleManager Manager, ISchedulerFactory Schedulers, ScheduleStore Store, TimeProvider Time);
+public sealed record ScheduleServices(
+    ScheduleControl Control, ScheduleManager Manager, ISchedulerFactory Schedulers, ScheduleStore Store, TimeProvider Time,
+    NamedScheduleControl Named, NamedScheduleStore NamedStore);

@@ -31,7 +31,7 @@ public sealed class MigrationTests
             "scheduled_jobs_archive", "digest_deliveries"]);
         var indexes = (await connection.QueryAsync<string>("SELECT indexname FROM pg_indexes WHERE tablename = 'scheduled_jobs'")).ToList();
         indexes.Should().Contain(["idx_scheduled_jobs_status", "idx_scheduled_jobs_job_type", "idx_scheduled_jobs_started_by",
-            "idx_scheduled_jobs_created_at", "ux_scheduled_jobs_cron_occurrence"]);
+            "idx_scheduled_jobs_created_at", "ux_scheduled_jobs_schedule_occurrence"]);
     }
 
     [Test]

@@ -53,7 +53,7 @@ public static class TestDatabase
         await connection.OpenAsync();
         var quartzTables = await connection.QueryAsync<string>(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'qrtz\\_%'");
-        var tables = string.Join(", ", quartzTables.Concat(["scheduled_jobs", "scheduled_jobs_archive", "job_heartbeats", "digest_deliveries", "audit_log", "schedule_overrides", "schedule_pauses", "schedule_backfills", "scheduler_events", "execution_logs", "job_type_definitions", "notification_subscriptions", "notification_deliveries"]));
+        var tables = string.Join(", ", quartzTables.Concat(["scheduled_jobs", "scheduled_jobs_archive", "job_heartbeats", "digest_deliveries", "audit_log", "schedule_overrides", "schedule_pauses", "schedule_backfills", "job_schedules", "scheduler_events", "execution_logs", "job_type_definitions", "notification_subscriptions", "notification_deliveries"]));
         await connection.ExecuteAsync($"TRUNCATE {tables} CASCADE");
     }
 

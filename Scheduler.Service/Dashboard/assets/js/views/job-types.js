@@ -41,7 +41,8 @@ export function render(main, ctx) {
       fill(problemSlot);
       renderRunners(runners, status.runners ?? []);
       const byName = new Map(status.jobs.map(j => [j.name, j]));
-      const scheduleOf = new Map(schedules.map(s => [s.jobType, s]));
+      // Each type's configured (default) schedule; named ones are on the schedules view.
+      const scheduleOf = new Map(schedules.filter(s => (s.name ?? 'default') === 'default').map(s => [s.jobType, s]));
       const rows = catalog.map(type => ({ type, status: byName.get(type.name) ?? {}, schedule: scheduleOf.get(type.name) ?? null }));
       const actions = {
         trigger: type => openTrigger(ctx, type, refresh),
