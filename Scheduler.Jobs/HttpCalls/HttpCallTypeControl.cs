@@ -34,7 +34,8 @@ public sealed partial class HttpCallTypeControl(
 
     private const string DropScheduleStateSql = """
         DELETE FROM schedule_overrides WHERE job_type = @name;
-        DELETE FROM schedule_pauses WHERE job_type = @name
+        DELETE FROM schedule_pauses WHERE job_type = @name;
+        DELETE FROM job_schedules WHERE job_type = @name
         """;
 
     private readonly SemaphoreSlim _reloading = new(1, 1);
