@@ -42,7 +42,7 @@ public sealed class DapperTypesTests
     [Test]
     public void EveryStatusTriggerAndFailureKind_HasTheSameTextInJsonAsInSql()
     {
-        EnumText.All<ExecutionStatus>().Should().Equal("pending", "running", "completed", "failed", "cancelled", "skipped");
+        EnumText.All<ExecutionStatus>().Should().Equal("scheduled", "pending", "running", "completed", "failed", "cancelled", "skipped");
         EnumText.All<ExecutionTrigger>().Should().Equal("manual", "cron", "retry", "recovery", "backfill");
         EnumText.All<FailureKind>().Should().Equal(
             "error", "timeout", "cancelled", "runner_lost", "recovery_abandoned", "stuck", "shutdown", "not_submitted", "overlap", "misfire");
