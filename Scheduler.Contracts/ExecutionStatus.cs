@@ -49,7 +49,7 @@ public enum ExecutionTrigger
     [JsonStringEnumMemberName("manual")]
     Manual,
 
-    /// <summary>A schedule fired; <c>scheduledFor</c> is the occurrence.</summary>
+    /// <summary>The type's configured (<c>default</c>) schedule fired; <c>scheduledFor</c> is the occurrence.</summary>
     [JsonStringEnumMemberName("cron")]
     Cron,
 
@@ -64,6 +64,10 @@ public enum ExecutionTrigger
     /// <summary>A missed occurrence run later on request (<c>POST /api/schedules/{jobType}/backfill</c>); <c>scheduledFor</c> is the occurrence.</summary>
     [JsonStringEnumMemberName("backfill")]
     Backfill,
+
+    /// <summary>A named schedule (created through <c>/api/schedules</c>) fired; <c>schedule</c> names it, <c>scheduledFor</c> is the occurrence.</summary>
+    [JsonStringEnumMemberName("schedule")]
+    Schedule,
 }
 
 /// <summary>Why an execution ended <c>failed</c>, <c>cancelled</c> or <c>skipped</c>: <c>result.details.failure</c>.</summary>

@@ -1,4 +1,5 @@
 using Scheduler.Contracts;
+using Scheduler.Jobs.Scheduling;
 
 namespace Scheduler.Jobs.Execution;
 
@@ -24,7 +25,14 @@ public abstract record OccurrenceOutcome
 /// <param name="ScheduledFor">The nominal fire time.</param>
 /// <param name="Parameters">The schedule's parameters (JSON), or null.</param>
 /// <param name="JitterMs">The random delay drawn for it, or null when its schedule has none.</param>
-public sealed record ScheduledOccurrence(string JobType, string Schedule, DateTimeOffset ScheduledFor, string? Parameters = null, int? JitterMs = null);
+public sealed record ScheduledOccurrence(string JobType, string Schedule, DateTimeOffset ScheduledFor, string? Parameters = null, int? JitterMs = null)
+{
+    /// <summary>Whether it is the configured schedule's, which every release records as a <c>cron</c> run.</summary>
+    public bool OfDefault => Schedule == NamedSchedule.DefaultName;
+
+    /// <summary>How its run is recorded: <c>cron</c> for the configured schedule, <c>schedule</c> for a named one.</summary>
+    public ExecutionTrigger Trigger => OfDefault ? ExecutionTrigger.Cron : ExecutionTrigger.Schedule;
+}
 
 /// <summary>
 /// An execution this node has moved to <c>running</c>; <paramref name="Trigger"/> says how it was started, <paramref name="Parameters"/>

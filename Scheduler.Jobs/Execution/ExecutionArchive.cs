@@ -25,7 +25,7 @@ public sealed class ExecutionArchive(NpgsqlDataSource dataSource)
     private const string ArchivedColumns = """
         id, job_type, status, started_at, completed_at, started_by, error, result, created_at, updated_at,
         trigger, scheduled_for, runner_id, attempt, retry_of, parameters, idempotency_key, heartbeat_at, cancel_requested_at,
-        root_id, fire_instance_id, cancelled_by, request_hash
+        root_id, fire_instance_id, cancelled_by, request_hash, schedule, jitter_ms
         """;
 
     private const string ArchiveBatchSql = $"""

@@ -181,7 +181,7 @@ public sealed partial class RunClaims(
             if (why is not null)
             {
                 await runs.SkipOccurrenceAsync(occurrence, runner.Id, why, FailureKind.Misfire, now, cancellationToken);
-                telemetry.Skipped(jobType, FailureKind.Misfire);
+                telemetry.Skipped(jobType, FailureKind.Misfire, occurrence.Trigger);
                 LogSkipped(jobType, nominal, why);
                 return null;
             }
@@ -208,7 +208,7 @@ public sealed partial class RunClaims(
                 LogDeferred(jobType, firing.Schedule, nominal);
                 return null;
             case OccurrenceOutcome.Skipped skipped:
-                telemetry.Skipped(jobType, FailureKind.Overlap);
+                telemetry.Skipped(jobType, FailureKind.Overlap, occurrence.Trigger);
                 LogSkipped(jobType, nominal, skipped.Reason);
                 return null;
             default:

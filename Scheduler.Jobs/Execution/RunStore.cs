@@ -3,6 +3,7 @@ using Npgsql;
 using Scheduler.Contracts;
 using Scheduler.Jobs.Data;
 using Scheduler.Jobs.Notifications;
+using Scheduler.Jobs.Scheduling;
 
 namespace Scheduler.Jobs.Execution;
 
@@ -73,24 +74,50 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
 
     private const string JobTypeSql = "SELECT job_type FROM scheduled_jobs WHERE id = @id";
 
-    /// <summary>The unique index a schedule's occurrence is claimed against: one row per (type, schedule, fire time).</summary>
-    private const string OccurrenceConflict = "ON CONFLICT (job_type, (COALESCE(schedule, 'default')), scheduled_for) WHERE trigger = 'cron'";
+    /// <summary>
+    /// The configured schedule's occurrences are <c>cron</c> runs claimed against 002's <c>(job_type, scheduled_for)</c>
+    /// index, the target every release names, so nodes of the previous release and of this one record each occurrence
+    /// once between them while a rolling deploy has both. A named schedule's are <c>schedule</c> runs, one per
+    /// (type, schedule, fire time).
+    /// </summary>
+    private const string DefaultConflict = "ON CONFLICT (job_type, scheduled_for) WHERE trigger = 'cron'";
 
-    private const string ClaimOccurrenceSql = $"""
+    private const string NamedConflict = "ON CONFLICT (job_type, schedule, scheduled_for) WHERE trigger = 'schedule'";
+
+    private const string ClaimOccurrenceInsert = """
         INSERT INTO scheduled_jobs (job_type, status, trigger, scheduled_for, schedule, parameters, jitter_ms, started_at, started_by, runner_id,
                                     fire_instance_id, heartbeat_at, created_at, updated_at, lease_token, lease_expires_at)
-        VALUES (@jobType, 'running', 'cron', @scheduledFor, @schedule, @parameters::jsonb, @jitterMs, @now, 'scheduler', @runnerId, @fireInstanceId,
+        VALUES (@jobType, 'running', @trigger, @scheduledFor, @schedule, @parameters::jsonb, @jitterMs, @now, 'scheduler', @runnerId, @fireInstanceId,
                 @now, @now, @now, nextval('scheduled_jobs_lease_seq'), clock_timestamp() + @lease)
-        {OccurrenceConflict} DO NOTHING
+        """;
+
+    private const string ClaimDefaultOccurrenceSql = $"""
+        {ClaimOccurrenceInsert}
+        {DefaultConflict} DO NOTHING
         RETURNING {ClaimedColumns}
         """;
 
-    private const string SkipOccurrenceSql = $"""
+    private const string ClaimNamedOccurrenceSql = $"""
+        {ClaimOccurrenceInsert}
+        {NamedConflict} DO NOTHING
+        RETURNING {ClaimedColumns}
+        """;
+
+    private const string SkipOccurrenceInsert = """
         INSERT INTO scheduled_jobs (job_type, status, trigger, scheduled_for, schedule, parameters, jitter_ms, started_by, runner_id, error, result,
                                     completed_at, created_at, updated_at)
-        VALUES (@jobType, 'skipped', 'cron', @scheduledFor, @schedule, @parameters::jsonb, @jitterMs, 'scheduler', @runnerId, @error, @result::jsonb,
+        VALUES (@jobType, 'skipped', @trigger, @scheduledFor, @schedule, @parameters::jsonb, @jitterMs, 'scheduler', @runnerId, @error, @result::jsonb,
                 @now, @now, @now)
-        {OccurrenceConflict} DO NOTHING
+        """;
+
+    private const string SkipDefaultOccurrenceSql = $"""
+        {SkipOccurrenceInsert}
+        {DefaultConflict} DO NOTHING
+        """;
+
+    private const string SkipNamedOccurrenceSql = $"""
+        {SkipOccurrenceInsert}
+        {NamedConflict} DO NOTHING
         """;
 
     private const string ActiveRunSql = "SELECT id AS Id, schedule AS Schedule FROM scheduled_jobs WHERE job_type = @jobType AND status IN ('pending', 'running') LIMIT 1";
@@ -108,10 +135,12 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
         dataSource.UseConnectionAsync<OccurrenceOutcome>(async connection =>
         {
             var (jobType, schedule, scheduledFor, parameters, jitterMs) = occurrence;
+            var trigger = occurrence.Trigger.ToText();
             try
             {
                 var claimed = await connection.QuerySingleOrDefaultAsync<ClaimedRow>(
-                    ClaimOccurrenceSql, new { jobType, scheduledFor, schedule, parameters, jitterMs, runnerId, fireInstanceId, lease, now }, cancellationToken);
+                    occurrence.OfDefault ? ClaimDefaultOccurrenceSql : ClaimNamedOccurrenceSql,
+                    new { jobType, trigger, scheduledFor, schedule, parameters, jitterMs, runnerId, fireInstanceId, lease, now }, cancellationToken);
                 return claimed is not null ? new OccurrenceOutcome.Claimed(claimed.ToRun()) : new OccurrenceOutcome.AlreadyRecorded();
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == ExecutionStore.ActiveIndex)
@@ -125,7 +154,7 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
                 // Another schedule's run is named by its schedule too; a schedule overlapping itself needs no more than the run.
                 var of = active?.Schedule is { } other && other != schedule ? $" (schedule '{other}')" : "";
                 var error = $"skipped: execution {active?.Id} of {jobType}{of} was still pending or running";
-                await connection.ExecuteAsync(SkipOccurrenceSql, SkipArgs(occurrence, runnerId, error, FailureKind.Overlap, now), cancellationToken);
+                await connection.ExecuteAsync(SkipOccurrenceSql(occurrence), SkipArgs(occurrence, runnerId, error, FailureKind.Overlap, now), cancellationToken);
                 return new OccurrenceOutcome.Skipped(active?.Id, error);
             }
         }, cancellationToken);
@@ -135,11 +164,14 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
     /// <summary>Records an occurrence that is deliberately not run (it fired later than its misfire grace, or beyond its catch-up limit).</summary>
     public async Task<bool> SkipOccurrenceAsync(
         ScheduledOccurrence occurrence, string runnerId, string error, FailureKind failureKind, DateTimeOffset now, CancellationToken cancellationToken) =>
-        await dataSource.ExecuteAsync(SkipOccurrenceSql, SkipArgs(occurrence, runnerId, error, failureKind, now), cancellationToken) == 1;
+        await dataSource.ExecuteAsync(SkipOccurrenceSql(occurrence), SkipArgs(occurrence, runnerId, error, failureKind, now), cancellationToken) == 1;
+
+    private static string SkipOccurrenceSql(ScheduledOccurrence occurrence) => occurrence.OfDefault ? SkipDefaultOccurrenceSql : SkipNamedOccurrenceSql;
 
     private static object SkipArgs(ScheduledOccurrence occurrence, string runnerId, string error, FailureKind failureKind, DateTimeOffset now) => new
     {
         jobType = occurrence.JobType,
+        trigger = occurrence.Trigger.ToText(),
         scheduledFor = occurrence.ScheduledFor,
         schedule = occurrence.Schedule,
         parameters = occurrence.Parameters,
@@ -148,14 +180,21 @@ public sealed class RunStore([FromKeyedServices(SchedulerDataSources.Background)
         result = ResultJson.Serialize(JobResults.Skipped(error, failureKind)),
     };
 
-    private const string FindOccurrenceSql = """
+    // The configured schedule's rows written by the previous release have no schedule: any 'cron' row is the default's.
+    private const string FindDefaultOccurrenceSql = """
         SELECT id FROM scheduled_jobs
-         WHERE job_type = @jobType AND COALESCE(schedule, 'default') = @schedule AND scheduled_for = @scheduledFor AND trigger = 'cron'
+         WHERE job_type = @jobType AND scheduled_for = @scheduledFor AND trigger = 'cron'
+        """;
+
+    private const string FindNamedOccurrenceSql = """
+        SELECT id FROM scheduled_jobs
+         WHERE job_type = @jobType AND schedule = @schedule AND scheduled_for = @scheduledFor AND trigger = 'schedule'
         """;
 
     /// <summary>The execution recorded for an occurrence of a schedule, if any.</summary>
     public Task<Guid?> FindOccurrenceAsync(string jobType, string schedule, DateTimeOffset scheduledFor, CancellationToken cancellationToken) =>
-        dataSource.QuerySingleOrDefaultAsync<Guid?>(FindOccurrenceSql, new { jobType, schedule, scheduledFor }, cancellationToken);
+        dataSource.QuerySingleOrDefaultAsync<Guid?>(
+            schedule == NamedSchedule.DefaultName ? FindDefaultOccurrenceSql : FindNamedOccurrenceSql, new { jobType, schedule, scheduledFor }, cancellationToken);
 
     /// <summary>
     /// Whether a running row's lease has expired: its end has passed by the database's clock. A row claimed before

@@ -19,7 +19,7 @@ public sealed partial class RunTelemetry(SchedulerTelemetry telemetry, TimeProvi
         var scope = logger.BeginScope(new Dictionary<string, object> { ["ExecutionId"] = claimed.Id, ["JobType"] = jobType });
         var activity = StartActivity(context, jobType, claimed.Id, claimed.Trigger);
         var started = time.GetTimestamp();
-        if (claimed.Trigger == ExecutionTrigger.Cron && context.ScheduledFireTimeUtc is { } scheduled)
+        if (claimed.Trigger is ExecutionTrigger.Cron or ExecutionTrigger.Schedule && context.ScheduledFireTimeUtc is { } scheduled)
         {
             telemetry.Started(jobType, time.GetUtcNow() - scheduled);
         }

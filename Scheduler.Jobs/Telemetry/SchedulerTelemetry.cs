@@ -44,7 +44,7 @@ public sealed class SchedulerTelemetry
         _duration = meter.CreateHistogram("scheduler.job.duration", "s", "How long executions ran.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
         _items = meter.CreateCounter<long>("scheduler.job.items_processed", "{item}", "Items the jobs reported processing.");
-        _lateness = meter.CreateHistogram("scheduler.job.lateness", "s", "How late cron executions started after their scheduled fire time.",
+        _lateness = meter.CreateHistogram("scheduler.job.lateness", "s", "How late scheduled executions (cron or named schedule) started after their fire time.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatenessBuckets });
         _leasesLost = meter.CreateCounter<long>("scheduler.lease.lost", "{execution}",
             "Runs this node stopped because another node's claim replaced its lease (its writes for them refused).");
@@ -91,7 +91,7 @@ public sealed class SchedulerTelemetry
     /// </summary>
     public void StartSeries(string type)
     {
-        foreach (var trigger in (ExecutionTrigger[])[ExecutionTrigger.Manual, ExecutionTrigger.Cron])
+        foreach (var trigger in (ExecutionTrigger[])[ExecutionTrigger.Manual, ExecutionTrigger.Cron, ExecutionTrigger.Schedule])
         {
             foreach (var status in (ExecutionStatus[])[ExecutionStatus.Completed, ExecutionStatus.Failed])
             {
@@ -132,12 +132,12 @@ public sealed class SchedulerTelemetry
 
     public void Lost(string jobType) => _failures.Add(1, Tag("job_type", jobType), Tag("reason", FailureKind.RunnerLost));
 
-    /// <summary>A cron execution started <paramref name="lateness"/> after its scheduled fire time.</summary>
+    /// <summary>A schedule's execution (<c>cron</c> or <c>schedule</c>) started <paramref name="lateness"/> after its scheduled fire time.</summary>
     public void Started(string jobType, TimeSpan lateness) =>
         _lateness.Record(Math.Max(0, lateness.TotalSeconds), Tag("job_type", jobType));
 
     /// <summary>
-    /// A cron occurrence (or a scheduled run come due, <paramref name="trigger"/> manual or retry) was recorded skipped
+    /// A schedule's occurrence (<paramref name="trigger"/> cron or schedule; or a scheduled run come due, manual or retry) was recorded skipped
     /// (<see cref="FailureKind.Overlap"/> or <see cref="FailureKind.Misfire"/>).
     /// </summary>
     public void Skipped(string jobType, FailureKind reason, ExecutionTrigger trigger = ExecutionTrigger.Cron)

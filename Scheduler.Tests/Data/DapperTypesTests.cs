@@ -43,7 +43,7 @@ public sealed class DapperTypesTests
     public void EveryStatusTriggerAndFailureKind_HasTheSameTextInJsonAsInSql()
     {
         EnumText.All<ExecutionStatus>().Should().Equal("scheduled", "pending", "running", "completed", "failed", "cancelled", "skipped");
-        EnumText.All<ExecutionTrigger>().Should().Equal("manual", "cron", "retry", "recovery", "backfill");
+        EnumText.All<ExecutionTrigger>().Should().Equal("manual", "cron", "retry", "recovery", "backfill", "schedule");
         EnumText.All<FailureKind>().Should().Equal(
             "error", "timeout", "cancelled", "runner_lost", "recovery_abandoned", "stuck", "shutdown", "not_submitted", "overlap", "misfire");
 

@@ -44,14 +44,14 @@ public sealed class NamedScheduleFiringTests
 
         var rows = (await connection.QueryAsync<(string Schedule, int BatchSize, string Trigger)>(
             "SELECT schedule, (parameters->>'batchSize')::int, trigger FROM scheduled_jobs WHERE status = 'completed'")).ToList();
-        rows.Should().OnlyContain(r => r.Trigger == "cron");
+        rows.Should().OnlyContain(r => r.Trigger == "schedule", "a named schedule's runs are schedule runs; cron is the configured schedule's");
         rows.Should().OnlyContain(r => (r.Schedule == "small" && r.BatchSize == 3) || (r.Schedule == "large" && r.BatchSize == 11));
         var limits = standIns.State.RequestsTo("GET", "/api/discoveries").Select(r => r.Query).ToList();
         limits.Should().Contain(q => q.Contains("limit=3", StringComparison.Ordinal)).And.Contain(q => q.Contains("limit=11", StringComparison.Ordinal),
             "the crawler's pending list was asked for with each schedule's batch size");
         using var reader = service.CreateClient(Infrastructure.TestTokens.Reader);
         var page = (await reader.GetFromJsonAsync<Contracts.Api.JobExecutionPage>("/api/jobs?type=crawl_pending&schedule=small"))!;
-        page.Jobs.Should().NotBeEmpty().And.OnlyContain(j => j.Schedule == "small");
+        page.Jobs.Should().NotBeEmpty().And.OnlyContain(j => j.Schedule == "small" && j.Trigger == Contracts.ExecutionTrigger.Schedule);
     }
 
     [Test]

@@ -34,3 +34,8 @@ export function badge(text, kind = 'neutral', attributes = {}) {
 export function isFinal(status) {
   return FinalStatuses.includes(status);
 }
+
+/** How a run came about: its trigger, and for a named schedule's run ('schedule') the schedule's name too. */
+export function triggerLabel(execution) {
+  return execution.trigger === 'schedule' && execution.schedule ? `schedule ${execution.schedule}` : execution.trigger;
+}

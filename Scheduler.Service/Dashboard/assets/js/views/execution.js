@@ -4,7 +4,7 @@
 import { h, fill, uid } from '../dom.js';
 import { get, post, ProblemError } from '../api.js';
 import { onLiveEvent, onPoll } from '../live.js';
-import { isFinal, statusBadge } from '../status.js';
+import { isFinal, statusBadge, triggerLabel } from '../status.js';
 import { countdownElement, durationBetween, formatDuration, formatTime, json, parseTime, relative, shortId, timeElement } from '../format.js';
 import { confirmDialog, field, problemView } from '../dialogs.js';
 import { disposeAll, refresher } from '../util.js';
@@ -160,7 +160,8 @@ export function render(main, ctx, match) {
       ['Execution', h('span', { class: 'mono' }, e.id)],
       ['Job type', h('a', { href: `#/executions?type=${encodeURIComponent(e.jobType)}` }, e.jobType)],
       ['Status', e.status],
-      ['Trigger', e.trigger],
+      ['Trigger', triggerLabel(e)],
+      e.jitterMs != null ? ['Jitter', `${e.jitterMs} ms after its occurrence`] : null,
       e.scheduledFor ? ['Scheduled for', h('span', {}, timeElement(e.scheduledFor), e.status === 'scheduled' ? countdownElement(e.scheduledFor) : null)] : null,
       ['Started by', e.startedBy ?? '—'],
       ['Created', timeElement(e.createdAt)],

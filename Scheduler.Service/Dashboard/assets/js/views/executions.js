@@ -2,7 +2,7 @@
 import { h, fill, syncRows } from '../dom.js';
 import { get, query, ProblemError } from '../api.js';
 import { onLiveEvent, onPoll } from '../live.js';
-import { Statuses, statusBadge, statusLabel } from '../status.js';
+import { Statuses, statusBadge, statusLabel, triggerLabel } from '../status.js';
 import { countdownElement, durationBetween, formatDuration, shortId, timeElement } from '../format.js';
 import { problemView } from '../dialogs.js';
 import { filterForm, pager, PageSizes, readParams } from '../list.js';
@@ -121,7 +121,7 @@ function renderRow(e) {
       class: 'mono', href: `#/executions/${e.id}`, dataset: { focusKey: `open:${e.id}` },
       'aria-label': `Execution ${shortId(e.id)} of ${e.jobType}, ${e.status}`,
     }, shortId(e.id))),
-    h('td', {}, e.trigger),
+    h('td', {}, triggerLabel(e)),
     h('td', {}, e.startedBy ?? '—'),
     h('td', { class: 'nowrap' }, timeElement(e.createdAt)),
     h('td', { class: 'nowrap' }, seconds === null ? '—' : `${formatDuration(seconds)}${e.completedAt ? '' : ' so far'}`),
