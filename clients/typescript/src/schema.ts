@@ -12,7 +12,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Server-Sent Events: execution created/started/progressed/finished, schedule paused/resumed/changed/reset; resumes after Last-Event-ID.
+         * Server-Sent Events: execution created/started/progressed/finished, schedule paused/resumed/changed/reset, job_type defined/changed/deleted/disabled/enabled; resumes after Last-Event-ID.
          * @description Requires a bearer token with the role Scheduler.Reader.
          */
         get: operations["StreamEvents"];
@@ -34,7 +34,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Records a run as pending and hands it to the cluster; 202 with its id. One pending or running run per type; an Idempotency-Key makes the call repeatable.
+         * Records a run as pending and hands it to the cluster; 202 with its id. With runAt or delay, records it as scheduled for then (it does not hold the type until due). One pending or running run per type; an Idempotency-Key makes the call repeatable.
          * @description Requires a bearer token with the role Scheduler.Admin.
          */
         post: operations["TriggerJob"];
@@ -54,7 +54,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancels a pending run (it never starts) or interrupts a running one on whichever node runs it.
+         * Cancels a scheduled or pending run (it never starts) or interrupts a running one on whichever node runs it.
          * @description Requires a bearer token with the role Scheduler.Admin.
          */
         post: operations["CancelJob"];
@@ -74,7 +74,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Runs a failed or cancelled execution again as a new execution linked to it.
+         * Runs a failed or cancelled execution again as a new execution linked to it, now or (runAt, delay) later.
          * @description Requires a bearer token with the role Scheduler.Admin.
          */
         post: operations["RetryJob"];
@@ -92,7 +92,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Per job type: last heartbeat, runner, last success, consecutive failures, last error, next fire time, paused, running now with an estimated completion, typical duration; and each node's heartbeat.
+         * Per job type: last heartbeat, runner, last success, consecutive failures, last error, next fire time, paused, running now with an estimated completion, typical duration, runs scheduled for later; and each node's heartbeat.
          * @description Requires a bearer token with the role Scheduler.Reader.
          */
         get: operations["GetJobStatus"];
@@ -112,7 +112,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Every job type: description, kind, default schedule and time zone, enabled, timeout, retry policy, and the parameters a manual trigger accepts.
+         * Every job type: description, kind, source (configuration or api), the call an HTTP-call type makes, default schedule and time zone, enabled, timeout, retry policy, and the parameters a manual trigger accepts.
          * @description Requires a bearer token with the role Scheduler.Reader.
          */
         get: operations["ListJobTypes"];
@@ -197,7 +197,11 @@ export interface paths {
          */
         get: operations["ListSchedules"];
         put?: never;
-        post?: never;
+        /**
+         * Creates a named schedule (cron or interval, zone, parameters, jitter, misfire policy); it fires across the cluster at once.
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
+        post: operations["CreateSchedule"];
         delete?: never;
         options?: never;
         head?: never;
@@ -223,6 +227,54 @@ export interface paths {
         put: operations["ChangeSchedule"];
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/schedules/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The next fire times of a cron or interval schedule not saved (for the dashboard's editor).
+         * @description Requires a bearer token with the role Scheduler.Reader.
+         */
+        post: operations["PreviewSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/schedules/{jobType}/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One schedule of a job type by name (default: the configured one).
+         * @description Requires a bearer token with the role Scheduler.Reader.
+         */
+        get: operations["GetNamedSchedule"];
+        /**
+         * Replaces a named schedule as a whole (a pause is kept).
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
+        put: operations["ReplaceSchedule"];
+        post?: never;
+        /**
+         * Deletes a named schedule; its runs stay in the history.
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
+        delete: operations["DeleteSchedule"];
         options?: never;
         head?: never;
         patch?: never;
@@ -308,6 +360,134 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/schedules/{jobType}/{name}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pauses one schedule of a job type with a reason (default: as POST /api/schedules/{jobType}/pause).
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
+        post: operations["PauseNamedSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/schedules/{jobType}/{name}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resumes one paused schedule of a job type.
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
+        post: operations["ResumeNamedSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/job-types/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One job type as GET /api/jobs/types describes it, whoever defined it.
+         * @description Requires a bearer token with the role Scheduler.Reader.
+         */
+        get: operations["GetJobType"];
+        /**
+         * Replaces the definition of a type defined through the API; the next run makes the new call.
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
+        put: operations["ChangeJobType"];
+        post?: never;
+        /**
+         * Deletes a type defined through the API, with its Quartz job and every trigger of it; its executions stay in the history.
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
+        delete: operations["DeleteJobType"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/job-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Defines an HTTP-call job type: one call to a configured downstream service, with an optional default schedule; usable on every node within seconds.
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
+        post: operations["DefineJobType"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/job-types/{name}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Disables a type defined through the API: its schedule stops and triggers are refused (409).
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
+        post: operations["DisableJobType"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/job-types/{name}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enables a disabled type defined through the API again, with its schedule.
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
+        post: operations["EnableJobType"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit": {
         parameters: {
             query?: never;
@@ -320,6 +500,78 @@ export interface paths {
          * @description Requires a bearer token with the role Scheduler.Reader.
          */
         get: operations["ListAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every notification, or one job type's (jobType=); secrets are never shown, only whether one is set.
+         * @description Requires a bearer token with the role Scheduler.Reader.
+         */
+        get: operations["ListNotifications"];
+        put?: never;
+        /**
+         * Adds a webhook (events failure, recovery, completion; signed with its secret) or a heartbeat ping URL (called on success) to a job type.
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
+        post: operations["CreateNotification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One notification.
+         * @description Requires a bearer token with the role Scheduler.Reader.
+         */
+        get: operations["GetNotification"];
+        /**
+         * Replaces a notification created through the API (omit secret to keep it); 409 for one configuration owns.
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
+        put: operations["ReplaceNotification"];
+        post?: never;
+        /**
+         * Deletes a notification created through the API, and its delivery log; 409 for one configuration owns.
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
+        delete: operations["DeleteNotification"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The notification's latest deliveries (limit=, 50 by default), newest first: event, execution, attempts, last status code or error, next attempt, delivered at.
+         * @description Requires a bearer token with the role Scheduler.Reader.
+         */
+        get: operations["ListNotificationDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -450,12 +702,12 @@ export interface components {
          *     JsonStringEnumMemberNameAttribute (EnumText).
          * @enum {string}
          */
-        ExecutionStatus: "pending" | "running" | "completed" | "failed" | "cancelled" | "skipped";
+        ExecutionStatus: "scheduled" | "pending" | "running" | "completed" | "failed" | "cancelled" | "skipped";
         /**
          * @description How an execution came about (`scheduled_jobs.trigger`).
          * @enum {string}
          */
-        ExecutionTrigger: "manual" | "cron" | "retry" | "recovery" | "backfill";
+        ExecutionTrigger: "manual" | "cron" | "retry" | "recovery" | "backfill" | "schedule";
         /** @description One fire time, in UTC and in the schedule's zone. */
         FireTime: {
             /**
@@ -470,6 +722,59 @@ export interface components {
             local: string;
             /** @description True when the zone's offset changed since the fire time before it (or since now, for the first). */
             dstTransition: boolean;
+        };
+        /** @description The one call an HTTP-call job type makes: `Method``Path` on `Service`. */
+        HttpCallInfo: {
+            /** @description The downstream service, e.g. `CoreApi`. */
+            service: string;
+            /** @description The HTTP method. */
+            method: string;
+            /** @description The path on the service. */
+            path: string;
+            body: null | components["schemas"]["JsonElement"];
+            /** @description The numeric property of the answer that counts the items handled, if any. */
+            itemsField: null | string;
+        };
+        /** @description The `default` schedule of an HTTP-call type defined through the API. */
+        HttpCallScheduleRequest: {
+            /** @description Quartz (seconds first) or 5-field Unix cron. */
+            cron?: null | string;
+            /** @description IANA time zone the expression is read in; UTC by default. */
+            timeZone?: null | string;
+        };
+        /**
+         * @description Body of `POST /api/job-types` (defines an HTTP-call job type) and `PUT /api/job-types/{name}` (replaces
+         *     its definition; `name` is then taken from the route). The call goes to one of the configured downstream
+         *     services, never to a free URL.
+         */
+        HttpCallTypeRequest: {
+            /** @description The new type's name: 1 to 64 characters of a-z, 0-9 and _, starting with a letter; not taken. */
+            name?: null | string;
+            /** @description One of the configured downstream services: `Crawler`, `Discovery`, `Email`, `User`, `CoreApi`. */
+            service?: null | string;
+            /** @description GET, POST (the default), PUT, PATCH or DELETE. */
+            method?: null | string;
+            /** @description The path on the service, e.g. `/v1/admin/search/reindex`: relative, starting with `/`, no `..`, no `//`. */
+            path?: null | string;
+            /** @description An optional JSON object or array sent with the call (not with GET or DELETE), at most 8 KB. */
+            body?: unknown;
+            /** @description A numeric property of the service's JSON answer that counts the items handled, if it reports one. */
+            itemsField?: null | string;
+            /**
+             * Format: int32
+             * @description How long one run may take before it is interrupted (1 to 86400; 600 by default).
+             */
+            timeoutSeconds?: null | number | string;
+            /**
+             * Format: int32
+             * @description Retries after a failed run (0 to 10; 2 by default), 30 s apart and doubling.
+             */
+            retries?: null | number | string;
+            /** @description Whether a run lost with its node runs again on another (true by default). */
+            recoverable?: null | boolean;
+            /** @description What it does, for the dashboard; by default "Calls METHOD PATH on the … service". */
+            description?: null | string;
+            schedule?: null | components["schemas"]["HttpCallScheduleRequest"];
         };
         HttpValidationProblemDetails: {
             type?: null | string;
@@ -497,9 +802,16 @@ export interface components {
             trigger: components["schemas"]["ExecutionTrigger"];
             /**
              * Format: date-time
-             * @description For cron runs, the fire time the occurrence was scheduled for.
+             * @description For cron and backfill runs, the occurrence's fire time; for a run scheduled for later, when it is due.
              */
             scheduledFor?: null | string;
+            /** @description The schedule whose occurrence this is: `default` for the type's configured schedule, else its name; null for runs not started by a schedule. */
+            schedule?: null | string;
+            /**
+             * Format: int32
+             * @description The random delay drawn for this occurrence, in milliseconds, when its schedule has jitter.
+             */
+            jitterMs?: null | number | string;
             /**
              * Format: date-time
              * @description When a node started running it.
@@ -668,6 +980,12 @@ export interface components {
             misfireGraceSeconds?: null | number | string;
             /** @description The parameters a manual trigger may pass, with their defaults. */
             parameters: components["schemas"]["JobParameterInfo"][];
+            /**
+             * @description Where the type is defined: `configuration` (built in, or `Jobs:&lt;name&gt;`; read-only through the API)
+             *     or `api` (`POST /api/job-types`; changed, disabled and deleted there).
+             */
+            source?: string;
+            call?: null | components["schemas"]["HttpCallInfo"];
         };
         /** @description One job type: its heartbeat row, its schedule, what runs now and how long runs usually take. */
         JobTypeStatus: {
@@ -720,8 +1038,166 @@ export interface components {
             overdue_reason?: null | string;
             running?: null | components["schemas"]["RunningExecution"];
             typical_duration?: null | components["schemas"]["TypicalDuration"];
+            scheduled_runs?: null | components["schemas"]["ScheduledRuns"];
         };
         JsonElement: unknown;
+        /**
+         * @description Body of `POST /api/schedules` (a new schedule) and `PUT /api/schedules/{jobType}/{name}` (the whole
+         *     schedule replaced; string? NamedScheduleRequest.JobType and string? NamedScheduleRequest.Name come from the route there). Exactly one of
+         *     string? NamedScheduleRequest.Cron and string? NamedScheduleRequest.Interval.
+         */
+        NamedScheduleRequest: {
+            /** @description The job type it runs (POST only). */
+            jobType?: null | string;
+            /** @description Unique within the type: 1 to 64 characters of a-z, 0-9, `-` and `_`, starting with a letter (POST only). */
+            name?: null | string;
+            /** @description Quartz cron (seconds first) or the classic 5-field form. */
+            cron?: null | string;
+            /** @description An ISO 8601 duration such as `PT15M`, at least `Schedules:MinimumInterval`. */
+            interval?: null | string;
+            /**
+             * Format: date-time
+             * @description No fire before this instant; an interval counts from it (default: one interval from now).
+             */
+            startAt?: null | string;
+            /**
+             * Format: date-time
+             * @description No fire after this instant.
+             */
+            endAt?: null | string;
+            /** @description IANA zone the cron expression is read in (default `UTC`). */
+            timeZone?: null | string;
+            /** @description Parameters every run gets, as `POST /api/jobs/trigger` takes them (the type's catalog validates them). */
+            parameters?: unknown;
+            /** @description A random delay up to this ISO 8601 duration, drawn per occurrence (default none). */
+            jitter?: null | string;
+            /** @description `fire_once` (default: run once now for all missed), `skip` (wait for the next) or `catch_up` (run every missed one, up to CatchUpLimit). */
+            misfirePolicy?: null | string;
+            /**
+             * Format: int32
+             * @description With `catch_up`: the most missed occurrences run (default 10).
+             */
+            catchUpLimit?: null | number | string;
+            /** @description False keeps the schedule without a trigger (default true). */
+            enabled?: null | boolean;
+            /** @description What the schedule is for. */
+            description?: null | string;
+        };
+        /** @description One delivery of a notification: what fired it, and how its attempts went (`GET /api/notifications/{id}/deliveries`). */
+        NotificationDelivery: {
+            /**
+             * Format: uuid
+             * @description The delivery's id, the same in every attempt's body and `X-Scheduler-Delivery` header.
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The notification.
+             */
+            notificationId: string;
+            /**
+             * Format: uuid
+             * @description The execution whose outcome fired it.
+             */
+            executionId: string;
+            /** @description The execution's job type. */
+            jobType: string;
+            /** @description `failure`, `recovery`, `completion` or (heartbeats) `success`. */
+            event: string;
+            /** @description `pending` (more attempts to come), `delivered`, or `failed` (attempts used up). */
+            status: string;
+            /**
+             * Format: int32
+             * @description Attempts made so far.
+             */
+            attempts: number | string;
+            /**
+             * Format: int32
+             * @description The HTTP status the last attempt was answered with; null when it got no answer.
+             */
+            lastStatusCode?: null | number | string;
+            /** @description Why the last attempt failed, if it did. */
+            lastError?: null | string;
+            /**
+             * Format: date-time
+             * @description When the last attempt was made.
+             */
+            lastAttemptAt?: null | string;
+            /**
+             * Format: date-time
+             * @description While pending: when the next attempt is due.
+             */
+            nextAttemptAt?: null | string;
+            /**
+             * Format: date-time
+             * @description When a receiver accepted it (2xx).
+             */
+            deliveredAt?: null | string;
+            /**
+             * Format: date-time
+             * @description When the outcome that fired it was written.
+             */
+            createdAt: string;
+        };
+        /** @description Body of `POST /api/notifications` and `PUT /api/notifications/{id}`. */
+        NotificationRequest: {
+            /** @description The job type whose runs notify (required to create; a replacement keeps its type). */
+            jobType?: null | string;
+            /** @description Unique within the type: 1 to 64 characters of a-z, 0-9, _ and -, starting with a letter. */
+            name?: null | string;
+            /** @description `webhook` or `heartbeat`. */
+            kind?: null | string;
+            /** @description Absolute http or https URL the notification is sent to. */
+            url?: null | string;
+            /** @description Webhooks: one or more of `failure`, `recovery`, `completion`. Heartbeats: none (they fire on success). */
+            events?: null | string[];
+            /** @description Webhooks: the HMAC-SHA256 key (16 to 256 characters). Never returned. On a replacement, omit it to keep the stored one. */
+            secret?: null | string;
+            /** @description False keeps the notification but sends nothing (default true). */
+            enabled?: null | boolean;
+            /** @description What it is for. */
+            description?: null | string;
+        };
+        /** @description One notification as `GET /api/notifications` shows it. The secret is never shown, only whether one is set. */
+        NotificationView: {
+            /**
+             * Format: uuid
+             * @description The notification's id.
+             */
+            id: string;
+            /** @description The job type whose runs notify. */
+            jobType: string;
+            /** @description Its name, unique within the type. */
+            name: string;
+            /** @description `webhook` or `heartbeat`. */
+            kind: string;
+            /** @description Where it is sent. */
+            url: string;
+            /** @description What a webhook fires on; empty for a heartbeat (it fires on success). */
+            events: string[];
+            /** @description Whether a signing secret is set. */
+            hasSecret: boolean;
+            /** @description False: kept, but nothing is sent. */
+            enabled: boolean;
+            /** @description What it is for. */
+            description?: null | string;
+            /** @description `configuration` (read-only through the API; see string? NotificationView.ConfigurationKey) or `api`. */
+            source: string;
+            /** @description For a configuration-owned notification, the key that defines it, e.g. `Jobs:email_scan:Notifications:ops`. */
+            configurationKey?: null | string;
+            /** @description Who created it (`configuration` for configuration-owned ones). */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @description When it was created.
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When it last changed.
+             */
+            updatedAt: string;
+        };
         /** @description A change of the zone's UTC offset. */
         OffsetChange: {
             /**
@@ -768,6 +1244,17 @@ export interface components {
             status?: null | number | string;
             detail?: null | string;
             instance?: null | string;
+        };
+        /** @description Optional body of `POST /api/jobs/{id}/retry`. */
+        RetryJobRequest: {
+            /** @description Who the caller says asks. The token decides; a different value here is ignored and kept in the audit row. */
+            requestedBy?: null | string;
+            /** @description Why, for the audit trail. */
+            reason?: null | string;
+            /** @description Optional: run the retry later, at this instant (as in string? TriggerJobRequest.RunAt). */
+            runAt?: null | string;
+            /** @description Optional: run the retry later, after this ISO 8601 duration (as in string? TriggerJobRequest.Delay). */
+            delay?: null | string;
         };
         /** @description Automatic retries after a failed run: each attempt waits `DelaySeconds`, doubled each time, at most `MaxDelaySeconds`. */
         RetryPolicyInfo: {
@@ -825,6 +1312,15 @@ export interface components {
             /** @description Whether the type runs on this schedule (false: manual only). */
             enabled: boolean;
         };
+        /** @description A type's runs scheduled for later: how many, and the next one due. */
+        ScheduledRuns: {
+            /** Format: int32 */
+            count: number | string;
+            /** Format: uuid */
+            next_id: string;
+            /** Format: date-time */
+            next_scheduled_for: string;
+        };
         /** @description A run-time change to a schedule. */
         ScheduleOverrideInfo: {
             /** @description Who made it. */
@@ -835,24 +1331,91 @@ export interface components {
              */
             changedAt: string;
         };
-        /** @description A job type's schedule as `GET /api/schedules` shows it: what is in effect, where it comes from, when it fires next. */
+        /** @description Answer to `POST /api/schedules/preview`. */
+        SchedulePreview: {
+            /** @description The cron expression in Quartz's canonical spelling, for a cron schedule. */
+            cron: null | string;
+            /** @description The interval in ISO 8601, for an interval schedule. */
+            interval: null | string;
+            /** @description The zone. */
+            timeZone: string;
+            /** @description The next fire times, in UTC and in the zone. */
+            nextFireTimes: components["schemas"]["FireTime"][];
+        };
+        /** @description Body of `POST /api/schedules/preview`: a schedule not saved, whose next fire times are wanted. */
+        SchedulePreviewRequest: {
+            /** @description Quartz or 5-field cron; or give Interval. */
+            cron?: null | string;
+            /** @description An ISO 8601 duration. */
+            interval?: null | string;
+            /**
+             * Format: date-time
+             * @description No fire before this instant; an interval counts from it.
+             */
+            startAt?: null | string;
+            /**
+             * Format: date-time
+             * @description No fire after this instant.
+             */
+            endAt?: null | string;
+            /** @description IANA zone (default `UTC`). */
+            timeZone?: null | string;
+            /**
+             * Format: int32
+             * @description How many fire times, 1 to 50 (default 5).
+             */
+            count?: null | number | string;
+        };
+        /**
+         * @description A schedule as `GET /api/schedules` shows it: what is in effect, where it comes from, when it fires next. Each
+         *     type's configured schedule is its `default`; schedules created through the API have names of their own.
+         */
         ScheduleView: {
             /** @description The job type. */
             jobType: string;
-            /** @description Quartz cron expression in effect (seconds first). */
-            cron: string;
+            /** @description The schedule's name, unique within its type: `default` for the configured one. */
+            name?: string;
+            /** @description `cron` or `interval`. */
+            kind?: string;
+            /** @description Quartz cron expression in effect (seconds first); null for an interval schedule. */
+            cron: null | string;
+            /** @description The interval (ISO 8601 duration) of an interval schedule; null for a cron schedule. */
+            interval?: null | string;
+            /**
+             * Format: date-time
+             * @description No fire before this instant (an interval counts from it); null for none.
+             */
+            startAt?: null | string;
+            /**
+             * Format: date-time
+             * @description No fire after this instant; null for none.
+             */
+            endAt?: null | string;
+            parameters?: null | components["schemas"]["JsonElement"];
+            /** @description Bound of the random delay drawn per occurrence (ISO 8601 duration); null for none. */
+            jitter?: null | string;
+            /** @description `fire_once`, `skip` or `catch_up`; the configured schedule runs a missed occurrence once, within its misfire grace. */
+            misfirePolicy?: string;
+            /**
+             * Format: int32
+             * @description With `catch_up`: the most missed occurrences run.
+             */
+            catchUpLimit?: null | number | string;
+            /** @description `configuration` for the default schedule, `api` for schedules created through the API. */
+            owner?: string;
+            /** @description What the schedule is for. */
+            description?: null | string;
             /** @description IANA time zone the expression is read in. */
             timeZone: string;
             /** @description Whether the schedule is on. */
             enabled: boolean;
             /** @description Whether the type fires on it now: the schedule is on and the type is enabled in configuration. */
             runs: boolean;
-            /** @description `configuration`, or `override` when changed at run time. */
+            /** @description `configuration`, or `override` when changed at run time; `api` for a schedule created through the API. */
             source: string;
             /** @description Whether what is in effect differs from configuration. */
             drift: boolean;
-            /** @description The schedule configuration gives. */
-            configured: components["schemas"]["ScheduleDefinition"];
+            configured: null | components["schemas"]["ScheduleDefinition"];
             override?: null | components["schemas"]["ScheduleOverrideInfo"];
             /** @description The next five fire times (none when it does not run). */
             nextFireTimes: components["schemas"]["FireTime"][];
@@ -890,6 +1453,13 @@ export interface components {
             triggeredBy?: null | string;
             /** @description Optional parameters for this run, stored with the execution. */
             parameters?: unknown;
+            /**
+             * @description Optional: run it later, at this instant (ISO 8601 with an offset, e.g. `2026-12-01T09:30:00Z`), in the future and
+             *     at most `Runs:MaxDelay` (90 days) ahead. The run is recorded at once as `scheduled`.
+             */
+            runAt?: null | string;
+            /** @description Optional: run it later, after this ISO 8601 duration (e.g. `PT30S`, `PT2H`). Not with RunAt. */
+            delay?: null | string;
         };
         /** @description Answer to `POST /api/jobs/trigger` (202 Accepted, with `Location: /api/jobs/{id}`). */
         TriggerJobResponse: {
@@ -905,7 +1475,7 @@ export interface components {
             id: string;
             /** @description The job type. */
             jobType: string;
-            /** @description The execution's status when the answer was written; `pending` until a node picks it up. */
+            /** @description The execution's status when the answer was written; `pending` until a node picks it up, `scheduled` for a run later. */
             status: components["schemas"]["ExecutionStatus"];
             /**
              * Format: date-time
@@ -917,6 +1487,11 @@ export interface components {
              * @description When the execution was recorded.
              */
             createdAt: string;
+            /**
+             * Format: date-time
+             * @description For a run later (`runAt` or `delay`), when it is due; null for a run now.
+             */
+            scheduledFor?: null | string;
         };
         /** @description Median and 95th percentile, in seconds, of the last Samples successful runs (at most 50, last 30 days). */
         TypicalDuration: {
@@ -1041,7 +1616,8 @@ export interface operations {
                      *       "jobType": "crawl_pending",
                      *       "status": "pending",
                      *       "startedAt": null,
-                     *       "createdAt": "2025-10-09T12:34:56+00:00"
+                     *       "createdAt": "2025-10-09T12:34:56+00:00",
+                     *       "scheduledFor": null
                      *     }
                      */
                     "application/json": components["schemas"]["TriggerJobResponse"];
@@ -1212,7 +1788,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": null | components["schemas"]["ExecutionActionRequest"];
+                "application/json": null | components["schemas"]["RetryJobRequest"];
             };
         };
         responses: {
@@ -1223,6 +1799,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TriggerJobResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
                 };
             };
             /** @description Unauthorized */
@@ -1318,7 +1903,8 @@ export interface operations {
                      *             "p50_seconds": 45.2,
                      *             "p95_seconds": 61.8,
                      *             "samples": 50
-                     *           }
+                     *           },
+                     *           "scheduled_runs": null
                      *         }
                      *       ],
                      *       "runners": [
@@ -1494,6 +2080,8 @@ export interface operations {
                      *       "status": "completed",
                      *       "trigger": "manual",
                      *       "scheduledFor": null,
+                     *       "schedule": null,
+                     *       "jitterMs": null,
                      *       "startedAt": "2025-10-09T12:34:57+00:00",
                      *       "completedAt": "2025-10-09T12:35:42+00:00",
                      *       "startedBy": "user_2abc123",
@@ -1569,6 +2157,8 @@ export interface operations {
                 Type?: string;
                 Status?: string;
                 StartedBy?: string;
+                /** @description Runs of this schedule only (`default`: the configured one). */
+                Schedule?: string;
                 From?: string;
                 To?: string;
                 Page?: string;
@@ -1596,6 +2186,8 @@ export interface operations {
                      *           "status": "completed",
                      *           "trigger": "manual",
                      *           "scheduledFor": null,
+                     *           "schedule": null,
+                     *           "jitterMs": null,
                      *           "startedAt": "2025-10-09T12:34:57+00:00",
                      *           "completedAt": "2025-10-09T12:35:42+00:00",
                      *           "startedBy": "user_2abc123",
@@ -1718,6 +2310,93 @@ export interface operations {
             };
         };
     };
+    CreateSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NamedScheduleRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     GetSchedule: {
         parameters: {
             query?: never;
@@ -1804,6 +2483,287 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
                 };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    PreviewSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SchedulePreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulePreview"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    GetNamedSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleView"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ReplaceSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NamedScheduleRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    DeleteSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Unauthorized */
             401: {
@@ -2210,6 +3170,658 @@ export interface operations {
             };
         };
     };
+    PauseNamedSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PauseRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ResumeNamedSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    GetJobType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobTypeInfo"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ChangeJobType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HttpCallTypeRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobTypeInfo"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    DeleteJobType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    DefineJobType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HttpCallTypeRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobTypeInfo"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    DisableJobType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobTypeInfo"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    EnableJobType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobTypeInfo"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     ListAudit: {
         parameters: {
             query?: {
@@ -2258,6 +3870,441 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ListNotifications: {
+        parameters: {
+            query?: {
+                JobType?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationView"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    CreateNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    GetNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationView"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ReplaceNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    DeleteNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ListNotificationDeliveries: {
+        parameters: {
+            query?: {
+                Limit?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationDelivery"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
