@@ -94,7 +94,7 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
 
     private const string RecordedOccurrencesSql = """
         SELECT scheduled_for FROM scheduled_jobs
-         WHERE job_type = @jobType AND scheduled_for >= @from AND scheduled_for < @to AND COALESCE(schedule, 'default') = 'default'
+         WHERE job_type = @jobType AND scheduled_for >= @from AND scheduled_for < @to AND COALESCE(schedule, 'default') = 'default' AND trigger IN ('cron', 'backfill')
         """;
 
     /// <summary>The occurrences of <paramref name="jobType"/> in [<paramref name="from"/>, <paramref name="to"/>) that have a row, whatever its status.</summary>
@@ -104,7 +104,7 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
     private const string RecordedAmongSql = """
         SELECT q.job_type FROM unnest(@types, @times) AS q(job_type, scheduled_for)
          WHERE EXISTS (SELECT 1 FROM scheduled_jobs s
-                        WHERE s.job_type = q.job_type AND s.scheduled_for = q.scheduled_for AND COALESCE(s.schedule, 'default') = 'default')
+                        WHERE s.job_type = q.job_type AND s.scheduled_for = q.scheduled_for AND COALESCE(s.schedule, 'default') = 'default' AND s.trigger IN ('cron', 'backfill'))
         """;
 
     /// <summary>Of the given occurrences (job type → time), the job types whose occurrence has a row, in one query.</summary>
@@ -134,7 +134,7 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
         SELECT b.id AS Id, b.job_type AS JobType, b.requested_by AS RequestedBy,
                (SELECT min(o) FROM unnest(b.occurrences) AS o
                  WHERE NOT EXISTS (SELECT 1 FROM scheduled_jobs s
-                                   WHERE s.job_type = b.job_type AND s.scheduled_for = o AND COALESCE(s.schedule, 'default') = 'default')) AS NextOccurrence
+                                   WHERE s.job_type = b.job_type AND s.scheduled_for = o AND COALESCE(s.schedule, 'default') = 'default' AND s.trigger IN ('cron', 'backfill'))) AS NextOccurrence
           FROM schedule_backfills b
          WHERE b.finished_at IS NULL
          ORDER BY b.requested_at

@@ -64,6 +64,28 @@ public sealed class BackfillAndMissedRunTests : ServiceFixture
         audit.Entries.Should().HaveCountGreaterThanOrEqualTo(2);
     }
 
+    [Test]
+    public async Task Backfill_CountsOnlyTheScheduleOwnRuns_NotARunForLaterOrANamedScheduleAtTheSameInstant()
+    {
+        var to = DateTimeOffset.UtcNow;
+        var from = to.AddMinutes(-4);
+        var instant = new DateTimeOffset(from.Year, from.Month, from.Day, from.Hour, from.Minute, 0, TimeSpan.Zero).AddMinutes(2);
+        await using (var connection = await TestDatabase.OpenAsync())
+        {
+            // A run for later due exactly at a cron instant, and a named schedule's run of the same instant: neither is that occurrence.
+            await connection.ExecuteAsync("""
+                INSERT INTO scheduled_jobs (job_type, status, trigger, scheduled_for, schedule, started_by, runner_id, started_at, completed_at)
+                VALUES ('export_dlq_replay', 'completed', 'manual', @instant, NULL, 'ops', 'another-node', @instant, @instant),
+                       ('export_dlq_replay', 'completed', 'schedule', @instant, 'hourly', 'scheduler', 'another-node', @instant, @instant)
+                """, new { instant = instant.UtcDateTime });
+        }
+
+        using var dry = await Service.Client.PostAsJsonAsync("/api/schedules/export_dlq_replay/backfill", new { from, to, dryRun = true });
+
+        dry.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await dry.Content.ReadFromJsonAsync<BackfillResponse>())!.Occurrences.Should().Contain(instant);
+    }
+
     [TestCase("""{"from":"2025-01-01T00:00:00Z","to":"2025-03-01T00:00:00Z"}""", "to", TestName = "Backfill_AWindowOverAMonth_Returns400")]
     [TestCase("""{"from":"2099-01-01T00:00:00Z","to":"2099-01-02T00:00:00Z"}""", "to", TestName = "Backfill_IntoTheFuture_Returns400")]
     [TestCase("""{"to":"2025-01-02T00:00:00Z"}""", "from", TestName = "Backfill_WithoutFrom_Returns400")]
