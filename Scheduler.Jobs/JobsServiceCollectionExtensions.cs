@@ -76,6 +76,7 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<ExecutionHistory>();
         services.AddSingleton<RecoveryStore>();
         services.AddSingleton<ExecutionArchive>();
+        services.AddSingleton<Cleanup.RetentionPurge>();
         // The supervisor's sweeps and count folding go through the background pool.
         services.AddKeyedSingleton(SchedulerDataSources.Background,
             (sp, key) => new RecoveryStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(key)));

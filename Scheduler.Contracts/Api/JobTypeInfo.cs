@@ -78,9 +78,13 @@ public sealed record RetryPolicyInfo(int Attempts, double DelaySeconds, double? 
 
 /// <summary>A parameter of a manual trigger (<c>parameters.&lt;Name&gt;</c>).</summary>
 /// <param name="Name">Its name in <c>parameters</c>.</param>
-/// <param name="Type">Its JSON type: <c>integer</c>.</param>
-/// <param name="Default">What the run uses when it is not given (the configured setting).</param>
-/// <param name="Minimum">The smallest value accepted.</param>
-/// <param name="Maximum">The largest value accepted.</param>
+/// <param name="Type">Its JSON type: <c>integer</c>, or <c>array</c> (distinct names from <see cref="Choices"/>).</param>
+/// <param name="Default">What the run uses when it is not given (the configured setting); for an array, how many choices it runs (all).</param>
+/// <param name="Minimum">The smallest value accepted; for an array, the fewest items.</param>
+/// <param name="Maximum">The largest value accepted; for an array, the most items.</param>
 /// <param name="Description">What it changes.</param>
-public sealed record JobParameterInfo(string Name, string Type, int Default, int Minimum, int Maximum, string Description);
+public sealed record JobParameterInfo(string Name, string Type, int Default, int Minimum, int Maximum, string Description)
+{
+    /// <summary>For an array: the names its items may take, each at most once; all of them when it is not given. Null for an integer.</summary>
+    public IReadOnlyList<string>? Choices { get; init; }
+}

@@ -229,7 +229,7 @@ public sealed partial class JobCatalog
     }
 
     private static int ConfiguredDefault(IConfiguration configuration, string jobType, JobParameter parameter) =>
-        int.TryParse(configuration[$"{Section}:{jobType}:{parameter.Setting}"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+        parameter.Choices is null && int.TryParse(configuration[$"{Section}:{jobType}:{parameter.Setting}"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
             ? value
             : parameter.Default;
 }

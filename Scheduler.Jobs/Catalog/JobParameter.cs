@@ -14,14 +14,26 @@ namespace Scheduler.Jobs.Catalog;
 /// </summary>
 /// <param name="Name">The name in <c>parameters</c>, camelCase.</param>
 /// <param name="Description">What it changes, for the dashboard's trigger form.</param>
-/// <param name="Setting">The <c>Jobs:&lt;type&gt;:&lt;Setting&gt;</c> key that gives its default.</param>
-/// <param name="Default">The default: the configured setting, else the built-in value.</param>
-/// <param name="Minimum">The smallest value accepted.</param>
-/// <param name="Maximum">The largest value accepted.</param>
+/// <param name="Setting">The <c>Jobs:&lt;type&gt;:&lt;Setting&gt;</c> key that gives its default; empty for a list of <see cref="Choices"/>.</param>
+/// <param name="Default">The default: the configured setting, else the built-in value; for a list, how many choices (all of them).</param>
+/// <param name="Minimum">The smallest value accepted; for a list, the fewest items.</param>
+/// <param name="Maximum">The largest value accepted; for a list, the most items.</param>
 public sealed record JobParameter(string Name, string Description, string Setting, int Default, int Minimum, int Maximum)
 {
-    /// <summary>Parameters are whole numbers (the only kind the jobs take so far).</summary>
-    public const string Type = "integer";
+    /// <summary>A whole number.</summary>
+    public const string IntegerType = "integer";
+
+    /// <summary>A list of distinct <see cref="Choices"/>.</summary>
+    public const string ArrayType = "array";
+
+    /// <summary>
+    /// For a list parameter (<see cref="ArrayType"/>): the values its items may take, each at most once; the run
+    /// takes all of them when the parameter is not given. Null for a whole number.
+    /// </summary>
+    public IReadOnlyList<string>? Choices { get; init; }
+
+    /// <summary>Its JSON type: <see cref="IntegerType"/> or <see cref="ArrayType"/>.</summary>
+    public string Type => Choices is null ? IntegerType : ArrayType;
 
     /// <summary>
     /// A floor that protects data: <see cref="Minimum"/> is the floor, and configuration may lower it to
@@ -32,6 +44,11 @@ public sealed record JobParameter(string Name, string Description, string Settin
     /// <summary>Why <paramref name="value"/> is not acceptable, or null when it is.</summary>
     public string? Problem(JsonElement value)
     {
+        if (Choices is { } choices)
+        {
+            return ChoiceProblem(value, choices);
+        }
+
         if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var number))
         {
             return "Must be a whole number.";
@@ -47,6 +64,31 @@ public sealed record JobParameter(string Name, string Description, string Settin
             ? string.Create(CultureInfo.InvariantCulture, $"Must be from {Minimum} to {Maximum}.")
             : null;
     }
+
+    private static string? ChoiceProblem(JsonElement value, IReadOnlyList<string> choices)
+    {
+        var expected = $"Must be a non-empty list of distinct names from: {string.Join(", ", choices)}.";
+        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() == 0)
+        {
+            return expected;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String || !choices.Contains(item.GetString()!, StringComparer.Ordinal))
+            {
+                return item.ValueKind == JsonValueKind.String ? $"Unknown: {item.GetString()![..Math.Min(item.GetString()!.Length, 40)]}. {expected}" : expected;
+            }
+
+            if (!seen.Add(item.GetString()!))
+            {
+                return $"{item.GetString()} is listed twice. {expected}";
+            }
+        }
+
+        return null;
+    }
 }
 
 /// <summary>The floor of a <see cref="JobParameter"/> and the setting that lowers it.</summary>
@@ -61,8 +103,9 @@ public sealed record ParameterFloor(string Setting, int Lowest);
 /// </summary>
 public sealed class JobParameter<TOptions> where TOptions : class, new()
 {
-    private readonly Func<TOptions, int> _read;
-    private readonly PropertyInfo _setting;
+    private readonly Func<TOptions, int>? _read;
+    private readonly PropertyInfo? _setting;
+    private readonly IReadOnlyList<string>? _choices;
 
     /// <param name="name">The name in <c>parameters</c>, camelCase.</param>
     /// <param name="description">What it changes, for the dashboard's trigger form.</param>
@@ -77,6 +120,14 @@ public sealed class JobParameter<TOptions> where TOptions : class, new()
             : throw new ArgumentException($"{name}: the setting must be a property of {typeof(TOptions).Name}.", nameof(setting));
     }
 
+    /// <summary>A list of distinct names from <paramref name="choices"/> (parts of the job to run); every one when not given.</summary>
+    public JobParameter(string name, string description, IReadOnlyList<string> choices)
+    {
+        Name = name;
+        Description = description;
+        _choices = choices;
+    }
+
     public string Name { get; }
 
     public string Description { get; }
@@ -88,18 +139,29 @@ public sealed class JobParameter<TOptions> where TOptions : class, new()
     public (int Minimum, string LoweredBy)? Floor { get; init; }
 
     /// <summary>The value this run was given, or else <paramref name="settings"/>' value.</summary>
-    public int ValueIn(IJobExecutionContext context, TOptions settings) => context.Parameter(Name, _read(settings));
+    public int ValueIn(IJobExecutionContext context, TOptions settings) =>
+        context.Parameter(Name, (_read ?? throw new InvalidOperationException($"{Name} is a list; read it with {nameof(ChoicesIn)}."))(settings));
+
+    /// <summary>The choices this run was given, or else all of them.</summary>
+    public IReadOnlyList<string> ChoicesIn(IJobExecutionContext context) =>
+        context.Parameter(Name, _choices ?? throw new InvalidOperationException($"{Name} is a whole number; read it with {nameof(ValueIn)}."));
 
     /// <summary>The parameter as the catalog lists it, with the built-in setting as its default.</summary>
     public JobParameter Describe()
     {
-        var range = _setting.GetCustomAttribute<RangeAttribute>()
-            ?? throw new InvalidOperationException($"{typeof(TOptions).Name}.{_setting.Name} has no [Range]; it bounds the {Name} parameter too.");
+        if (_choices is { } choices)
+        {
+            return new(Name, Description, "", choices.Count, 1, choices.Count) { Choices = choices };
+        }
+
+        var setting = _setting!;
+        var range = setting.GetCustomAttribute<RangeAttribute>()
+            ?? throw new InvalidOperationException($"{typeof(TOptions).Name}.{setting.Name} has no [Range]; it bounds the {Name} parameter too.");
         var minimum = Convert.ToInt32(range.Minimum, CultureInfo.InvariantCulture);
         var maximum = Convert.ToInt32(range.Maximum, CultureInfo.InvariantCulture);
-        var builtIn = _read(new TOptions());
+        var builtIn = _read!(new TOptions());
         return Floor is { } floor
-            ? new(Name, Description, _setting.Name, builtIn, floor.Minimum, maximum) { Floor = new(floor.LoweredBy, minimum) }
-            : new(Name, Description, _setting.Name, builtIn, minimum, maximum);
+            ? new(Name, Description, setting.Name, builtIn, floor.Minimum, maximum) { Floor = new(floor.LoweredBy, minimum) }
+            : new(Name, Description, setting.Name, builtIn, minimum, maximum);
     }
 }

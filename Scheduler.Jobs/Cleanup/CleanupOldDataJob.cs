@@ -1,35 +1,39 @@
 using Microsoft.Extensions.Options;
 using Quartz;
 using Scheduler.Contracts;
+using Scheduler.Jobs.Catalog;
 using Scheduler.Jobs.Clients;
 using Scheduler.Jobs.Execution;
+using static Scheduler.Jobs.Cleanup.CleanupOldDataType;
 
 namespace Scheduler.Jobs.Cleanup;
 
 /// <summary>
-/// <c>cleanup_old_data</c>, four steps, each run whatever happened to the ones before it:
-/// old user interactions deleted (user service), old executions archived (here, in bounded
-/// batches), view counts refreshed and trending recalculated (discovery service). Each step's
-/// outcome is in <c>details.steps</c>; the run fails when any step failed, naming each failure.
+/// <c>cleanup_old_data</c>, its steps in order, each run whatever happened to the ones before it: old user
+/// interactions deleted (user service), old executions archived, then what is past its retention deleted (the
+/// archive, execution logs, the audit log, live events, digest and notification deliveries; here, in bounded
+/// batches), view counts refreshed and trending recalculated (discovery service). <c>parameters.steps</c> picks some
+/// of them; the others are reported <c>skipped</c>. Each step's outcome is in <c>details.steps</c>; the run fails
+/// when any step failed, naming each failure.
 /// </summary>
 public sealed class CleanupOldDataJob(
     UserClient users,
     DiscoveryClient discovery,
     ExecutionArchive executions,
+    RetentionPurge purge,
     TimeProvider time,
     IOptionsMonitor<CleanupOptions> options) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
         var settings = options.CurrentValue;
-        var interactionRetentionDays = CleanupOldDataType.InteractionRetentionDays.ValueIn(context, settings);
-        var executionRetentionDays = CleanupOldDataType.ExecutionRetentionDays.ValueIn(context, settings);
+        var days = Windows.ToDictionary(w => w, w => w.ValueIn(context, settings));
 
         // Checked when the run was requested; a retry of an older run, or a setting changed since, is checked again
         // here, because what this job deletes is not coming back.
-        var belowFloor = new[] { (CleanupOldDataType.InteractionRetentionDays.Name, interactionRetentionDays), (CleanupOldDataType.ExecutionRetentionDays.Name, executionRetentionDays) }
-            .Where(r => settings.BelowFloor(r.Item2))
-            .Select(r => $"{r.Item1} {r.Item2} is below the {CleanupOptions.RetentionFloorDays}-day floor ({CleanupOptions.AllowShortRetentionKey} is not set); nothing was deleted")
+        var belowFloor = days
+            .Where(d => d.Key.Floor is not null && settings.BelowFloor(d.Value))
+            .Select(d => $"{d.Key.Name} {d.Value} is below the {CleanupOptions.RetentionFloorDays}-day floor ({CleanupOptions.AllowShortRetentionKey} is not set); nothing was deleted")
             .ToList();
         if (belowFloor.Count > 0)
         {
@@ -37,13 +41,21 @@ public sealed class CleanupOldDataJob(
             return;
         }
 
+        var requested = RunSteps.ChoicesIn(context).ToHashSet(StringComparer.Ordinal);
         var now = time.GetUtcNow();
+        DateTimeOffset OlderThan(JobParameter<CleanupOptions> window) => now.AddDays(-days[window]);
         var steps = new Dictionary<string, object?>();
         var errors = new List<string>();
         var items = 0;
 
         async Task StepAsync(string name, Func<Task<(int Count, Dictionary<string, object?> Outcome)>> step)
         {
+            if (!requested.Contains(name))
+            {
+                steps[name] = new Dictionary<string, object?> { ["status"] = "skipped" };
+                return;
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
@@ -61,36 +73,90 @@ public sealed class CleanupOldDataJob(
             context.Result = Result(steps, errors, items, done: false);
         }
 
-        await StepAsync("interactions", async () =>
+        // Deletes batch after batch, each its own statement, until one comes back short.
+        async Task<(int Count, Dictionary<string, object?> Outcome)> PurgeAsync(Func<int, Task<int>> batch, Dictionary<string, object?> cutoffs)
         {
-            var olderThan = now.AddDays(-interactionRetentionDays);
+            int deleted = 0, batches = 0, last;
+            do
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                last = await batch(settings.DeleteBatchSize);
+                deleted += last;
+                batches += last > 0 ? 1 : 0;
+            }
+            while (last == settings.DeleteBatchSize);
+
+            return (deleted, new(cutoffs) { ["deleted"] = deleted, ["batches"] = batches });
+        }
+
+        await StepAsync(Steps.Interactions, async () =>
+        {
+            var olderThan = OlderThan(InteractionRetentionDays);
             var deleted = (await users.CleanupInteractionsAsync(olderThan, context.IdempotencyKey("interactions"), cancellationToken)).Deleted;
             return (deleted, new() { ["deleted"] = deleted, ["olderThan"] = olderThan });
         });
 
-        await StepAsync("archive", async () =>
+        await StepAsync(Steps.Archive, async () =>
         {
-            var cutoff = now.AddDays(-executionRetentionDays);
+            var cutoff = OlderThan(ExecutionRetentionDays);
+            var failedCutoff = OlderThan(FailedExecutionRetentionDays);
             int archived = 0, batches = 0, moved;
             do
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                moved = await executions.ArchiveFinishedBeforeAsync(cutoff, settings.ArchiveBatchSize, time.GetUtcNow(), cancellationToken);
+                moved = await executions.ArchiveFinishedBeforeAsync(cutoff, failedCutoff, settings.ArchiveBatchSize, time.GetUtcNow(), cancellationToken);
                 archived += moved;
                 batches += moved > 0 ? 1 : 0;
             }
             while (moved == settings.ArchiveBatchSize);
 
-            return (archived, new() { ["archived"] = archived, ["batches"] = batches, ["finishedBefore"] = cutoff });
+            return (archived, new() { ["archived"] = archived, ["batches"] = batches, ["finishedBefore"] = cutoff, ["failedFinishedBefore"] = failedCutoff });
         });
 
-        await StepAsync("viewCounts", async () =>
+        await StepAsync(Steps.ArchivePurge, () =>
+        {
+            var (olderThan, failedOlderThan) = (OlderThan(ArchiveRetentionDays), OlderThan(FailedArchiveRetentionDays));
+            return PurgeAsync(n => purge.ArchiveAsync(olderThan, failedOlderThan, n, cancellationToken),
+                new() { ["olderThan"] = olderThan, ["failedOlderThan"] = failedOlderThan });
+        });
+
+        await StepAsync(Steps.ExecutionLogs, () =>
+        {
+            var olderThan = OlderThan(ExecutionLogRetentionDays);
+            return PurgeAsync(n => purge.ExecutionLogsAsync(olderThan, n, cancellationToken), new() { ["olderThan"] = olderThan });
+        });
+
+        await StepAsync(Steps.AuditLog, () =>
+        {
+            var olderThan = OlderThan(AuditRetentionDays);
+            return PurgeAsync(n => purge.AuditLogAsync(olderThan, n, cancellationToken), new() { ["olderThan"] = olderThan });
+        });
+
+        await StepAsync(Steps.Events, () =>
+        {
+            var olderThan = OlderThan(EventRetentionDays);
+            return PurgeAsync(n => purge.EventsAsync(olderThan, n, cancellationToken), new() { ["olderThan"] = olderThan });
+        });
+
+        await StepAsync(Steps.DigestDeliveries, () =>
+        {
+            var olderThan = OlderThan(DigestDeliveryRetentionDays);
+            return PurgeAsync(n => purge.DigestDeliveriesAsync(olderThan, n, cancellationToken), new() { ["olderThan"] = olderThan });
+        });
+
+        await StepAsync(Steps.NotificationDeliveries, () =>
+        {
+            var olderThan = OlderThan(NotificationDeliveryRetentionDays);
+            return PurgeAsync(n => purge.NotificationDeliveriesAsync(olderThan, n, cancellationToken), new() { ["olderThan"] = olderThan });
+        });
+
+        await StepAsync(Steps.ViewCounts, async () =>
         {
             var updated = (await discovery.RefreshViewCountsAsync(context.IdempotencyKey("view-counts"), cancellationToken)).Updated;
             return (updated, new() { ["updated"] = updated });
         });
 
-        await StepAsync("trending", async () =>
+        await StepAsync(Steps.Trending, async () =>
         {
             var updated = (await discovery.RecalculateTrendingAsync(context.IdempotencyKey("trending"), cancellationToken)).Updated;
             return (updated, new() { ["updated"] = updated });

@@ -25,14 +25,16 @@ public sealed class ExecutionArchive(NpgsqlDataSource dataSource)
     private const string ArchivedColumns = """
         id, job_type, status, started_at, completed_at, started_by, error, result, created_at, updated_at,
         trigger, scheduled_for, runner_id, attempt, retry_of, parameters, idempotency_key, heartbeat_at, cancel_requested_at,
-        root_id, fire_instance_id, cancelled_by, request_hash, schedule, jitter_ms
+        root_id, fire_instance_id, cancelled_by, request_hash, schedule, jitter_ms, progress
         """;
 
     private const string ArchiveBatchSql = $"""
         WITH moved AS (
           DELETE FROM scheduled_jobs
            WHERE id IN (SELECT id FROM scheduled_jobs
-                         WHERE status IN ('completed', 'failed', 'cancelled', 'skipped') AND completed_at < @cutoff
+                         WHERE status IN ('completed', 'failed', 'cancelled', 'skipped')
+                           AND completed_at < greatest(@cutoff, @failedCutoff)
+                           AND completed_at < CASE WHEN status = 'failed' THEN @failedCutoff ELSE @cutoff END
                          ORDER BY completed_at
                          LIMIT @batchSize
                          FOR UPDATE SKIP LOCKED)
@@ -47,5 +49,9 @@ public sealed class ExecutionArchive(NpgsqlDataSource dataSource)
     /// of the two tables. Returns how many moved; 0 when none are left.
     /// </summary>
     public Task<int> ArchiveFinishedBeforeAsync(DateTimeOffset cutoff, int batchSize, DateTimeOffset now, CancellationToken cancellationToken) =>
-        dataSource.ExecuteAsync(ArchiveBatchSql, new { cutoff, batchSize, now }, cancellationToken);
+        ArchiveFinishedBeforeAsync(cutoff, cutoff, batchSize, now, cancellationToken);
+
+    /// <summary>As above, with failed executions held to their own <paramref name="failedCutoff"/> (kept longer).</summary>
+    public Task<int> ArchiveFinishedBeforeAsync(DateTimeOffset cutoff, DateTimeOffset failedCutoff, int batchSize, DateTimeOffset now, CancellationToken cancellationToken) =>
+        dataSource.ExecuteAsync(ArchiveBatchSql, new { cutoff, failedCutoff, batchSize, now }, cancellationToken);
 }

@@ -36,6 +36,22 @@ public static class ExecutionData
             : fallback;
     }
 
+    /// <summary>The list of names <paramref name="name"/> this run was given, or <paramref name="fallback"/>.</summary>
+    public static IReadOnlyList<string> Parameter(this IJobExecutionContext context, string name, IReadOnlyList<string> fallback)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (!context.MergedJobDataMap.TryGetString(ParametersKey, out var json) || string.IsNullOrEmpty(json))
+        {
+            return fallback;
+        }
+
+        using var parameters = System.Text.Json.JsonDocument.Parse(json);
+        return parameters.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+            && parameters.RootElement.TryGetProperty(name, out var value) && value.ValueKind == System.Text.Json.JsonValueKind.Array
+            ? [.. value.EnumerateArray().Where(v => v.ValueKind == System.Text.Json.JsonValueKind.String).Select(v => v.GetString()!)]
+            : fallback;
+    }
+
     /// <summary>The W3C trace context of the request that submitted the run, so its trace continues into the job.</summary>
     public const string TraceParentKey = "traceparent";
 

@@ -30,7 +30,7 @@ public static class JobTypesApi
         PauseAfterFailures = definition.PauseAfterFailures,
         Recoverable = definition.Recoverable,
         MisfireGraceSeconds = definition.MisfireGrace?.TotalSeconds,
-        Parameters = [.. definition.Parameters.Select(p => new JobParameterInfo(p.Name, JobParameter.Type, p.Default, p.Minimum, p.Maximum, p.Description))],
+        Parameters = [.. definition.Parameters.Select(p => new JobParameterInfo(p.Name, p.Type, p.Default, p.Minimum, p.Maximum, p.Description) { Choices = p.Choices })],
         Source = definition.Source,
         Call = definition.Call is { } call ? new HttpCallInfo(call.Service, call.Method, call.Path, call.Body, call.ItemsField) : null,
     };
