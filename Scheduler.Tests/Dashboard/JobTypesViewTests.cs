@@ -44,6 +44,28 @@ public sealed class JobTypesViewTests : DashboardBrowserFixture
     }
 
     [Test]
+    public async Task Trigger_CleanupWithSomeSteps_SendsTheListedSteps_AfterRefusingAnUnknownOne()
+    {
+        await SignInAsync(TestTokens.Admin);
+
+        await JobTypeRow(JobTypes.CleanupOldData).GetByRole(AriaRole.Button, new() { Name = $"Trigger {JobTypes.CleanupOldData}" }).ClickAsync();
+        var dialog = Page.GetByRole(AriaRole.Dialog, new() { Name = $"Trigger {JobTypes.CleanupOldData}" });
+        await dialog.GetByLabel("steps").FillAsync("auditLog, vacuum");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Review" }).ClickAsync();
+        await Expect(dialog.GetByText("Unknown: vacuum.")).ToBeVisibleAsync();
+        await dialog.GetByLabel("steps").FillAsync("auditLog, events");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Review" }).ClickAsync();
+        await Expect(dialog).ToContainTextAsync("steps = auditLog, events");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Trigger now" }).ClickAsync();
+        await dialog.GetByRole(AriaRole.Link, new() { Name = "View execution" }).ClickAsync();
+
+        await Expect(RunStatus).ToHaveAttributeAsync("data-status", "completed", LongWait);
+        var execution = await Service.GetExecutionAsync(ExecutionIdIn(Page.Url));
+        execution.Parameters!.Value.GetProperty("steps").EnumerateArray().Select(s => s.GetString()).Should().Equal("auditLog", "events");
+        StandIns.State.RequestsTo("POST", "/api/interactions/cleanup").Should().BeEmpty("only the listed steps ran");
+    }
+
+    [Test]
     public async Task Trigger_WhileARunIsActive_ShowsTheServicesConflict_WithALinkToTheActiveRun()
     {
         StandIns.State.SetFault("GET", "/api/discoveries", new Fault(DelayMs: 120_000));

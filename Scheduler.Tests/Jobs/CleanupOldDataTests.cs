@@ -140,7 +140,10 @@ public sealed class CleanupOldDataTests : ServiceFixture
     {
         var types = (await Service.Client.GetFromJsonAsync<List<JobTypeInfo>>("/api/jobs/types"))!;
 
-        types.Single(t => t.Name == JobTypes.CleanupOldData).Parameters.Should().OnlyContain(p => p.Minimum == 30);
+        var parameters = types.Single(t => t.Name == JobTypes.CleanupOldData).Parameters.ToDictionary(p => p.Name);
+        string[] history = ["interactionRetentionDays", "executionRetentionDays", "failedExecutionRetentionDays", "archiveRetentionDays",
+            "failedArchiveRetentionDays", "executionLogRetentionDays", "auditRetentionDays", "notificationDeliveryRetentionDays"];
+        history.Select(name => parameters[name].Minimum).Should().OnlyContain(minimum => minimum == 30);
     }
 
     [Test]

@@ -241,11 +241,16 @@ function truncate(text, length) {
 /** The trigger form (from the type's parameters, and when: now or later), a confirmation step, then the outcome. */
 function openTrigger(ctx, type, refresh) {
   const { body, close } = openDialog(`Trigger ${type.name}`);
-  const fields = type.parameters.map(p => field({
-    name: p.name, apiName: `parameters.${p.name}`, label: p.name, type: 'number', min: p.minimum, max: p.maximum, step: 1,
-    placeholder: String(p.default),
-    hint: `${p.description} Whole number from ${p.minimum} to ${p.maximum}; empty uses the default, ${p.default}.`,
-  }));
+  const fields = type.parameters.map(p => p.type === 'array'
+    ? field({
+      name: p.name, apiName: `parameters.${p.name}`, label: p.name, type: 'text', placeholder: p.choices.join(', '),
+      hint: `${p.description} Names separated by commas, from: ${p.choices.join(', ')}; empty runs all of them.`,
+    })
+    : field({
+      name: p.name, apiName: `parameters.${p.name}`, label: p.name, type: 'number', min: p.minimum, max: p.maximum, step: 1,
+      placeholder: String(p.default),
+      hint: `${p.description} Whole number from ${p.minimum} to ${p.maximum}; empty uses the default, ${p.default}.`,
+    }));
   const when = field({
     name: 'when', label: 'When', type: 'select', value: 'now',
     options: [{ value: 'now', label: 'Now' }, { value: 'at', label: 'Later, at a time' }, { value: 'delay', label: 'Later, after a delay' }],
@@ -283,7 +288,18 @@ function openTrigger(ctx, type, refresh) {
         const p = type.parameters[i];
         f.setError(null);
         const text = f.value();
-        if (text === '') continue;
+        if (text.trim() === '') continue;
+        if (p.type === 'array') {
+          const names = text.split(',').map(n => n.trim()).filter(n => n !== '');
+          const wrong = names.find(n => !p.choices.includes(n));
+          if (wrong !== undefined || new Set(names).size !== names.length) {
+            f.setError(wrong !== undefined ? `Unknown: ${wrong}. Choose from: ${p.choices.join(', ')}.` : 'Name each one once.');
+            firstInvalid ??= f.input;
+          } else {
+            values[p.name] = names;
+          }
+          continue;
+        }
         const number = Number(text);
         if (!Number.isInteger(number) || number < p.minimum || number > p.maximum) {
           f.setError(`Must be a whole number from ${p.minimum} to ${p.maximum}.`);
@@ -338,7 +354,7 @@ function openTrigger(ctx, type, refresh) {
         : later?.delay ? `Schedule a run of ${type.name} to start after ${later.delay}?`
           : `Start a run of ${type.name} now?`),
       given.length
-        ? h('ul', { class: 'summary-list' }, given.map(([k, v]) => h('li', {}, h('code', {}, k), ` = ${v}`)))
+        ? h('ul', { class: 'summary-list' }, given.map(([k, v]) => h('li', {}, h('code', {}, k), ` = ${Array.isArray(v) ? v.join(', ') : v}`)))
         : h('p', { class: 'muted' }, 'With the default parameters.'),
       h('p', { class: 'small muted' }, later
         ? 'It is recorded as scheduled now and does not hold the type until it is due; if a run of the type is still pending or running then, it is recorded skipped. Cancel it from its execution page until then.'
