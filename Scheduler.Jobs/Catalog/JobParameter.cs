@@ -76,14 +76,20 @@ public sealed record JobParameter(string Name, string Description, string Settin
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in value.EnumerateArray())
         {
-            if (item.ValueKind != JsonValueKind.String || !choices.Contains(item.GetString()!, StringComparer.Ordinal))
+            if (item.ValueKind != JsonValueKind.String)
             {
-                return item.ValueKind == JsonValueKind.String ? $"Unknown: {item.GetString()![..Math.Min(item.GetString()!.Length, 40)]}. {expected}" : expected;
+                return expected;
             }
 
-            if (!seen.Add(item.GetString()!))
+            var name = item.GetString()!;
+            if (!choices.Contains(name, StringComparer.Ordinal))
             {
-                return $"{item.GetString()} is listed twice. {expected}";
+                return $"Unknown: {name[..Math.Min(name.Length, 40)]}. {expected}";
+            }
+
+            if (!seen.Add(name))
+            {
+                return $"{name} is listed twice. {expected}";
             }
         }
 
