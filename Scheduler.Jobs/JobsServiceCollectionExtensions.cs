@@ -85,6 +85,7 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<RunStore>();
         services.AddSingleton<RunLifecycle>();
         services.AddSingleton<ExecutionControl>();
+        services.AddSingleton<BulkExecutionControl>();
         services.AddSingleton<DatabaseContact>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<ScheduleStore>();

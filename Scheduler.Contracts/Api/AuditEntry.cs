@@ -56,6 +56,12 @@ public static class AuditActions
     /// <summary>An operator retried a failed or cancelled execution (<c>POST /api/jobs/{id}/retry</c>).</summary>
     public const string JobRetry = "job.retry";
 
+    /// <summary>An operator retried failed runs in bulk (<c>POST /api/jobs/retry-failed</c>): the filter and counts; each retry also has its <see cref="JobRetry"/> row.</summary>
+    public const string JobRetryFailed = "job.retry_failed";
+
+    /// <summary>An operator cancelled waiting runs in bulk (<c>POST /api/jobs/cancel-pending</c>): the filter and counts; each cancel also has its <see cref="JobCancel"/> row.</summary>
+    public const string JobCancelPending = "job.cancel_pending";
+
     /// <summary>An operator paused a job type's schedule.</summary>
     public const string SchedulePause = "schedule.pause";
 
@@ -103,7 +109,7 @@ public static class AuditActions
 
     /// <summary>Every action: jobs, schedules, job types, notifications.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [JobTrigger, JobCancel, JobRetry, SchedulePause, ScheduleResume, ScheduleChange, ScheduleReset, ScheduleBackfill, ScheduleCreate, ScheduleDelete,
+        [JobTrigger, JobCancel, JobRetry, JobRetryFailed, JobCancelPending, SchedulePause, ScheduleResume, ScheduleChange, ScheduleReset, ScheduleBackfill, ScheduleCreate, ScheduleDelete,
          TypeDefine, TypeChange, TypeDelete, TypeDisable, TypeEnable, NotificationCreate, NotificationReplace, NotificationDelete];
 }
 

@@ -85,7 +85,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
 
     // The row is locked first so that what it was (scheduled: its trigger waits to be unscheduled) is read with the change.
     private const string RequestCancelSql = """
-        WITH before AS (SELECT id, status FROM scheduled_jobs WHERE id = @id AND status IN ('scheduled', 'pending', 'running') FOR UPDATE)
+        WITH before AS (SELECT id, status FROM scheduled_jobs WHERE id = @id AND status = ANY(@statuses) FOR UPDATE)
         UPDATE scheduled_jobs s
            SET status = CASE WHEN s.status IN ('scheduled', 'pending') THEN 'cancelled' ELSE s.status END,
                completed_at = CASE WHEN s.status IN ('scheduled', 'pending') THEN @now ELSE s.completed_at END,
@@ -102,14 +102,16 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
     /// <summary>
     /// Asks to cancel an execution, in the caller's transaction. A scheduled or pending one is cancelled here and
     /// never runs; a running one is marked, and the caller interrupts its firing. Null when the execution is not
-    /// scheduled, pending or running.
+    /// scheduled, pending or running (with <paramref name="waitingOnly"/>: scheduled or pending; a run that has started is
+    /// left alone).
     /// </summary>
     public static async Task<CancelRequest?> RequestCancelAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, string by, DateTimeOffset now, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, string by, DateTimeOffset now, bool waitingOnly, CancellationToken cancellationToken)
     {
         var row = await connection.QuerySingleOrDefaultAsync<CancelRow>(RequestCancelSql, new
         {
             id, by, now,
+            statuses = waitingOnly ? WaitingStatuses : CancellableStatuses,
             result = ResultJson.Serialize(JobResults.Failed($"cancelled by {by} before it ran", FailureKind.Cancelled)),
         }, cancellationToken, transaction);
         return row is null
@@ -120,6 +122,10 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource)
                 JobType = row.JobType,
             };
     }
+
+    private static readonly string[] WaitingStatuses = [ExecutionStatus.Scheduled.ToText(), ExecutionStatus.Pending.ToText()];
+
+    private static readonly string[] CancellableStatuses = [.. WaitingStatuses, ExecutionStatus.Running.ToText()];
 
     private sealed record CancelRow(string Status, string Was, string JobType, string? FireInstanceId, string? RunnerId);
 

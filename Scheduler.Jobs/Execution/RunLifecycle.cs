@@ -93,16 +93,18 @@ public sealed partial class RunLifecycle(
     /// Cancels execution <paramref name="id"/> for <paramref name="by"/> in one transaction with its audit row
     /// (<paramref name="accepted"/>): a scheduled or pending run ends <c>cancelled</c>, and a scheduled run's trigger is
     /// unscheduled in that same transaction, so it never fires; a running one is marked for its node to interrupt.
-    /// Null, and nothing written, when the run is not scheduled, pending or running. When the scheduler cannot
-    /// unschedule the trigger, nothing is written either and <see cref="SchedulerUnavailableException"/> says so.
+    /// Null, and nothing written, when the run is not scheduled, pending or running (with <paramref name="waitingOnly"/>,
+    /// a bulk cancel's: not scheduled or pending). When the scheduler cannot unschedule the trigger, nothing is written
+    /// either and <see cref="SchedulerUnavailableException"/> says so.
     /// </summary>
-    public async Task<CancelRequest?> CancelAsync(Guid id, string by, Func<CancelRequest, AuditRecord> accepted, CancellationToken cancellationToken)
+    public async Task<CancelRequest?> CancelAsync(
+        Guid id, string by, Func<CancelRequest, AuditRecord> accepted, CancellationToken cancellationToken, bool waitingOnly = false)
     {
         ArgumentNullException.ThrowIfNull(accepted);
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (await ExecutionStore.RequestCancelAsync(connection, transaction, id, by, time.GetUtcNow(), cancellationToken) is not { } cancel)
+        if (await ExecutionStore.RequestCancelAsync(connection, transaction, id, by, time.GetUtcNow(), waitingOnly, cancellationToken) is not { } cancel)
         {
             return null;
         }

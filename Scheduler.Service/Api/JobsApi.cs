@@ -43,6 +43,20 @@ public static class JobsApi
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Runs a failed or cancelled execution again as a new execution linked to it, now or (runAt, delay) later.");
+        jobs.MapPost("/retry-failed", RetryFailed)
+            .RequireAuthorization(Caller.AdminPolicy)
+            .RequireRateLimiting(MutationRateLimit.Policy)
+            .WithName("RetryFailedJobs")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithSummary("Retries the failed runs that ended in [from, to) (of a type, with a normalised failure reason, when given) and were not retried yet, one after another, oldest first, at most Runs:BulkRetryLimit per call; with dryRun, only lists them. Answers per run its retry's id or why it was not retried.");
+        jobs.MapPost("/cancel-pending", CancelPending)
+            .RequireAuthorization(Caller.AdminPolicy)
+            .RequireRateLimiting(MutationRateLimit.Policy)
+            .WithName("CancelPendingJobs")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithSummary("Cancels the pending and scheduled runs (of a type, when given), oldest first, at most Runs:BulkRetryLimit per call; with dryRun, only lists them. A run that has started meanwhile is left running and reported.");
         jobs.MapJobStatus();
         jobs.MapJobTypes();
         jobs.MapGet("/{id:guid}/logs", GetLogs)
@@ -132,6 +146,24 @@ public static class JobsApi
                 title: "The job type cannot run", detail: cannotRun.Detail, statusCode: StatusCodes.Status409Conflict),
             RetryOutcome.Busy busy => Busy(busy.JobType, busy.ActiveId),
             RetryOutcome.NotSubmitted notSubmitted => NotSubmitted(notSubmitted.JobType),
+            var other => throw new UnreachableException(other.ToString()),
+        };
+
+    public static async Task<Results<Ok<RetryFailedResponse>, ValidationProblem>> RetryFailed(
+        RetryFailedRequest request, HttpContext http, BulkExecutionControl control, CancellationToken cancellationToken) =>
+        await control.RetryFailedAsync(request, ApiAudit.Requester(http), cancellationToken) switch
+        {
+            BulkOutcome<RetryFailedResponse>.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors, title: "The bulk retry request is invalid"),
+            BulkOutcome<RetryFailedResponse>.Done done => TypedResults.Ok(done.Answer),
+            var other => throw new UnreachableException(other.ToString()),
+        };
+
+    public static async Task<Results<Ok<CancelPendingResponse>, ValidationProblem>> CancelPending(
+        [FromBody] CancelPendingRequest? request, HttpContext http, BulkExecutionControl control, CancellationToken cancellationToken) =>
+        await control.CancelPendingAsync(request ?? new CancelPendingRequest(), ApiAudit.Requester(http), cancellationToken) switch
+        {
+            BulkOutcome<CancelPendingResponse>.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors, title: "The bulk cancel request is invalid"),
+            BulkOutcome<CancelPendingResponse>.Done done => TypedResults.Ok(done.Answer),
             var other => throw new UnreachableException(other.ToString()),
         };
 
