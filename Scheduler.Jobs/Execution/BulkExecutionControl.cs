@@ -80,7 +80,7 @@ public sealed partial class BulkExecutionControl(
                 answer.NotRetried,
                 answer.Remaining,
                 retries = items.Where(i => i.RetryId is not null).Select(i => new { i.Id, i.RetryId }),
-                notRetried = items.Where(i => i.Error is not null).Select(i => new { i.Id, i.Error }),
+                notRetriedRuns = items.Where(i => i.Error is not null).Select(i => new { i.Id, i.Error }),
                 listed = request.DryRun ? items.Select(i => i.Id) : null,
             }), logger);
         LogBulkRetry(requester.Actor, matched, retried, answer.NotRetried, request.DryRun);
@@ -167,8 +167,8 @@ public sealed partial class BulkExecutionControl(
                 answer.Cancelled,
                 answer.NotCancelled,
                 answer.Remaining,
-                cancelledIds = items.Where(i => i.Cancelled).Select(i => i.Id),
-                notCancelled = items.Where(i => i.Error is not null).Select(i => new { i.Id, i.Error }),
+                cancelledRuns = items.Where(i => i.Cancelled).Select(i => i.Id),
+                notCancelledRuns = items.Where(i => i.Error is not null).Select(i => new { i.Id, i.Error }),
                 listed = request.DryRun ? items.Select(i => i.Id) : null,
             }), logger);
         LogBulkCancel(requester.Actor, matched, cancelled, answer.NotCancelled, request.DryRun);

@@ -95,6 +95,36 @@ public sealed class RateLimitTests : ServiceFixture
         mutation.StatusCode.Should().Be(HttpStatusCode.TooManyRequests, "the budget is still spent: the reads neither used nor reset it");
     }
 
+    [Test]
+    public async Task ABulkRetry_IsOneActionForTheBudget_HoweverManyRunsItRetries()
+    {
+        var day = new DateTimeOffset(2020, 3, 1, 0, 0, 0, TimeSpan.Zero);
+        string[] types = [JobTypes.EmailScan, JobTypes.ExportDlqReplay, JobTypes.OutboxDlqReplay];
+        await using (var connection = await TestDatabase.OpenAsync())
+        {
+            foreach (var type in types)
+            {
+                await connection.ExecuteAsync("""
+                    INSERT INTO scheduled_jobs (job_type, status, trigger, started_by, started_at, completed_at, error)
+                    VALUES (@type, 'failed', 'manual', 'test', @day, @day + interval '1 minute', 'boom')
+                    """, new { type, day });
+            }
+        }
+
+        using var caller = Service.CreateClient(TestTokens.AdminAs("rate-bulk"));
+        using var bulk = await caller.PostAsJsonAsync("/api/jobs/retry-failed", new { from = day, to = day.AddDays(1) });
+        var retried = (await bulk.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("retried").GetInt32();
+        using var second = await caller.PostAsJsonAsync("/api/jobs/trigger", new { jobType = JobTypes.CrawlPending });
+        using var third = await caller.PostAsJsonAsync("/api/jobs/trigger", new { jobType = JobTypes.CrawlPending });
+        using var fourth = await caller.PostAsJsonAsync("/api/jobs/trigger", new { jobType = JobTypes.CrawlPending });
+
+        bulk.StatusCode.Should().Be(HttpStatusCode.OK);
+        retried.Should().Be(types.Length);
+        second.StatusCode.Should().Be(HttpStatusCode.Conflict, "the bulk retry took one permit, not one per run");
+        third.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        fourth.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+    }
+
     /// <summary>Makes <see cref="Limit"/> triggers of the disabled type, each answered 409 (not 429).</summary>
     private static async Task SpendTheBudgetAsync(HttpClient caller)
     {
