@@ -94,7 +94,7 @@ public sealed class RestoreDrillTests
         var grid = Enumerable.Range(0, 1000).Select(i => (start + (Interval * i)).UtcDateTime).ToList();
         var missed = grid.Where(t => t > stoppedAt && t < backAt).ToList();
         missed.Should().HaveCountGreaterThanOrEqualTo(3);
-        List<Execution> Since(string schedule) => [.. after.Where(r => r.Schedule == schedule && r.ScheduledFor > lastBeforeStop[schedule])];
+        List<Execution> Since(string schedule) => [.. after.Where(r => r.Schedule == schedule && r.ScheduledFor > lastBeforeStop[schedule]).OrderBy(r => r.ScheduledFor)];
 
         var pulse = Since("pulse");
         pulse.Should().NotBeEmpty().And.OnlyContain(r => r.ScheduledFor!.Value.Second % 2 == 0 && r.ScheduledFor.Value.Millisecond == 0,

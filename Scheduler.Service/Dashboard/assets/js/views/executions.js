@@ -1,4 +1,5 @@
 // Executions: the history, newest first, filtered by type, status, who and when, paged; rows follow live updates.
+// Admins retry failed runs and cancel pending ones in bulk from here (views/bulk.js).
 import { h, fill, syncRows } from '../dom.js';
 import { get, query, ProblemError } from '../api.js';
 import { onLiveEvent, onPoll } from '../live.js';
@@ -7,6 +8,7 @@ import { countdownElement, durationBetween, formatDuration, shortId, timeElement
 import { problemView } from '../dialogs.js';
 import { filterForm, pager, PageSizes, readParams } from '../list.js';
 import { disposeAll, refresher } from '../util.js';
+import { bulkButtons } from './bulk.js';
 
 const Filters = ['type', 'status', 'startedBy', 'from', 'to'];
 
@@ -41,7 +43,7 @@ export function render(main, ctx, _match, params) {
     .catch(() => {});
 
   fill(main,
-    h('div', { class: 'view-header' }, h('h1', { tabindex: '-1' }, 'Executions')),
+    h('div', { class: 'view-header' }, h('h1', { tabindex: '-1' }, 'Executions'), bulkButtons(ctx, changed => { if (changed) refresh.now(); })),
     h('p', { class: 'lead' }, 'Every run, manual or scheduled, newest first; a run for later counts down to when it is due. The table follows runs as they change.'),
     filters.form,
     problemSlot,
