@@ -99,13 +99,17 @@ function bulkDialog({ title, fields, previewLabel, run, fieldNames, confirmLabel
     const summary = h('p', { role: 'status', class: 'small' });
     const listSlot = h('div');
     const preview = h('button', { type: 'submit', class: 'button primary' }, previewLabel);
-    const confirm = h('button', { type: 'button', class: `button ${danger ? 'danger' : 'primary'}`, hidden: true });
+    // In the DOM only while a dry run's list is shown: .button's display would override [hidden].
+    const confirm = h('button', { type: 'button', class: `button ${danger ? 'danger' : 'primary'}` });
+    const actions = h('div', { class: 'actions' });
+    const offer = shown => (shown ? fill(actions, back, confirm) : fill(actions, back));
     const back = h('button', { type: 'button', class: 'button', onClick: close }, 'Close');
     const form = h('form', { class: 'dialog-body-form', novalidate: true },
-      fields.map(f => f.element), h('div', { class: 'actions' }, preview), problemSlot, summary, listSlot, h('div', { class: 'actions' }, back, confirm));
+      fields.map(f => f.element), h('div', { class: 'actions' }, preview), problemSlot, summary, listSlot, actions);
+    offer(false);
 
     const reset = () => {
-      confirm.hidden = true;
+      offer(false);
       summary.textContent = '';
       fill(listSlot);
     };
@@ -134,8 +138,9 @@ function bulkDialog({ title, fields, previewLabel, run, fieldNames, confirmLabel
             h('thead', {}, h('tr', {}, columns.map(c => h('th', { scope: 'col' }, c)))),
             h('tbody', {}, answer.items.map(item => h('tr', { dataset: { key: key(item), done: String(done(item)) } }, row(item).map(cell => h('td', {}, cell))))))));
         const n = answer.items.length;
-        confirm.hidden = !dryRun || n === 0;
         confirm.textContent = confirmLabel(n);
+        offer(dryRun && n > 0);
+        if (!dryRun) back.focus();
         if (!dryRun) preview.textContent = previewLabel;
       } catch (error) {
         const rest = showFieldErrors(fields, error);
