@@ -17,7 +17,7 @@ public sealed class DeadLettersViewTests : DashboardBrowserFixture
     {
         await SignInAsync(TestTokens.Admin, "/dead-letters");
 
-        await Expect(Page.GetByRole(AriaRole.Status)).ToContainTextAsync("3 dead letters (outbox 2, export 1)");
+        await Expect(Page.Locator("main").GetByRole(AriaRole.Status)).ToContainTextAsync("3 dead letters (outbox 2, export 1)");
         await Page.GetByLabel("Kind").SelectOptionAsync("export");
         await Expect(Page.Locator("tbody tr")).ToHaveCountAsync(1);
         await Expect(Page.Locator("tr[data-id='ex-2001']")).ToContainTextAsync("export storage quota exceeded");
@@ -55,7 +55,7 @@ public sealed class DeadLettersViewTests : DashboardBrowserFixture
 
         await SignInAsync(TestTokens.Reader, "/dead-letters");
 
-        await Expect(Page.GetByRole(AriaRole.Status)).ToContainTextAsync("5 dead letters (outbox 4, export 1)");
+        await Expect(Page.Locator("main").GetByRole(AriaRole.Status)).ToContainTextAsync("5 dead letters (outbox 4, export 1)");
         await Expect(Page.Locator("tbody tr")).ToHaveCountAsync(5);
         await Expect(Page.GetByText("receiver answered 410").First).ToBeVisibleAsync();
         await Expect(Page.Locator("tbody").GetByRole(AriaRole.Button)).ToHaveCountAsync(0);
