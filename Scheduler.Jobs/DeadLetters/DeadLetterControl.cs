@@ -20,12 +20,6 @@ public sealed partial class DeadLetterControl(
     IOptions<DeadLetterOptions> options,
     ILogger<DeadLetterControl> logger)
 {
-    /// <summary>The audit trail's target type of a replay; its target id is <c>kind/id</c>.</summary>
-    public const string AuditTargetType = "dead_letter";
-
-    /// <summary>The audit trail's action of a replay.</summary>
-    public const string ReplayAction = "dlq.replay";
-
     /// <summary>The most of a replay's answer kept in its audit row.</summary>
     private const int MaxAuditedAnswer = 4096;
 
@@ -53,7 +47,7 @@ public sealed partial class DeadLetterControl(
             _ => (AuditOutcomes.Failed, null),
         };
         await audit.RecordAfterTheFactAsync(
-            new AuditRecord(ReplayAction, requester.Actor, AuditTargetType, $"{kind}/{id}", null, requester.RemoteAddress, result,
+            new AuditRecord(AuditActions.DlqReplay, requester.Actor, AuditTargetTypes.DeadLetter, $"{kind}/{id}", null, requester.RemoteAddress, result,
                 new { kind, id, coreApiAnswer = answer }),
             logger);
         if (outcome is DeadLetterOutcome.Replayed)

@@ -173,7 +173,7 @@ public sealed class DeadLettersApiTests : ServiceFixture
 
     private async Task<AuditEntry> AuditOfAsync(string targetId)
     {
-        var page = (await Service.Client.GetFromJsonAsync<AuditPage>($"/api/audit?targetId={Uri.EscapeDataString(targetId)}"))!;
+        var page = (await Service.Client.GetFromJsonAsync<AuditPage>($"/api/audit?action=dlq.replay&targetId={Uri.EscapeDataString(targetId)}"))!;
         return page.Entries.Should().ContainSingle().Subject;
     }
 }
