@@ -21,6 +21,9 @@ public static class JobTypes
     /// <summary>Core API <c>POST /v1/admin/outbox/dead-letter</c>: drains notification and webhook dead letters.</summary>
     public const string OutboxDlqReplay = "outbox_dlq_replay";
 
+    /// <summary>Core API <c>GET /v1/admin/queue/dlq?kind=all&amp;limit=1</c>: records the dead-letter depth of each kind (<c>scheduler_dlq_depth</c>).</summary>
+    public const string DlqDepth = "dlq_depth";
+
     /// <summary>Core API <c>POST /v1/admin/email-scan</c>: inbound email scan.</summary>
     public const string EmailScan = "email_scan";
 

@@ -8,6 +8,7 @@ using Scheduler.Jobs.Catalog;
 using Scheduler.Jobs.Clients;
 using Scheduler.Jobs.Configuration;
 using Scheduler.Jobs.Data;
+using Scheduler.Jobs.DeadLetters;
 using Scheduler.Jobs.Digest;
 using Scheduler.Jobs.Events;
 using Scheduler.Jobs.Execution;
@@ -48,6 +49,7 @@ public static class JobsServiceCollectionExtensions
 
         Collect(() => services.AddValidatedOptions<HeartbeatOptions>(configuration, HeartbeatOptions.Section));
         Collect(() => services.AddValidatedOptions<NamedScheduleOptions>(configuration, NamedScheduleOptions.Section));
+        Collect(() => services.AddValidatedOptions<DeadLetterOptions>(configuration, DeadLetterOptions.Section));
 
         var endpoints = new Dictionary<string, ServiceEndpoint>(StringComparer.Ordinal);
         foreach (var service in ServiceNames.All)
@@ -129,6 +131,10 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton(new DownstreamEndpoints(endpoints));
         services.AddSingleton<HttpCallTypeStore>();
         services.AddSingleton<HttpCallTypeControl>();
+        services.AddSingleton<DeadLetterControl>();
+        // Read by every node's heartbeat, so through the background pool.
+        services.AddKeyedSingleton(SchedulerDataSources.Background,
+            (sp, key) => new DlqDepthStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(key)));
         return services;
     }
 

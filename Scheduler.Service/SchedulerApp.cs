@@ -48,6 +48,7 @@ public static class SchedulerApp
         app.MapHttpCallTypesApi();
         app.MapAuditApi();
         app.MapNotificationsApi();
+        app.MapDeadLettersApi();
         app.MapDashboard();
         app.MapApiReference();
         return app;

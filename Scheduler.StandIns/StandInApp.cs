@@ -11,7 +11,8 @@ namespace Scheduler.StandIns;
 /// <item>crawler: <c>POST /api/crawl/batch</c>;</item>
 /// <item>user service: <c>GET /api/users</c>, <c>GET /api/users/{externalId}</c>, <c>POST /api/interactions/cleanup</c>;</item>
 /// <item>email service: <c>POST /api/send</c>;</item>
-/// <item>core API admin endpoints: <c>POST /v1/admin/…</c>, behind HTTP Basic;</item>
+/// <item>core API admin endpoints: <c>POST /v1/admin/…</c>, the dead letters (<c>GET /v1/admin/queue/dlq</c>, <c>POST /v1/admin/outbox/{id}/replay</c>,
+/// <c>POST /v1/admin/export-dead-letter/{id}/replay</c>), behind HTTP Basic;</item>
 /// <item>an OpenID Connect issuer's discovery document and keys under <c>/oidc</c>, and Entra ID's v2.0 ones under <c>/entra</c>.</item>
 /// </list>
 /// </summary>

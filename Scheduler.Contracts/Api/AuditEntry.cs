@@ -107,10 +107,13 @@ public static class AuditActions
     /// <summary>An operator deleted a named schedule.</summary>
     public const string ScheduleDelete = "schedule.delete";
 
-    /// <summary>Every action: jobs, schedules, job types, notifications.</summary>
+    /// <summary>An operator replayed one of the core API's dead letters (<c>POST /api/dlq/{kind}/{id}/replay</c>).</summary>
+    public const string DlqReplay = "dlq.replay";
+
+    /// <summary>Every action: jobs, schedules, job types, notifications, dead letters.</summary>
     public static IReadOnlyList<string> All { get; } =
         [JobTrigger, JobCancel, JobRetry, JobRetryFailed, JobCancelPending, SchedulePause, ScheduleResume, ScheduleChange, ScheduleReset, ScheduleBackfill, ScheduleCreate, ScheduleDelete,
-         TypeDefine, TypeChange, TypeDelete, TypeDisable, TypeEnable, NotificationCreate, NotificationReplace, NotificationDelete];
+         TypeDefine, TypeChange, TypeDelete, TypeDisable, TypeEnable, NotificationCreate, NotificationReplace, NotificationDelete, DlqReplay];
 }
 
 /// <summary>What an audited action was done to (<c>audit_log.target_type</c>).</summary>
@@ -127,6 +130,9 @@ public static class AuditTargetTypes
 
     /// <summary>A notification (webhook or heartbeat); the target id is its id.</summary>
     public const string Notification = "notification";
+
+    /// <summary>One of the core API's dead letters; the target id is <c>kind/id</c>, e.g. <c>outbox/ob-1001</c>.</summary>
+    public const string DeadLetter = "dead_letter";
 }
 
 /// <summary>How the service answered an audited action (<c>audit_log.outcome</c>).</summary>

@@ -7,6 +7,7 @@ using Scheduler.Jobs.Cleanup;
 using Scheduler.Jobs.Configuration;
 using Scheduler.Jobs.Scheduling;
 using Scheduler.Jobs.Crawling;
+using Scheduler.Jobs.DeadLetters;
 using Scheduler.Jobs.Digest;
 using Scheduler.Jobs.HttpCalls;
 
@@ -40,7 +41,7 @@ public sealed partial class JobCatalog
 
     /// <summary>The built-in workflow types, each defined beside its job class.</summary>
     public static IReadOnlyList<WorkflowType> Workflows { get; } =
-        [CrawlPendingType.Definition, WeeklyDigestType.Definition, CleanupOldDataType.Definition];
+        [CrawlPendingType.Definition, WeeklyDigestType.Definition, CleanupOldDataType.Definition, DlqDepthType.Definition];
 
     /// <summary>The built-in types with their defaults (schedules in UTC), before configuration.</summary>
     public static IReadOnlyList<JobDefinition> BuiltIn { get; } = [.. Workflows.Select(w => w.Defaults), .. HttpCallTypes.BuiltIn];
@@ -225,6 +226,10 @@ public sealed partial class JobCatalog
             Timeout = options.Timeout ?? definition.Timeout,
             Call = call,
             Services = call is null ? definition.Services : [call.Service],
+            Alerts = new AlertThresholds(
+                options.SlowAfterMultiple ?? definition.Alerts.SlowAfterMultiple,
+                options.SlowAfterTimeoutFraction ?? definition.Alerts.SlowAfterTimeoutFraction,
+                options.FailureRateAlert ?? definition.Alerts.FailureRateAlert),
         };
     }
 

@@ -68,6 +68,9 @@ public sealed record JobDefinition
     /// <summary>The services (<see cref="Clients.ServiceNames"/>) the type calls.</summary>
     public required IReadOnlyList<string> Services { get; init; }
 
+    /// <summary>The thresholds the alerts read from the type's gauges (slow runs, failure rate).</summary>
+    public AlertThresholds Alerts { get; init; } = AlertThresholds.Default;
+
     /// <summary>What a manual trigger may pass for one run, with defaults from configuration.</summary>
     public IReadOnlyList<JobParameter> Parameters { get; init; } = [];
 
@@ -97,3 +100,17 @@ public sealed record JobDefinition
 /// <param name="ItemsField">A numeric property of the JSON answer that counts the items handled, if the service reports one.</param>
 /// <param name="Body">The JSON sent with the call; null sends none.</param>
 public sealed record HttpCallTarget(string Service, string Method, string Path, string? ItemsField = null, System.Text.Json.JsonElement? Body = null);
+
+/// <summary>
+/// What counts as a slow run or a high failure rate for a type (<c>Jobs:&lt;type&gt;:SlowAfterMultiple</c>,
+/// <c>SlowAfterTimeoutFraction</c>, <c>FailureRateAlert</c>). The service exports them as gauges and the alert rules
+/// compare against those, so a threshold changes with configuration, not with the rules.
+/// </summary>
+/// <param name="SlowAfterMultiple">A run is slow past this many times the type's typical (p95) duration.</param>
+/// <param name="SlowAfterTimeoutFraction">A run is slow past this share of its timeout.</param>
+/// <param name="FailureRateAlert">The share of failed executions over which the type alerts.</param>
+public sealed record AlertThresholds(double SlowAfterMultiple, double SlowAfterTimeoutFraction, double FailureRateAlert)
+{
+    /// <summary>Three times the p95, 80 % of the timeout, 10 % failures.</summary>
+    public static AlertThresholds Default { get; } = new(3, 0.8, 0.1);
+}

@@ -51,6 +51,18 @@ public sealed class JobTypeOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
     public TimeSpan? MisfireGrace { get; set; }
 
+    /// <summary>A run is slow once it has run this many times the type's typical p95 duration (<c>scheduler_job_slow_after_multiple</c>).</summary>
+    [Range(1.0, 1000.0)]
+    public double? SlowAfterMultiple { get; set; }
+
+    /// <summary>A run is slow once it has used this share of its timeout (<c>scheduler_job_slow_after_seconds</c>).</summary>
+    [Range(0.05, 1.0)]
+    public double? SlowAfterTimeoutFraction { get; set; }
+
+    /// <summary>The failure rate over which the type alerts (<c>scheduler_job_failure_rate_threshold</c>), 0.1 for 10 %.</summary>
+    [Range(0.001, 1.0)]
+    public double? FailureRateAlert { get; set; }
+
     /// <summary>HttpCall: the service called (<see cref="ServiceNames"/>).</summary>
     public string? Service { get; set; }
 

@@ -21,16 +21,16 @@ internal sealed class DownstreamErrorHandler(string service) : DelegatingHandler
         }
         catch (BrokenCircuitException)
         {
-            throw new DownstreamServiceException(service, $"{name} service circuit is open after repeated failures; {call} was not sent");
+            throw new DownstreamServiceException(service, $"{name} service circuit is open after repeated failures; {call} was not sent", failure: DownstreamFailure.CircuitOpen);
         }
         catch (TimeoutRejectedException ex)
         {
-            throw new DownstreamServiceException(service, $"{name} service did not answer {call} within {ex.Timeout.TotalSeconds:0.###}s");
+            throw new DownstreamServiceException(service, $"{name} service did not answer {call} within {ex.Timeout.TotalSeconds:0.###}s", failure: DownstreamFailure.TimedOut);
         }
         catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
         {
             var why = ex.InnerException is SocketException socket ? socket.SocketErrorCode.ToString() : ex.HttpRequestError.ToString();
-            throw new DownstreamServiceException(service, $"{name} service could not be reached for {call} ({why})");
+            throw new DownstreamServiceException(service, $"{name} service could not be reached for {call} ({why})", failure: DownstreamFailure.Unreachable);
         }
     }
 }

@@ -12,6 +12,7 @@ public sealed class RunLease
     private static readonly AsyncLocal<RunLease?> Ambient = new();
     private readonly TimeProvider _time;
     private long _renewedAt;
+    private readonly long _claimedAt;
     private int _lost;
 
     public RunLease(Guid executionId, string jobType, long token, string fireInstanceId, TimeSpan duration, TimeProvider time)
@@ -23,6 +24,7 @@ public sealed class RunLease
         Duration = duration;
         _time = time;
         _renewedAt = time.GetTimestamp();
+        _claimedAt = _renewedAt;
         Log = new ExecutionLogBuffer(time);
     }
 
@@ -39,6 +41,9 @@ public sealed class RunLease
     public string FireInstanceId { get; }
 
     public TimeSpan Duration { get; }
+
+    /// <summary>How long ago this node claimed the run (it started running then).</summary>
+    public TimeSpan RunningFor => _time.GetElapsedTime(_claimedAt);
 
     /// <summary>What the run has logged and is not stored yet: flushed as it runs, and the rest with its outcome.</summary>
     public ExecutionLogBuffer Log { get; }

@@ -32,6 +32,10 @@ public sealed class RunningExecutions
     /// <summary>How many executions of <paramref name="jobType"/> run on this node now.</summary>
     public int CountOf(string jobType) => _running.Values.Count(lease => lease.JobType == jobType);
 
+    /// <summary>How long the longest-running run of <paramref name="jobType"/> on this node has run; zero when none runs.</summary>
+    public TimeSpan OldestOf(string jobType) =>
+        _running.Values.Where(lease => lease.JobType == jobType).Select(lease => lease.RunningFor).DefaultIfEmpty(TimeSpan.Zero).Max();
+
     internal void Add(RunLease lease) => _running[lease.ExecutionId] = lease;
 
     /// <summary>Whether <paramref name="lease"/> is still one this node holds (its run has not ended here).</summary>

@@ -1,3 +1,5 @@
+using Scheduler.Jobs.DeadLetters;
+
 namespace Scheduler.Jobs.Telemetry;
 
 /// <summary>
@@ -39,6 +41,11 @@ public sealed class JobHealthSnapshot(TimeProvider time)
     public void SchedulerStopped() => SchedulerRunning = false;
 
     public void Replace(IReadOnlyDictionary<string, JobTypeHealth> types) => _types = types;
+
+    /// <summary>The latest dead-letter depth sample the cluster recorded (a <c>dlq_depth</c> run); null before the first.</summary>
+    public DlqDepthSample? DeadLetters { get; private set; }
+
+    public void DeadLettersSampled(DlqDepthSample? sample) => DeadLetters = sample;
 }
 
 /// <summary>One job type as the cluster last saw it.</summary>

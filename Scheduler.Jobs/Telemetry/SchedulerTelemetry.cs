@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using Scheduler.Contracts;
+using Scheduler.Contracts.Downstream;
 using Scheduler.Jobs.Catalog;
 using Scheduler.Jobs.Execution;
 
@@ -33,6 +34,7 @@ public sealed class SchedulerTelemetry
     private readonly Counter<long> _skipped;
     private readonly Counter<long> _leasesLost;
     private volatile IReadOnlyDictionary<string, int> _stuck = new Dictionary<string, int>();
+    private volatile IReadOnlyDictionary<string, TimeSpan> _overdue = new Dictionary<string, TimeSpan>();
 
     public SchedulerTelemetry(IMeterFactory meters, JobCatalog catalog, RunningExecutions running, JobHealthSnapshot snapshot, TimeProvider time, IOptions<HeartbeatOptions> heartbeat)
     {
@@ -68,6 +70,31 @@ public sealed class SchedulerTelemetry
             health => health?.Overdue is null ? 0 : 1), description: "1 while a due occurrence of the type has no row, or it has not succeeded for twice its interval.");
         meter.CreateObservableGauge("scheduler.schedule.invalid", () => PerType(catalog, snapshot,
             health => health?.InvalidSchedule is null ? 0 : 1), description: "1 while the type's schedule cannot be scheduled (it never fires again, or its time zone is unknown) and is not applied.");
+
+        // What the slow-run, backlog, failure-rate and dead-letter alerts compare. Thresholds come from configuration,
+        // ages from this node's memory and its supervisor's sweep, the depth from the last sample in the history: no
+        // scrape reads the database.
+        meter.CreateObservableGauge("scheduler.job.oldest_running", () => catalog.Names.Select(type =>
+            new Measurement<double>(running.OldestOf(type).TotalSeconds, Tag("job_type", type))), "s",
+            "How long the longest-running execution of the type on this node has run; 0 when none runs.");
+        meter.CreateObservableGauge("scheduler.job.slow_after", () => Definitions(catalog).Select(d =>
+            new Measurement<double>(d.Timeout.TotalSeconds * d.Alerts.SlowAfterTimeoutFraction, Tag("job_type", d.Name))), "s",
+            "A run of the type is slow past this many seconds (Jobs:<type>:SlowAfterTimeoutFraction of its timeout).");
+        meter.CreateObservableGauge("scheduler.job.slow_after_multiple", () => Definitions(catalog).Select(d =>
+            new Measurement<double>(d.Alerts.SlowAfterMultiple, Tag("job_type", d.Name))),
+            description: "A run of the type is slow past this many times its p95 duration (Jobs:<type>:SlowAfterMultiple).");
+        meter.CreateObservableGauge("scheduler.job.failure_rate_threshold", () => Definitions(catalog).Select(d =>
+            new Measurement<double>(d.Alerts.FailureRateAlert, Tag("job_type", d.Name))),
+            description: "The share of failed executions over which the type alerts (Jobs:<type>:FailureRateAlert).");
+        meter.CreateObservableGauge("scheduler.runs.overdue", () => catalog.Names.Select(type =>
+            new Measurement<double>(_overdue.GetValueOrDefault(type).TotalSeconds, Tag("job_type", type))), "s",
+            "How long past its due time the type's oldest pending (or scheduled and due) execution is, as the supervisor's last sweep found; 0 when none is overdue.");
+        meter.CreateObservableGauge("scheduler.dlq.depth", () => snapshot.DeadLetters is { } sample
+            ? DeadLetterKinds.Each.Select(kind => new Measurement<long>(sample.Depth.GetValueOrDefault(kind), Tag("kind", kind)))
+            : [], "{item}", "Dead letters the core API held, by kind, at the latest dlq_depth sample; absent before the first.");
+        meter.CreateObservableGauge("scheduler.dlq.depth_sampled_timestamp", () => snapshot.DeadLetters is { } sample
+            ? [new Measurement<double>(sample.SampledAt.ToUnixTimeMilliseconds() / 1000.0)]
+            : Array.Empty<Measurement<double>>(), "s", "Unix time of the latest dlq_depth sample; absent before the first.");
 
         // The previous service's names, kept exactly for its dashboards and alerts.
         var ttl = heartbeat.Value.Ttl;
@@ -127,6 +154,9 @@ public sealed class SchedulerTelemetry
     /// <summary>A run this node stopped because its lease was taken over.</summary>
     public void LeaseLost(string jobType) => _leasesLost.Add(1, Tag("job_type", jobType));
 
+    /// <summary>How long past due each type's oldest waiting execution is, as the supervisor's last sweep found (types not named: none).</summary>
+    public void Overdue(IReadOnlyDictionary<string, TimeSpan> byType) => _overdue = byType;
+
     /// <summary>What the supervisor's last sweep found stuck, by state.</summary>
     public void Stuck(IReadOnlyDictionary<string, int> byState) => _stuck = byState;
 
@@ -149,6 +179,8 @@ public sealed class SchedulerTelemetry
     private static IEnumerable<Measurement<double>> PerType(JobCatalog catalog, JobHealthSnapshot snapshot, Func<JobTypeHealth?, double> value) =>
         catalog.Names.Select(type => new Measurement<double>(
             value(snapshot.Types.GetValueOrDefault(type)), new KeyValuePair<string, object?>("job_type", type)));
+
+    private static IEnumerable<JobDefinition> Definitions(JobCatalog catalog) => catalog.All;
 
     private static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);
 

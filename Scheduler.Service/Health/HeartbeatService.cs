@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Quartz;
 using Scheduler.Jobs.Data;
+using Scheduler.Jobs.DeadLetters;
 using Scheduler.Jobs.Scheduling;
 using Scheduler.Service.Scheduling;
 using Scheduler.Jobs.Execution;
@@ -12,7 +13,7 @@ namespace Scheduler.Service.Health;
 /// The runbooks' heartbeat: while this node's scheduler runs (started, not on standby), it writes its
 /// <c>jobs-runner</c> row every <see cref="HeartbeatOptions.Interval"/>. A node whose scheduler stopped stops
 /// beating, so <c>/readyz</c> and <c>job_heartbeat_age_seconds</c> show it. Each beat also refreshes the
-/// <see cref="JobHealthSnapshot"/> the metrics read (the job types' rows and their triggers). Everything it reads and
+/// <see cref="JobHealthSnapshot"/> the metrics read (the job types' rows and their triggers, and the latest dead-letter depth sample). Everything it reads and
 /// writes goes through the background pool, so no amount of API traffic delays a beat.
 /// </summary>
 internal sealed partial class HeartbeatService(
@@ -20,6 +21,7 @@ internal sealed partial class HeartbeatService(
     [FromKeyedServices(SchedulerDataSources.Background)] JobTypeHealthStore heartbeats,
     [FromKeyedServices(SchedulerDataSources.Background)] ScheduleManager schedules,
     [FromKeyedServices(SchedulerDataSources.Background)] ScheduleStore store,
+    [FromKeyedServices(SchedulerDataSources.Background)] DlqDepthStore deadLetters,
     JobHealthSnapshot snapshot,
     RunnerIdentity runner,
     TimeProvider time,
@@ -102,6 +104,7 @@ internal sealed partial class HeartbeatService(
         }
 
         snapshot.Replace(types);
+        snapshot.DeadLettersSampled(await deadLetters.LatestAsync(cancellationToken));
         return running;
     }
 

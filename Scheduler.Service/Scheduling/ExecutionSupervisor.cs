@@ -96,7 +96,10 @@ internal sealed partial class ExecutionSupervisor(
     /// </summary>
     private async Task SweepPendingAsync(IScheduler scheduler, RecoveryOptions settings, DateTimeOffset now, Dictionary<string, int> stuck, CancellationToken cancellationToken)
     {
-        foreach (var pending in await store.PendingOlderThanAsync(now - settings.ResubmitPendingAfter, cancellationToken))
+        var waiting = await store.PendingOlderThanAsync(now - settings.ResubmitPendingAfter, cancellationToken);
+        // Oldest first: each type's first row is its most overdue one (the 100 rows always include the oldest of all).
+        telemetry.Overdue(waiting.GroupBy(p => p.JobType).ToDictionary(g => g.Key, g => now - g.First().CreatedAt, StringComparer.Ordinal));
+        foreach (var pending in waiting)
         {
             if (!catalog.TryGet(pending.JobType, out var definition))
             {

@@ -125,7 +125,7 @@ public sealed class ConfigurationTests
         settings["Services:CoreApi:BaseUrl"] = "";
         settings["Services:CoreApi:Username"] = "";
         settings["Services:CoreApi:Password"] = "";
-        foreach (var type in new[] { "export_dlq_replay", "outbox_dlq_replay", "email_scan", "retention_cleanup", "admin_cleanup" })
+        foreach (var type in new[] { "export_dlq_replay", "outbox_dlq_replay", "email_scan", "retention_cleanup", "admin_cleanup", "dlq_depth" })
         {
             settings[$"Jobs:{type}:Enabled"] = "false";
         }

@@ -21,6 +21,7 @@ public sealed class AlertRulesTests
     [
         "SchedulerHeartbeatStale", "SchedulerRunnerDown", "SchedulerJobFailureRateHigh", "SchedulerJobConsecutiveFailures",
         "SchedulerJobOverdue", "SchedulerMisfires", "SchedulerDlqReplayFailing", "SchedulerNotReady", "SchedulerScheduleInvalid", "SchedulerRunsTakenOver", "SchedulerOutcomesWaiting",
+        "SchedulerJobSlow", "SchedulerRunsOverdue", "SchedulerDlqBacklog", "SchedulerDlqSpike", "SchedulerDlqDepthStale",
     ];
 
     private DirectoryInfo _workDirectory = null!;

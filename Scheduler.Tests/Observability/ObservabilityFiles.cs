@@ -43,6 +43,18 @@ public static partial class ObservabilityFiles
         "scheduler_lease_lost_total",
         "scheduler_outcomes_waiting",
         "scheduler_stuck_executions",
+        "scheduler_job_oldest_running_seconds",
+        "scheduler_job_slow_after_seconds",
+        "scheduler_job_slow_after_multiple",
+        "scheduler_job_failure_rate_threshold",
+        "scheduler_runs_overdue_seconds",
+        "scheduler_dlq_depth",
+        "scheduler_dlq_depth_sampled_timestamp_seconds",
+        "dotnet_process_cpu_time_seconds_total",
+        "dotnet_process_memory_working_set_bytes",
+        "container_cpu_usage_seconds_total",
+        "container_memory_working_set_bytes",
+        "kube_pod_container_status_restarts_total",
         "job_runner_up",
         "job_heartbeat_age_seconds",
         "http_server_request_duration_seconds_bucket", "http_server_request_duration_seconds_sum", "http_server_request_duration_seconds_count",
@@ -56,6 +68,12 @@ public static partial class ObservabilityFiles
 
     /// <summary>Series Prometheus writes itself for every target; they are never in the service's own /metrics.</summary>
     public static IReadOnlySet<string> WrittenByPrometheus { get; } = new HashSet<string>(StringComparer.Ordinal) { "up" };
+
+    /// <summary>Series of the pod's container that the kubelet (cAdvisor) and kube-state-metrics export; never in the service's own /metrics.</summary>
+    public static IReadOnlySet<string> WrittenByKubernetes { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "container_cpu_usage_seconds_total", "container_memory_working_set_bytes", "kube_pod_container_status_restarts_total",
+    };
 
     /// <summary>The metric names the alert rules and the dashboard query: what a real scrape (plus <c>up</c>) must contain.</summary>
     public static IReadOnlySet<string> MetricsQueried() =>

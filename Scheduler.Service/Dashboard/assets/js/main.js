@@ -14,6 +14,7 @@ import * as execution from './views/execution.js';
 import * as schedules from './views/schedules.js';
 import * as audit from './views/audit.js';
 import * as notifications from './views/notifications.js';
+import * as deadLetters from './views/dead-letters.js';
 
 const routes = [
   { pattern: /^\/(?:jobs)?$/, nav: 'jobs', view: jobTypes },
@@ -22,6 +23,7 @@ const routes = [
   { pattern: /^\/schedules$/, nav: 'schedules', view: schedules },
   { pattern: /^\/audit$/, nav: 'audit', view: audit },
   { pattern: /^\/notifications$/, nav: 'notifications', view: notifications },
+  { pattern: /^\/dead-letters$/, nav: 'dead-letters', view: deadLetters },
 ];
 
 const navigation = [
@@ -29,6 +31,7 @@ const navigation = [
   { key: 'executions', href: '#/executions', label: 'Executions' },
   { key: 'schedules', href: '#/schedules', label: 'Schedules' },
   { key: 'notifications', href: '#/notifications', label: 'Notifications' },
+  { key: 'dead-letters', href: '#/dead-letters', label: 'Dead letters' },
   { key: 'audit', href: '#/audit', label: 'Audit trail' },
 ];
 

@@ -8,7 +8,7 @@ import { filterForm, pager, PageSizes, readParams } from '../list.js';
 import { disposeAll, refresher } from '../util.js';
 
 const Filters = ['action', 'actor', 'jobType', 'targetId', 'from', 'to'];
-const Actions = ['job.trigger', 'job.cancel', 'job.retry', 'job.retry_failed', 'job.cancel_pending', 'schedule.pause', 'schedule.resume', 'schedule.change', 'schedule.reset', 'schedule.backfill'];
+const Actions = ['job.trigger', 'job.cancel', 'job.retry', 'job.retry_failed', 'job.cancel_pending', 'schedule.pause', 'schedule.resume', 'schedule.change', 'schedule.reset', 'schedule.backfill', 'dlq.replay'];
 const OutcomeKind = { accepted: 'ok', replayed: 'info', rejected: 'bad', conflict: 'warn', failed: 'bad' };
 
 export function render(main, ctx, _match, params) {
