@@ -44,6 +44,7 @@ public static class JobsApi
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Runs a failed or cancelled execution again as a new execution linked to it, now or (runAt, delay) later.");
         jobs.MapJobStatus();
+        jobs.MapJobStats();
         jobs.MapJobTypes();
         jobs.MapGet("/{id:guid}/logs", GetLogs)
             .WithName("GetJobLogs")
@@ -56,7 +57,7 @@ public static class JobsApi
         jobs.MapGet("", ListJobs)
             .WithName("ListJobs")
             .ProducesValidationProblem()
-            .WithSummary("Executions, newest first, filtered by type, status, startedBy and from/to, paged.");
+            .WithSummary("Executions, newest first, filtered by type, status, startedBy, schedule, reason (the normalised error GET /api/jobs/stats groups failures by) and from/to, paged.");
         return app;
     }
 
