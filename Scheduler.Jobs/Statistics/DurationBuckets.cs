@@ -3,7 +3,8 @@ namespace Scheduler.Jobs.Statistics;
 /// <summary>
 /// The fixed log-spaced duration buckets of <c>scheduler_duration_bucket(ms)</c> (migration 019): bucket 0 holds
 /// [0, 1) ms, bucket k ≥ 1 holds [2^((k-1)/4), 2^(k/4)) ms, 127 everything longer. A percentile read from a bucket
-/// is its geometric middle, at most 2^(1/8) (9.1 %) from any duration in it, and never above the exact maximum.
+/// is its geometric middle, at most 2^(1/8) (9.1 %) from any duration in it, and never above the exact maximum; the
+/// last rank is the maximum itself.
 /// </summary>
 public static class DurationBuckets
 {
@@ -20,6 +21,12 @@ public static class DurationBuckets
         }
 
         var rank = Math.Max(1, (long)Math.Ceiling(quantile * total));
+        if (rank == total && maxMs is not null)
+        {
+            // The last rank is the longest run, which is known exactly.
+            return maxMs;
+        }
+
         long seen = 0;
         for (var k = 0; k < histogram.Length; k++)
         {
