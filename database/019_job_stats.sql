@@ -63,3 +63,9 @@ CREATE TABLE IF NOT EXISTS job_stats_rollup (
 );
 
 INSERT INTO job_stats_rollup (id, rolled_until) VALUES (1, NULL) ON CONFLICT (id) DO NOTHING;
+
+-- GET /api/jobs?status=failed&type=…&reason=… (the statistics' link to a reason's runs) and its exact total: one index
+-- range, newest first. Only failed rows are in it, so only a failed outcome computes the reason.
+CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_scheduled_jobs_failure_reason
+  ON scheduled_jobs (job_type, scheduler_failure_reason(error), created_at DESC, id DESC)
+  WHERE status = 'failed';

@@ -37,7 +37,7 @@ internal static class StatsApiScenario
                  WHEN 3 THEN 'email service rejected batch ' || lpad(g::text, 10, '0') || ': quota exceeded'
                  ELSE NULL END END,
                ts - ms * interval '1 millisecond' - interval '50 milliseconds', ts
-          FROM (SELECT g, g % {{Types}} AS t, (g * 7919) % 100 AS st,
+          FROM (SELECT g, g % {{Types}} AS t, ((g / {{Types}}) * 7919) % 100 AS st,
                        200 * (g % {{Types}} + 1) * (1 + (g % 97) / 20.0) AS ms,
                        now() - (g * (interval '90 days' / {0})) AS ts
                   FROM generate_series(1, {0}) AS g) AS s

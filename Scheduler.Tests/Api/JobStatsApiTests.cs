@@ -190,13 +190,55 @@ public sealed class JobStatsApiTests : ServiceFixture
     }
 
     [Test]
+    public async Task Rollup_WhileAnotherNodeHoldsTheWatermark_WritesNothing_AndAnInterruptedOneLeavesNoTrace()
+    {
+        var rollup = new StatsRollup(Service.Services.GetRequiredService<NpgsqlDataSource>());
+        var until = new DateTimeOffset(Day.AddDays(1));
+        try
+        {
+            await using (var other = await TestDatabase.OpenAsync())
+            await using (var holding = await other.BeginTransactionAsync())
+            {
+                await other.ExecuteAsync("SELECT rolled_until FROM job_stats_rollup WHERE id = 1 FOR UPDATE", transaction: holding);
+
+                (await rollup.RollUpAsync(until, TimeSpan.FromDays(7), CancellationToken.None)).Should().BeNull();
+            }
+
+            (await RolledRunsAsync("hour")).Should().Be(0);
+
+            // A statement that fails (here: a lock it needs is held past its lock_timeout; a node's death or a lost
+            // connection alike) commits nothing.
+            await using (var other = await TestDatabase.OpenAsync())
+            await using (var holding = await other.BeginTransactionAsync())
+            {
+                await other.ExecuteAsync("LOCK TABLE job_stats_failure_reasons IN SHARE MODE", transaction: holding);
+                var builder = new NpgsqlConnectionStringBuilder(TestDatabase.ConnectionString) { Options = "-c lock_timeout=500" };
+                await using var impatient = NpgsqlDataSource.Create(builder.ConnectionString);
+
+                await FluentActions.Awaiting(() => new StatsRollup(impatient).RollUpAsync(until, TimeSpan.FromDays(7), CancellationToken.None))
+                    .Should().ThrowAsync<PostgresException>().Where(e => e.SqlState == PostgresErrorCodes.LockNotAvailable);
+            }
+
+            (await RolledRunsAsync("hour")).Should().Be(0);
+            (await rollup.RollUpAsync(until, TimeSpan.FromDays(7), CancellationToken.None)).Should().Be(until);
+            (await RolledRunsAsync("hour")).Should().Be(11);
+        }
+        finally
+        {
+            await using var connection = await TestDatabase.OpenAsync();
+            await ForgetRollupAsync(connection);
+        }
+    }
+
+    [Test]
     public async Task Stats_OfRunsMadeThroughTheService_CountThemAndTheirReason()
     {
         var completed = await Service.RunAsync("crawl_pending");
         completed.Status.Should().Be(ExecutionStatus.Completed);
-        StandIns.State.SetFault("GET", "/api/discoveries", new Fault(Status: 500, Times: 1));
+        StandIns.State.SetFault("GET", "/api/discoveries", new Fault(Status: 500));
         var id = await Service.TriggerAsync("crawl_pending");
-        var failed = await Service.WaitForStatusAsync(id, ExecutionStatus.Failed);
+        var failed = await Service.WaitForStatusAsync(id, ExecutionStatus.Failed, TimeSpan.FromSeconds(60));
+        StandIns.State.ClearFault("GET", "/api/discoveries");
 
         var stats = await StatsAsync("type=crawl_pending");
 
