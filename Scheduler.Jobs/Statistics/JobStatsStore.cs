@@ -30,7 +30,9 @@ public sealed class JobStatsStore(NpgsqlDataSource dataSource)
 
     // kind r: runs per bucket, type and status (key), with the longest duration; d: completed and failed runs per
     // bucket, type and duration bucket (key); f: failed runs per type and reason (key), first and last seen, the last one.
-    // Live rows are [from, a) and [b, to); hour rows [a, b) except [d1, d2), whose day rows are read instead.
+    // Live rows are [from, a) and [b, to); hour rows [a, b) except [d1, d2), whose day rows are read instead. Rows with
+    // the same keys (an hour's rows in a day bucket, a reason's rows of many periods) are added up by the caller:
+    // sorting them here costs more than sending them.
     private const string StatsSql = """
         WITH live AS MATERIALIZED (
           SELECT job_type, status, completed_at, id,
@@ -39,39 +41,34 @@ public sealed class JobStatsStore(NpgsqlDataSource dataSource)
             FROM scheduled_jobs
            WHERE status IN ('completed', 'failed', 'cancelled', 'skipped')
              AND ((completed_at >= @from AND completed_at < @a) OR (completed_at >= @b AND completed_at < @to))
-             AND (@jobType::text IS NULL OR job_type = @jobType)),
-        parts AS (
-          SELECT 'r' AS kind, date_trunc(@unit, completed_at, 'UTC') AS start, job_type, status AS key,
-                 count(*) AS runs, max(ms) AS max_ms, NULL::timestamptz AS first_seen, NULL::timestamptz AS last_seen, NULL::uuid AS example_id
-            FROM live GROUP BY 2, 3, 4
-          UNION ALL
-          SELECT 'r', date_trunc(@unit, period_start, 'UTC'), job_type, status, runs, duration_max_ms, NULL, NULL, NULL
-            FROM job_stats_runs
-           WHERE ((grain = 'hour' AND period_start >= @a AND period_start < @b AND NOT (period_start >= @d1 AND period_start < @d2))
-                  OR (grain = 'day' AND period_start >= @d1 AND period_start < @d2))
-             AND (@jobType::text IS NULL OR job_type = @jobType)
-          UNION ALL
-          SELECT 'd', date_trunc(@unit, completed_at, 'UTC'), job_type, scheduler_duration_bucket(ms)::text, count(*), NULL, NULL, NULL, NULL
-            FROM live WHERE ms IS NOT NULL GROUP BY 2, 3, 4
-          UNION ALL
-          SELECT 'd', date_trunc(@unit, period_start, 'UTC'), job_type, bucket::text, runs, NULL, NULL, NULL, NULL
-            FROM job_stats_durations
-           WHERE ((grain = 'hour' AND period_start >= @a AND period_start < @b AND NOT (period_start >= @d1 AND period_start < @d2))
-                  OR (grain = 'day' AND period_start >= @d1 AND period_start < @d2))
-             AND (@jobType::text IS NULL OR job_type = @jobType)
-          UNION ALL
-          SELECT 'f', NULL, job_type, reason, count(*), NULL, min(completed_at), max(completed_at), (array_agg(id ORDER BY completed_at DESC, id DESC))[1]
-            FROM live WHERE reason IS NOT NULL GROUP BY job_type, reason
-          UNION ALL
-          SELECT 'f', NULL, job_type, reason, runs, NULL, first_seen, last_seen, example_id
-            FROM job_stats_failure_reasons
-           WHERE ((grain = 'hour' AND period_start >= @a AND period_start < @b AND NOT (period_start >= @d1 AND period_start < @d2))
-                  OR (grain = 'day' AND period_start >= @d1 AND period_start < @d2))
              AND (@jobType::text IS NULL OR job_type = @jobType))
-        SELECT kind AS Kind, start AS Start, job_type AS JobType, key AS Key, sum(runs)::bigint AS Runs, max(max_ms) AS MaxMs,
-               min(first_seen) AS FirstSeen, max(last_seen) AS LastSeen, (array_agg(example_id ORDER BY last_seen DESC NULLS LAST))[1] AS ExampleId
-          FROM parts
-         GROUP BY kind, start, job_type, key
+        SELECT 'r' AS Kind, date_trunc(@unit, completed_at, 'UTC') AS Start, job_type AS JobType, status AS Key,
+               count(*) AS Runs, max(ms) AS MaxMs, NULL::timestamptz AS FirstSeen, NULL::timestamptz AS LastSeen, NULL::uuid AS ExampleId
+          FROM live GROUP BY 2, 3, 4
+        UNION ALL
+        SELECT 'r', date_trunc(@unit, period_start, 'UTC'), job_type, status, runs, duration_max_ms, NULL, NULL, NULL
+          FROM job_stats_runs
+         WHERE ((grain = 'hour' AND period_start >= @a AND period_start < @b AND NOT (period_start >= @d1 AND period_start < @d2))
+                OR (grain = 'day' AND period_start >= @d1 AND period_start < @d2))
+           AND (@jobType::text IS NULL OR job_type = @jobType)
+        UNION ALL
+        SELECT 'd', date_trunc(@unit, completed_at, 'UTC'), job_type, scheduler_duration_bucket(ms)::text, count(*), NULL, NULL, NULL, NULL
+          FROM live WHERE ms IS NOT NULL GROUP BY 2, 3, 4
+        UNION ALL
+        SELECT 'd', date_trunc(@unit, period_start, 'UTC'), job_type, bucket::text, runs, NULL, NULL, NULL, NULL
+          FROM job_stats_durations
+         WHERE ((grain = 'hour' AND period_start >= @a AND period_start < @b AND NOT (period_start >= @d1 AND period_start < @d2))
+                OR (grain = 'day' AND period_start >= @d1 AND period_start < @d2))
+           AND (@jobType::text IS NULL OR job_type = @jobType)
+        UNION ALL
+        SELECT 'f', NULL, job_type, reason, count(*), NULL, min(completed_at), max(completed_at), (array_agg(id ORDER BY completed_at DESC, id DESC))[1]
+          FROM live WHERE reason IS NOT NULL GROUP BY job_type, reason
+        UNION ALL
+        SELECT 'f', NULL, job_type, reason, runs, NULL, first_seen, last_seen, example_id
+          FROM job_stats_failure_reasons
+         WHERE ((grain = 'hour' AND period_start >= @a AND period_start < @b AND NOT (period_start >= @d1 AND period_start < @d2))
+                OR (grain = 'day' AND period_start >= @d1 AND period_start < @d2))
+           AND (@jobType::text IS NULL OR job_type = @jobType)
         """;
 
     /// <summary>The statistics of <paramref name="range"/>, as of <paramref name="now"/>.</summary>
@@ -121,7 +118,7 @@ internal sealed record StatsSeams(DateTimeOffset A, DateTimeOffset B, DateTimeOf
     }
 }
 
-/// <summary>One grouped row of the statistics query (see its kinds).</summary>
+/// <summary>One row of the statistics query (see its kinds).</summary>
 internal sealed class StatsRow
 {
     public string Kind { get; init; } = "";
@@ -135,7 +132,7 @@ internal sealed class StatsRow
     public Guid? ExampleId { get; init; }
 }
 
-/// <summary>Turns the grouped rows into the answer: per type and overall, totals, series, percentiles and top reasons.</summary>
+/// <summary>Adds the rows up into the answer: per type and overall, totals, series, percentiles and top reasons.</summary>
 internal static class StatsReport
 {
     private const int TopReasons = 10;

@@ -12,6 +12,7 @@ namespace Scheduler.Jobs.Statistics;
 /// </summary>
 public sealed class StatsRollup(NpgsqlDataSource dataSource)
 {
+    // Rows go in in key order, so that a range of one grain's periods is on few pages.
     private const string RollupSql = """
         WITH mark AS (
           SELECT rolled_until FROM job_stats_rollup WHERE id = 1 FOR UPDATE SKIP LOCKED),
@@ -35,19 +36,19 @@ public sealed class StatsRollup(NpgsqlDataSource dataSource)
         runs AS (
           INSERT INTO job_stats_runs AS t (grain, period_start, job_type, status, runs, duration_max_ms)
           SELECT grain, date_trunc(grain, completed_at, 'UTC'), job_type, status, count(*), max(ms)
-            FROM src CROSS JOIN grains GROUP BY 1, 2, 3, 4
+            FROM src CROSS JOIN grains GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
           ON CONFLICT (grain, period_start, job_type, status) DO UPDATE
              SET runs = t.runs + excluded.runs, duration_max_ms = greatest(t.duration_max_ms, excluded.duration_max_ms)),
         durations AS (
           INSERT INTO job_stats_durations AS t (grain, period_start, job_type, bucket, runs)
           SELECT grain, date_trunc(grain, completed_at, 'UTC'), job_type, scheduler_duration_bucket(ms), count(*)
-            FROM src CROSS JOIN grains WHERE ms IS NOT NULL GROUP BY 1, 2, 3, 4
+            FROM src CROSS JOIN grains WHERE ms IS NOT NULL GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
           ON CONFLICT (grain, period_start, job_type, bucket) DO UPDATE SET runs = t.runs + excluded.runs),
         reasons AS (
           INSERT INTO job_stats_failure_reasons AS t (grain, period_start, job_type, reason, runs, first_seen, last_seen, example_id)
           SELECT grain, date_trunc(grain, completed_at, 'UTC'), job_type, reason, count(*), min(completed_at), max(completed_at),
                  (array_agg(id ORDER BY completed_at DESC, id DESC))[1]
-            FROM src CROSS JOIN grains WHERE reason IS NOT NULL GROUP BY 1, 2, 3, 4
+            FROM src CROSS JOIN grains WHERE reason IS NOT NULL GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
           ON CONFLICT (grain, period_start, job_type, reason) DO UPDATE
              SET runs = t.runs + excluded.runs, first_seen = least(t.first_seen, excluded.first_seen),
                  last_seen = greatest(t.last_seen, excluded.last_seen),
