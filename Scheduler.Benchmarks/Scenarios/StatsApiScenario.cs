@@ -64,9 +64,9 @@ internal static class StatsApiScenario
         await using var node = await bench.StartNodeAsync("stats-node", settings);
         await using var db = await bench.Server.OpenAsync(bench.Options.ServiceDatabase);
         // The node rolls up every closed hour at start (7 days a statement); wait until it has caught up.
-        var target = DateTimeOffset.UtcNow.AddMinutes(-10);
-        target = new DateTimeOffset(target.Ticks - target.Ticks % TimeSpan.TicksPerHour, TimeSpan.Zero);
-        while (await db.ExecuteScalarAsync<DateTimeOffset?>($"{PgServer.Tag} SELECT rolled_until FROM job_stats_rollup") is not { } rolled || rolled < target)
+        var target = DateTime.UtcNow.AddMinutes(-10);
+        target = new DateTime(target.Ticks - target.Ticks % TimeSpan.TicksPerHour, DateTimeKind.Utc);
+        while (await db.ExecuteScalarAsync<DateTime?>($"{PgServer.Tag} SELECT rolled_until FROM job_stats_rollup") is not { } rolled || rolled < target)
         {
             if (clock.Elapsed > TimeSpan.FromMinutes(20))
             {
