@@ -55,7 +55,10 @@ internal sealed record BenchOptions
 
     public int LateJoinRepetitions => Quick ? 1 : 3;
 
-    public static readonly string[] Scenarios = ["throughput", "latency", "cron", "history", "failover", "idle"];
+    /// <summary>Executions the statistics scenario seeds, in every mode: the figure is about this size.</summary>
+    public static int StatsRows => 1_000_000;
+
+    public static readonly string[] Scenarios = ["throughput", "latency", "cron", "history", "stats", "failover", "idle"];
 
     public static BenchOptions Parse(string[] args)
     {

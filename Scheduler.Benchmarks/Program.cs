@@ -28,6 +28,7 @@ var scenarios = new (string Name, Func<BenchContext, Task> Run)[]
     ("latency", TriggerLatencyScenario.RunAsync),
     ("cron", CronPunctualityScenario.RunAsync),
     ("history", HistoryApiScenario.RunAsync),
+    ("stats", StatsApiScenario.RunAsync),
     ("failover", FailoverScenario.RunAsync),
     ("idle", LateJoinAndIdleScenario.RunAsync),
 };

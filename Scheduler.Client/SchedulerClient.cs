@@ -72,6 +72,13 @@ public sealed class SchedulerClient(HttpClient http)
     public Task<JobExecutionPage> ListAsync(JobListFilter? filter = null, CancellationToken cancellationToken = default) =>
         GetAsync<JobExecutionPage>("api/jobs" + (filter ?? new JobListFilter()).ToQueryString(), cancellationToken);
 
+    /// <summary>
+    /// Executions that ended in a range (default: the last 24 h), per job type and overall: counts, success rate,
+    /// durations, a series and the top failure reasons (<c>GET /api/jobs/stats</c>).
+    /// </summary>
+    public Task<JobStatsReport> GetStatsAsync(JobStatsFilter? filter = null, CancellationToken cancellationToken = default) =>
+        GetAsync<JobStatsReport>("api/jobs/stats" + (filter ?? new JobStatsFilter()).ToQueryString(), cancellationToken);
+
     /// <summary>Per job type: heartbeat, schedule, what runs now, typical duration; and each node's heartbeat (<c>GET /api/jobs/status</c>).</summary>
     public Task<JobStatusReport> StatusAsync(CancellationToken cancellationToken = default) =>
         GetAsync<JobStatusReport>("api/jobs/status", cancellationToken);
@@ -149,6 +156,9 @@ public sealed record JobListFilter
     /// <summary>Only executions started by this caller id (or <c>scheduler</c> for cron runs).</summary>
     public string? StartedBy { get; init; }
 
+    /// <summary>Only failed runs whose normalised error is this (a <see cref="FailureReason.Reason"/> of the statistics).</summary>
+    public string? Reason { get; init; }
+
     /// <summary>Created at or after.</summary>
     public DateTimeOffset? From { get; init; }
 
@@ -170,6 +180,7 @@ public sealed record JobListFilter
         Add(query, "type", Type);
         Add(query, "status", Status?.ToText());
         Add(query, "startedBy", StartedBy);
+        Add(query, "reason", Reason);
         Add(query, "from", From?.ToString("O", CultureInfo.InvariantCulture));
         Add(query, "to", To?.ToString("O", CultureInfo.InvariantCulture));
         Add(query, "page", Page?.ToString(CultureInfo.InvariantCulture));
@@ -178,11 +189,37 @@ public sealed record JobListFilter
         return query.ToString();
     }
 
-    private static void Add(StringBuilder query, string name, string? value)
+    internal static void Add(StringBuilder query, string name, string? value)
     {
         if (value is not null)
         {
             query.Append(query.Length == 0 ? '?' : '&').Append(name).Append('=').Append(Uri.EscapeDataString(value));
         }
+    }
+}
+
+/// <summary>The range and breakdown of <see cref="SchedulerClient.GetStatsAsync"/>; what is left null takes the service's default.</summary>
+public sealed record JobStatsFilter
+{
+    /// <summary>Runs that ended at or after (default: 24 h before <see cref="To"/>).</summary>
+    public DateTimeOffset? From { get; init; }
+
+    /// <summary>Runs that ended before (default: now).</summary>
+    public DateTimeOffset? To { get; init; }
+
+    /// <summary>Only this job type.</summary>
+    public string? Type { get; init; }
+
+    /// <summary><c>minute</c>, <c>hour</c> or <c>day</c> (default: by the range's length).</summary>
+    public string? Bucket { get; init; }
+
+    internal string ToQueryString()
+    {
+        var query = new StringBuilder();
+        JobListFilter.Add(query, "from", From?.ToString("O", CultureInfo.InvariantCulture));
+        JobListFilter.Add(query, "to", To?.ToString("O", CultureInfo.InvariantCulture));
+        JobListFilter.Add(query, "type", Type);
+        JobListFilter.Add(query, "bucket", Bucket);
+        return query.ToString();
     }
 }

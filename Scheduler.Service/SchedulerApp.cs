@@ -1,5 +1,6 @@
 using Scheduler.Jobs;
 using Scheduler.Jobs.Notifications;
+using Scheduler.Jobs.Statistics;
 using Scheduler.Service.Auth;
 using Scheduler.Service.Api;
 using Scheduler.Service.Dashboard;
@@ -29,6 +30,7 @@ public static class SchedulerApp
         builder.AddSchedulerStore();
         builder.Services.AddJobs(builder.Configuration);
         builder.Services.AddNotifications(builder.Configuration);
+        builder.Services.AddStatistics(builder.Configuration);
         builder.AddOutboundTokens();
         builder.AddScheduling();
         builder.AddEventsApi();

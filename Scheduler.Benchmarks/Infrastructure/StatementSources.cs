@@ -15,6 +15,7 @@ internal static class StatementSources
         ("transaction control (BEGIN/COMMIT)", Text(@"^(begin|commit|rollback|start transaction|savepoint|release)\b")),
         ("connection reset (DISCARD ALL)", Text(@"^discard\b")),
         ("Quartz", Text(@"\bqrtz_")),
+        ("statistics (rollup, API reads)", Text(@"\bjob_stats_")),
         ("API: pending row", Text(@"^insert into scheduled_jobs\b.*\bidempotency_key\b")),
         ("API: audit", Text(@"\baudit_log\b")),
         // Before the log flush: an outcome may carry the run's last log lines in the same statement.

@@ -46,7 +46,8 @@ internal static class HistoryApiScenario
                   FROM generate_series(1, {0}) AS g) AS s
         """;
 
-    private const string WrkScript = """
+    /// <summary>wrk's report script: one BENCHJSON line with the run's requests, errors and latency percentiles (read by <see cref="WrkAsync"/>).</summary>
+    internal const string WrkScript = """
         done = function(summary, latency, requests)
           local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
           io.write(string.format("BENCHJSON {\"requests\":%d,\"durationUs\":%d,\"errors\":%d,\"non2xx\":%d,\"p50Us\":%d,\"p90Us\":%d,\"p99Us\":%d,\"maxUs\":%d}\n",
@@ -225,9 +226,10 @@ internal static class HistoryApiScenario
         }
     }
 
-    private static string Iso(DateTimeOffset value) => Uri.EscapeDataString(value.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+    internal static string Iso(DateTimeOffset value) => Uri.EscapeDataString(value.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
 
-    private static async Task<WrkResult> WrkAsync(ServiceProcess node, string path, int connections, TimeSpan duration, string script, string token)
+    /// <summary>GET <paramref name="path"/> on <paramref name="node"/> with wrk at <paramref name="connections"/> connections for <paramref name="duration"/>.</summary>
+    internal static async Task<WrkResult> WrkAsync(ServiceProcess node, string path, int connections, TimeSpan duration, string script, string token)
     {
         var start = new ProcessStartInfo("wrk",
         [
@@ -258,7 +260,7 @@ internal static class HistoryApiScenario
             json["errors"]!.GetValue<long>(), json["non2xx"]!.GetValue<long>());
     }
 
-    private sealed record WrkResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Errors, long Non2xx);
+    internal sealed record WrkResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Errors, long Non2xx);
 
     /// <summary>One measured GET: <paramref name="Where"/> is the SQL filter its <c>total</c> is checked against (none for the status endpoint).</summary>
     private sealed record Endpoint(string Name, string Path, string? Where, object? Args, bool InGoal);

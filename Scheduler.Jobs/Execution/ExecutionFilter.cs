@@ -9,4 +9,5 @@ public sealed record ExecutionFilter(
     string? StartedBy = null,
     DateTimeOffset? From = null,
     DateTimeOffset? To = null,
-    string? Schedule = null);
+    string? Schedule = null,
+    string? Reason = null);

@@ -30,12 +30,13 @@ public sealed class ExecutionHistory(NpgsqlDataSource dataSource)
         ExecutionFilter filter, int page, int limit, PageCursor? after, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        var countable = filter is { StartedBy: null, From: null, To: null, Schedule: null };
+        var countable = filter is { StartedBy: null, From: null, To: null, Schedule: null, Reason: null };
         var (rows, total, next) = await new PagedQuery("scheduled_jobs", ExecutionRow.Columns, "created_at", "id", PageCursorId.Uuid)
             .Where("job_type = @jobType", "jobType", filter.JobType)
             .Where("status = @status", "status", filter.Status?.ToText())
             .Where("started_by = @startedBy", "startedBy", filter.StartedBy)
             .Where("schedule = @schedule", "schedule", filter.Schedule)
+            .Where("scheduler_failure_reason(error) = @reason", "reason", filter.Reason)
             .Where("created_at >= @from", "from", filter.From)
             .Where("created_at < @to", "to", filter.To)
             .CountWith(countable ? MaintainedTotalSql : null, ("jobType", filter.JobType), ("status", filter.Status?.ToText()))

@@ -20,7 +20,11 @@ public sealed class JobListQuery : ListQuery
     [QueryText]
     public string? Schedule { get; init; }
 
+    /// <summary>Runs whose normalised error (<c>scheduler_failure_reason(error)</c>, as <c>GET /api/jobs/stats</c> reports it) is this.</summary>
+    [QueryText]
+    public string? Reason { get; init; }
+
     protected override PageCursorId CursorIds => PageCursorId.Uuid;
 
-    public ExecutionFilter Filter => new(QueryValues.Given(Type), EnumText.TryParse(QueryValues.Given(Status), out ExecutionStatus status) ? status : null, QueryValues.Given(StartedBy), FromTime, ToTime, QueryValues.Given(Schedule));
+    public ExecutionFilter Filter => new(QueryValues.Given(Type), EnumText.TryParse(QueryValues.Given(Status), out ExecutionStatus status) ? status : null, QueryValues.Given(StartedBy), FromTime, ToTime, QueryValues.Given(Schedule), QueryValues.Given(Reason));
 }

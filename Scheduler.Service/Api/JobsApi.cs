@@ -58,6 +58,7 @@ public static class JobsApi
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Cancels the pending and scheduled runs (of a type, when given), oldest first, at most Runs:BulkRetryLimit per call; with dryRun, only lists them. A run that has started meanwhile is left running and reported.");
         jobs.MapJobStatus();
+        jobs.MapJobStats();
         jobs.MapJobTypes();
         jobs.MapGet("/{id:guid}/logs", GetLogs)
             .WithName("GetJobLogs")
@@ -70,7 +71,7 @@ public static class JobsApi
         jobs.MapGet("", ListJobs)
             .WithName("ListJobs")
             .ProducesValidationProblem()
-            .WithSummary("Executions, newest first, filtered by type, status, startedBy and from/to, paged.");
+            .WithSummary("Executions, newest first, filtered by type, status, startedBy, schedule, reason (the normalised error GET /api/jobs/stats groups failures by) and from/to, paged.");
         return app;
     }
 

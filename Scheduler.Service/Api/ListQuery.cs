@@ -8,7 +8,7 @@ namespace Scheduler.Service.Api;
 /// <c>limit</c> (1 to 200, default 50), or by <c>cursor</c> (a page's <c>nextCursor</c>) instead of <c>page</c>.
 /// Values arrive as text and are checked here, so a bad one is a 400 naming it rather than a binding failure.
 /// </summary>
-public abstract class ListQuery : IValidatableObject
+public abstract class ListQuery : IStrictQuery, IValidatableObject
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 200;

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Scheduler.Service.Api;
 
 /// <summary>
-/// For an endpoint whose query string binds to a <see cref="ListQuery"/>: every parameter is one it reads, given at
+/// For an endpoint whose query string binds to an <see cref="IStrictQuery"/> (every <see cref="ListQuery"/> is one): every parameter is one it reads, given at
 /// most once, without control characters. A misspelt filter ("stauts=failed") must not silently widen the answer, a
 /// repeated one must not be joined into one value, and PostgreSQL refuses U+0000 in text. Endpoints without a
 /// query record are left as they are.
@@ -22,7 +22,7 @@ internal static class StrictQueryFilter
     {
         var query = context.MethodInfo.GetParameters()
             .Select(p => p.ParameterType)
-            .FirstOrDefault(t => t.IsAssignableTo(typeof(ListQuery)));
+            .FirstOrDefault(t => t.IsAssignableTo(typeof(IStrictQuery)));
         if (query is null)
         {
             return next;
@@ -62,3 +62,6 @@ internal static class StrictQueryFilter
         return errors;
     }
 }
+
+/// <summary>A query-string record whose properties are all the parameters its endpoint reads (see <see cref="StrictQueryFilter"/>).</summary>
+public interface IStrictQuery;

@@ -142,6 +142,29 @@ public sealed class SchedulerClientTests : ServiceFixture
     }
 
     [Test]
+    public async Task Stats_OfARun_CountIt_InTheBucketAskedFor()
+    {
+        var admin = ClientWith(TestTokens.AdminAs("client-stats"));
+        var accepted = await admin.TriggerAsync(JobTypes.EmailScan);
+        var run = await Eventually.Until(() => admin.GetAsync(accepted.Id), e => e.Status is not (ExecutionStatus.Pending or ExecutionStatus.Running),
+            TimeSpan.FromSeconds(30), "the scan to finish");
+        var ended = run.CompletedAt!.Value;
+
+        var stats = await ClientWith(TestTokens.Reader).GetStatsAsync(new JobStatsFilter
+        {
+            From = ended.AddMinutes(-30), To = ended.AddMinutes(30), Type = JobTypes.EmailScan, Bucket = "minute",
+        });
+
+        stats.Bucket.Should().Be("minute");
+        var scan = stats.Types.Should().ContainSingle().Subject;
+        scan.JobType.Should().Be(JobTypes.EmailScan);
+        (scan.Counts.Completed + scan.Counts.Failed).Should().Be(1);
+        scan.Series.Should().HaveCount(61);
+        var fromClient = await FluentActions.Awaiting(() => admin.GetStatsAsync(new JobStatsFilter { Bucket = "week" })).Should().ThrowAsync<SchedulerApiException>();
+        fromClient.Which.Errors.Should().ContainKey("bucket");
+    }
+
+    [Test]
     public async Task Status_And_Schedules_ReadTheCatalog()
     {
         var client = ClientWith(TestTokens.Reader);

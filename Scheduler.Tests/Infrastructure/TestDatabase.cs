@@ -53,8 +53,9 @@ public static class TestDatabase
         await connection.OpenAsync();
         var quartzTables = await connection.QueryAsync<string>(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'qrtz\\_%'");
-        var tables = string.Join(", ", quartzTables.Concat(["scheduled_jobs", "scheduled_jobs_archive", "job_heartbeats", "digest_deliveries", "audit_log", "schedule_overrides", "schedule_pauses", "schedule_backfills", "job_schedules", "scheduler_events", "execution_logs", "job_type_definitions", "notification_subscriptions", "notification_deliveries"]));
+        var tables = string.Join(", ", quartzTables.Concat(["scheduled_jobs", "scheduled_jobs_archive", "job_heartbeats", "digest_deliveries", "audit_log", "schedule_overrides", "schedule_pauses", "schedule_backfills", "job_schedules", "scheduler_events", "execution_logs", "job_type_definitions", "notification_subscriptions", "notification_deliveries", "job_stats_runs", "job_stats_durations", "job_stats_failure_reasons"]));
         await connection.ExecuteAsync($"TRUNCATE {tables} CASCADE");
+        await connection.ExecuteAsync("UPDATE job_stats_rollup SET rolled_until = NULL");
     }
 
     public static async Task<NpgsqlConnection> OpenAsync()
