@@ -15,6 +15,7 @@ import * as schedules from './views/schedules.js';
 import * as audit from './views/audit.js';
 import * as notifications from './views/notifications.js';
 import * as deadLetters from './views/dead-letters.js';
+import * as stats from './views/stats.js';
 
 const routes = [
   { pattern: /^\/(?:jobs)?$/, nav: 'jobs', view: jobTypes },
@@ -24,11 +25,13 @@ const routes = [
   { pattern: /^\/audit$/, nav: 'audit', view: audit },
   { pattern: /^\/notifications$/, nav: 'notifications', view: notifications },
   { pattern: /^\/dead-letters$/, nav: 'dead-letters', view: deadLetters },
+  { pattern: /^\/stats$/, nav: 'stats', view: stats },
 ];
 
 const navigation = [
   { key: 'jobs', href: '#/jobs', label: 'Job types' },
   { key: 'executions', href: '#/executions', label: 'Executions' },
+  { key: 'stats', href: '#/stats', label: 'Statistics' },
   { key: 'schedules', href: '#/schedules', label: 'Schedules' },
   { key: 'notifications', href: '#/notifications', label: 'Notifications' },
   { key: 'dead-letters', href: '#/dead-letters', label: 'Dead letters' },

@@ -1,4 +1,5 @@
-// Executions: the history, newest first, filtered by type, status, who and when, paged; rows follow live updates.
+// Executions: the history, newest first, filtered by type, status, who, when and failure reason, paged; rows follow
+// live updates. The statistics view links here with a reason (the normalised error its failure reasons table shows).
 // Admins retry failed runs and cancel pending ones in bulk from here (views/bulk.js).
 import { h, fill, syncRows } from '../dom.js';
 import { get, query, ProblemError } from '../api.js';
@@ -10,7 +11,7 @@ import { filterForm, pager, PageSizes, readParams } from '../list.js';
 import { disposeAll, refresher } from '../util.js';
 import { bulkButtons } from './bulk.js';
 
-const Filters = ['type', 'status', 'startedBy', 'from', 'to'];
+const Filters = ['type', 'status', 'startedBy', 'from', 'to', 'reason'];
 
 export function render(main, ctx, _match, params) {
   let state = readParams(params, Filters);
@@ -36,6 +37,7 @@ export function render(main, ctx, _match, params) {
       { name: 'startedBy', label: 'Started by', type: 'text', placeholder: 'user id or scheduler' },
       { name: 'from', label: 'Created from (your time)', type: 'datetime-local' },
       { name: 'to', label: 'Created before (your time)', type: 'datetime-local' },
+      { name: 'reason', label: 'Failure reason', type: 'text', wide: true, placeholder: 'as the statistics view shows it' },
       { name: 'limit', label: 'Per page', type: 'select', options: PageSizes.map(n => ({ value: String(n), label: String(n) })), value: String(state.limit) },
     ],
   });
@@ -59,14 +61,14 @@ export function render(main, ctx, _match, params) {
   const refresh = refresher(async () => {
     const useCursor = cursorHint && cursorHint.page === state.page;
     const search = {
-      type: state.type, status: state.status, startedBy: state.startedBy, from: state.from, to: state.to, limit: state.limit,
+      type: state.type, status: state.status, startedBy: state.startedBy, from: state.from, to: state.to, reason: state.reason, limit: state.limit,
       ...(useCursor ? { cursor: cursorHint.cursor } : { page: state.page }),
     };
     try {
       page = await get(`/api/jobs${query(search)}`);
     } catch (error) {
       if (error instanceof ProblemError && error.status === 401) return;
-      fill(problemSlot, problemView(error, { fieldNames: { type: 'Job type', startedBy: 'Started by', from: 'Created from', to: 'Created before' } }));
+      fill(problemSlot, problemView(error, { fieldNames: { type: 'Job type', startedBy: 'Started by', from: 'Created from', to: 'Created before', reason: 'Failure reason' } }));
       return;
     }
     fill(problemSlot);
