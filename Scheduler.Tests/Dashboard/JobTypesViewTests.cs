@@ -8,7 +8,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Scheduler.Tests.Dashboard;
 
-/// <summary>The job types view: triggering a run with parameters, a conflict with an active run, and the trigger dialog by keyboard.</summary>
+/// <summary>The job types view: triggering a run with parameters, a conflict with an active run, the trigger dialog by keyboard, and each type's success rate.</summary>
 public sealed class JobTypesViewTests : DashboardBrowserFixture
 {
     [Test]
@@ -104,5 +104,24 @@ public sealed class JobTypesViewTests : DashboardBrowserFixture
 
         await Expect(dialog).ToHaveCountAsync(0);
         await Expect(trigger).ToBeFocusedAsync();
+    }
+
+    [Test]
+    public async Task SuccessRate_ShowsEachTypesLast24Hours_LinkedToItsStatistics()
+    {
+        StandIns.State.SetFault("POST", "/v1/admin/email-scan", new Fault(Status: 500));
+        (await Service.RunAsync(JobTypes.EmailScan)).Status.Should().Be(ExecutionStatus.Failed);
+        StandIns.State.ClearFault("POST", "/v1/admin/email-scan");
+        (await Service.RunAsync(JobTypes.EmailScan)).Status.Should().Be(ExecutionStatus.Completed);
+        await SignInAsync(TestTokens.Reader);
+
+        var rate = JobTypeRow(JobTypes.EmailScan).Locator("td[data-success-rate]");
+        await Expect(rate).ToContainTextAsync("50 %", new() { Timeout = 30_000 });
+        await Expect(rate).ToContainTextAsync("2 runs, 1 failed");
+        await Expect(JobTypeRow(JobTypes.AdminCleanup).Locator("td[data-success-rate]")).ToHaveTextAsync("—");
+
+        await rate.GetByRole(AriaRole.Link).ClickAsync();
+        await Expect(Page).ToHaveURLAsync(new Regex($"#/stats\\?type={JobTypes.EmailScan}&range=24h$"));
+        await Expect(Page.Locator("[data-summary='type']")).ToContainTextAsync("2 runs ended: 1 completed, 1 failed");
     }
 }

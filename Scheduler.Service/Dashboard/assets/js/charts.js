@@ -10,7 +10,8 @@ const IntegerSteps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_0
 /** A bar series of counts (drawn from zero), for stacks and totals. */
 export function barSeries(label, colour, extra = {}) {
   return {
-    label, stroke: colour, fill: `${colour}cc`, width: 1, points: { show: false },
+    // No outline: an empty bucket draws nothing rather than a hairline at zero.
+    label, stroke: colour, fill: `${colour}cc`, width: 0, points: { show: false },
     paths: globalThis.uPlot.paths.bars({ size: [0.8, 48], align: 0 }),
     ...extra,
   };
@@ -39,6 +40,9 @@ export function timeChart({ label, caption, times, series, data, axes, scales, h
   const plot = h('div', { class: 'chart-plot' });
   const element = h('figure', { class: 'chart', 'aria-label': label }, plot, caption ? h('figcaption', { class: 'small muted' }, caption) : null);
   const xs = times.map(t => Math.floor(new Date(t).getTime() / 1000));
+  // Half a bucket of room at each end, so the first and last buckets' bars are drawn whole.
+  const half = xs.length > 1 ? (xs[1] - xs[0]) / 2 : 30;
+  const x = { time: true, range: () => (xs.length ? [xs[0] - half, xs.at(-1) + half] : [0, 60]) };
   let chart = null;
   let observer = null;
 
@@ -50,7 +54,7 @@ export function timeChart({ label, caption, times, series, data, axes, scales, h
     }
     chart = new globalThis.uPlot({
       width, height,
-      scales: { x: { time: true }, ...scales },
+      scales: { x, ...scales },
       axes: [{}, ...axes],
       series: [{ label: 'Time' }, ...series],
       legend: { live: true },

@@ -1,8 +1,9 @@
-// Job types: each type's state at a glance (running, last result, overdue, paused), its next run, last success and
-// failures in a row, from /api/jobs/status, /api/jobs/types and /api/schedules; admins trigger a run from here, and
+// Job types: each type's state at a glance (running, last result, overdue, paused), its next run, last success,
+// failures in a row and success rate over 24 hours, from /api/jobs/status, /api/jobs/types, /api/schedules and
+// /api/jobs/stats; admins trigger a run from here, and
 // define, edit, disable, enable and delete HTTP-call types (POST/PUT/DELETE /api/job-types).
 import { h, fill, syncRows } from '../dom.js';
-import { del, get, post, put, ProblemError } from '../api.js';
+import { del, get, post, put, query, ProblemError } from '../api.js';
 import { onLiveEvent, onPoll } from '../live.js';
 import { badge, statusBadge } from '../status.js';
 import { formatDuration, formatTime, localInputToIso, relative, timeElement, parseTime } from '../format.js';
@@ -13,8 +14,8 @@ export function render(main, ctx) {
   const admin = ctx.session.isAdmin;
   const runners = h('div', { class: 'runners' });
   const problemSlot = h('div');
-  const tbody = h('tbody', {}, h('tr', {}, h('td', { colspan: 7, class: 'empty' }, 'Loading…')));
-  const columns = ['Job type', 'Status', 'Next run', 'Last success', 'Failures in a row', 'Typical run', admin ? 'Actions' : null].filter(Boolean);
+  const tbody = h('tbody', {}, h('tr', {}, h('td', { colspan: 8, class: 'empty' }, 'Loading…')));
+  const columns = ['Job type', 'Status', 'Next run', 'Last success', 'Failures in a row', 'Success (24 h)', 'Typical run', admin ? 'Actions' : null].filter(Boolean);
   const define = admin
     ? h('button', { type: 'button', class: 'button primary', dataset: { focusKey: 'define-type' }, onClick: () => defineType(ctx, refresh) },
       'Define HTTP-call type')
@@ -33,6 +34,8 @@ export function render(main, ctx) {
         tbody)));
 
   let types = [];
+  /** Each type's summary over the last 24 hours (GET /api/jobs/stats), by name. */
+  let daily = new Map();
   // Bursts of events (a backfill, progress reports) fold into one reload a second at most.
   const refresh = refresher(async () => {
     try {
@@ -43,7 +46,9 @@ export function render(main, ctx) {
       const byName = new Map(status.jobs.map(j => [j.name, j]));
       // Each type's configured (default) schedule; named ones are on the schedules view.
       const scheduleOf = new Map(schedules.filter(s => (s.name ?? 'default') === 'default').map(s => [s.jobType, s]));
-      const rows = catalog.map(type => ({ type, status: byName.get(type.name) ?? {}, schedule: scheduleOf.get(type.name) ?? null }));
+      const rows = catalog.map(type => ({
+        type, status: byName.get(type.name) ?? {}, schedule: scheduleOf.get(type.name) ?? null, daily: daily.get(type.name) ?? null,
+      }));
       const actions = {
         trigger: type => openTrigger(ctx, type, refresh),
         edit: type => defineType(ctx, refresh, type),
@@ -51,19 +56,34 @@ export function render(main, ctx) {
         remove: type => removeType(ctx, refresh, type),
       };
       syncRows(tbody, rows, r => r.type.name,
-        r => JSON.stringify([r.type, r.status, r.schedule?.paused, r.schedule?.pause, r.schedule?.runs, Math.floor(Date.now() / 60000)]),
+        r => JSON.stringify([r.type, r.status, r.schedule?.paused, r.schedule?.pause, r.schedule?.runs, r.daily, Math.floor(Date.now() / 60000)]),
         r => renderRow(r, admin, actions));
     } catch (error) {
       if (error instanceof ProblemError && error.status === 401) return;
       fill(problemSlot, problemView(error));
     }
   }, 1000);
+  // The rates move only when runs end, and a burst of ends folds into one read.
+  const rates = refresher(async () => {
+    const to = new Date();
+    try {
+      const stats = await get(`/api/jobs/stats${query({ from: new Date(to.getTime() - 24 * 3_600_000).toISOString(), to: to.toISOString(), bucket: 'day' })}`);
+      daily = new Map(stats.types.map(t => [t.jobType, { total: t.total, failed: t.counts.failed, successRate: t.successRate }]));
+    } catch {
+      // The column shows "—" when the statistics cannot be read; the rest of the table does not depend on them.
+      daily = new Map();
+    }
+    refresh.soon();
+  }, 3000);
   refresh.now();
+  rates.now();
   return disposeAll(
     refresh.dispose,
+    rates.dispose,
     onPoll(refresh.now),
     onLiveEvent(event => {
       if ((event.type === 'execution' && event.data.kind !== 'progressed') || event.type === 'schedule' || event.type === 'job_type') refresh.soon();
+      if (event.type === 'execution' && event.data.kind === 'finished') rates.soon();
     }));
 }
 
@@ -84,7 +104,7 @@ function lastResult(status) {
   return badge('Never run', 'neutral');
 }
 
-function renderRow({ type, status, schedule }, admin, actions) {
+function renderRow({ type, status, schedule, daily }, admin, actions) {
   const name = type.name;
   const badges = [];
   if (status.running) {
@@ -122,6 +142,7 @@ function renderRow({ type, status, schedule }, admin, actions) {
     h('td', { class: 'nowrap' }, status.next_fire_time ? timeElement(status.next_fire_time, { withRelative: true }) : h('span', { class: 'muted' }, 'Not scheduled')),
     h('td', { class: 'nowrap' }, status.last_success_at ? timeElement(status.last_success_at, { withRelative: true }) : h('span', { class: 'muted' }, 'Never')),
     h('td', { class: 'num' }, String(status.consecutive_failures ?? 0)),
+    h('td', { class: 'nowrap', dataset: { successRate: daily?.successRate ?? '' } }, successCell(name, daily)),
     h('td', {}, typical
       ? h('span', {}, formatDuration(typical.p50_seconds), h('span', { class: 'relative' }, `median of ${typical.samples}`))
       : h('span', { class: 'muted' }, '—')),
@@ -232,6 +253,15 @@ async function removeType(ctx, refresh, type) {
     ctx.forgetCatalog();
     refresh.soon();
   }
+}
+
+/** "75 %" over "3 of 4 runs", linked to the type's statistics; "—" when no run completed or failed in 24 hours. */
+function successCell(name, daily) {
+  if (!daily || daily.successRate === null || daily.successRate === undefined) return h('span', { class: 'muted' }, '—');
+  const rate = `${Number((daily.successRate * 100).toFixed(1))} %`;
+  return h('a', { href: `#/stats?${new URLSearchParams({ type: name, range: '24h' })}`, 'aria-label': `${name}: ${rate} success over 24 hours, its statistics` },
+    h('span', { class: daily.failed > 0 ? 'rate rate-bad' : 'rate' }, rate),
+    h('span', { class: 'relative' }, `${daily.total} ${daily.total === 1 ? 'run' : 'runs'}, ${daily.failed} failed`));
 }
 
 function truncate(text, length) {
