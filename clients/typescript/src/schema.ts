@@ -84,6 +84,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/jobs/retry-failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retries the failed runs that ended in [from, to) (of a type, with a normalised failure reason, when given) and were not retried yet, one after another, oldest first, at most Runs:BulkRetryLimit per call; with dryRun, only lists them. Answers per run its retry's id or why it was not retried.
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
+        post: operations["RetryFailedJobs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/jobs/cancel-pending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancels the pending and scheduled runs (of a type, when given), oldest first, at most Runs:BulkRetryLimit per call; with dryRun, only lists them. A run that has started meanwhile is left running and reported.
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
+        post: operations["CancelPendingJobs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/jobs/status": {
         parameters: {
             query?: never;
@@ -96,6 +136,26 @@ export interface paths {
          * @description Requires a bearer token with the role Scheduler.Reader.
          */
         get: operations["GetJobStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/jobs/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Executions that ended in [from, to) (default: the last 24 h), per job type and overall: counts per status, success rate, p50/p95 (approximate) and max duration, a series of minute, hour or day buckets, and the top 10 failure reasons by normalised error.
+         * @description Requires a bearer token with the role Scheduler.Reader.
+         */
+        get: operations["GetJobStats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -172,7 +232,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Executions, newest first, filtered by type, status, startedBy and from/to, paged.
+         * Executions, newest first, filtered by type, status, startedBy, schedule, reason (the normalised error GET /api/jobs/stats groups failures by) and from/to, paged.
          * @description Requires a bearer token with the role Scheduler.Reader.
          */
         get: operations["ListJobs"];
@@ -580,6 +640,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dlq": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The core API's newest dead letters of a kind (kind=outbox, export or all; limit= 1 to 200, 50 by default) and each kind's total.
+         * @description Requires a bearer token with the role Scheduler.Reader.
+         */
+        get: operations["ListDeadLetters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dlq/{kind}/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hands one dead letter back to the core API's queue (outbox: POST /v1/admin/outbox/{id}/replay; export: POST /v1/admin/export-dead-letter/{id}/replay); audited with its answer.
+         * @description Requires a bearer token with the role Scheduler.Admin.
+         */
+        post: operations["ReplayDeadLetter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -666,6 +766,156 @@ export interface components {
              */
             backfillId: null | string;
         };
+        /** @description One waiting run a bulk cancel matched, and what became of it. */
+        CancelPendingItem: {
+            /**
+             * Format: uuid
+             * @description The execution.
+             */
+            id: string;
+            /** @description Its job type. */
+            jobType: string;
+            /** @description Its status when matched: `pending` or `scheduled`. */
+            status: components["schemas"]["ExecutionStatus"];
+            /**
+             * Format: date-time
+             * @description For a scheduled run, when it was due.
+             */
+            scheduledFor: null | string;
+            /**
+             * Format: date-time
+             * @description When it was recorded.
+             */
+            createdAt: string;
+            /**
+             * @description Whether it was cancelled (false in a dry run).
+             * @default false
+             */
+            cancelled: boolean;
+            /** @description Why it was not (it started meanwhile, or ended); null otherwise. */
+            error?: null | string;
+        };
+        /** @description Body of `POST /api/jobs/cancel-pending`: which waiting runs to cancel, or (bool CancelPendingRequest.DryRun) only list. */
+        CancelPendingRequest: {
+            /** @description Optional: only runs of this job type. */
+            type?: null | string;
+            /**
+             * @description List what would be cancelled and change nothing.
+             * @default false
+             */
+            dryRun: boolean;
+            /**
+             * Format: int32
+             * @description Optional: at most this many runs (1 to `Runs:BulkRetryLimit`, which is also the default).
+             */
+            limit?: null | number | string;
+        };
+        /** @description Answer to `POST /api/jobs/cancel-pending`. */
+        CancelPendingResponse: {
+            /** @description Whether this only listed the runs. */
+            dryRun: boolean;
+            /**
+             * Format: int32
+             * @description How many pending and scheduled runs match in all.
+             */
+            matched: number | string;
+            /** @description The runs taken this call (at most the limit), oldest recorded first. */
+            items: components["schemas"]["CancelPendingItem"][];
+            /**
+             * Format: int32
+             * @description How many were cancelled (0 in a dry run).
+             */
+            cancelled: number | string;
+            /**
+             * Format: int32
+             * @description How many could not be (already started or ended).
+             */
+            notCancelled: number | string;
+            /**
+             * Format: int32
+             * @description Matching runs beyond the limit, left for another call.
+             */
+            remaining: number | string;
+            /** @description Whether there are such runs. */
+            truncated: boolean;
+        };
+        /** @description One dead letter: an outbox delivery or an export the core API gave up on. */
+        DeadLetter: {
+            /** @description The item's id within its kind; what its replay call names. */
+            id: string;
+            /** @description One of IReadOnlyList&lt;string&gt; DeadLetterKinds.Each. */
+            kind: string;
+            /** @description The last attempt's error, as the core API recorded it. */
+            error: string;
+            /**
+             * Format: int32
+             * @description How many attempts were made before it was dead-lettered.
+             */
+            attempts: number | string;
+            /**
+             * Format: date-time
+             * @description When the item (the delivery or export) was first queued.
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When it was dead-lettered (its last attempt failed).
+             */
+            failedAt: string;
+            /** @description What the item is, e.g. `webhook.submission` or `export.csv`; free text, may be absent. */
+            topic?: null | string;
+        };
+        /**
+         * @description Answer of the core API's `GET /v1/admin/queue/dlq?kind=&lt;kind|all&gt;&amp;limit=N`, and of the scheduler's
+         *     `GET /api/dlq`: the newest Limit dead letters of Kind, and how many
+         *     there are of each kind, so `limit=1` reads the depth.
+         */
+        DeadLetterListing: {
+            /** @description The kind asked for: one of IReadOnlyList&lt;string&gt; DeadLetterKinds.Listable. */
+            kind: string;
+            /**
+             * Format: int32
+             * @description The most items returned.
+             */
+            limit: number | string;
+            /**
+             * Format: int64
+             * @description How many dead letters of Kind there are (every kind's for `all`).
+             */
+            total: number | string;
+            /** @description How many there are of each kind (every kind, whatever was asked for). */
+            totals: {
+                [key: string]: number | string;
+            };
+            /** @description The newest dead letters of Kind (by DateTimeOffset DeadLetter.FailedAt), at most Limit. */
+            items: components["schemas"]["DeadLetter"][];
+        };
+        /** @description Answer of the scheduler's `POST /api/dlq/{kind}/{id}/replay`: the item was handed back to the core API's queue. */
+        DeadLetterReplay: {
+            /** @description The item's kind. */
+            kind: string;
+            /** @description The item's id. */
+            id: string;
+            response: null | components["schemas"]["JsonElement"];
+        };
+        /** @description Durations in milliseconds; nulls when no completed or failed run. */
+        DurationSummary: {
+            /**
+             * Format: int64
+             * @description Median (approximate).
+             */
+            p50Ms: null | number | string;
+            /**
+             * Format: int64
+             * @description 95th percentile (approximate).
+             */
+            p95Ms: null | number | string;
+            /**
+             * Format: int64
+             * @description Longest (exact, to the millisecond).
+             */
+            maxMs: null | number | string;
+        };
         /** @description Optional body of `POST /api/jobs/{id}/cancel` and `POST /api/jobs/{id}/retry`. */
         ExecutionActionRequest: {
             /** @description Who the caller says asks. The token decides; a different value here is ignored and kept in the audit row. */
@@ -708,6 +958,31 @@ export interface components {
          * @enum {string}
          */
         ExecutionTrigger: "manual" | "cron" | "retry" | "recovery" | "backfill" | "schedule";
+        /** @description Failed runs with one normalised error. */
+        FailureReason: {
+            /** @description The error with URLs, ids and numbers masked (`scheduler_failure_reason`); `GET /api/jobs?reason=` lists its runs. */
+            reason: string;
+            /**
+             * Format: int64
+             * @description How many failed runs in the range had it.
+             */
+            count: number | string;
+            /**
+             * Format: date-time
+             * @description When the first of them ended.
+             */
+            firstSeen: string;
+            /**
+             * Format: date-time
+             * @description When the last of them ended.
+             */
+            lastSeen: string;
+            /**
+             * Format: uuid
+             * @description One of them (the last).
+             */
+            exampleId: string;
+        };
         /** @description One fire time, in UTC and in the schedule's zone. */
         FireTime: {
             /**
@@ -895,25 +1170,27 @@ export interface components {
         JobParameterInfo: {
             /** @description Its name in `parameters`. */
             name: string;
-            /** @description Its JSON type: `integer`. */
+            /** @description Its JSON type: `integer`, or `array` (distinct names from IReadOnlyList&lt;string&gt;? JobParameterInfo.Choices). */
             type: string;
             /**
              * Format: int32
-             * @description What the run uses when it is not given (the configured setting).
+             * @description What the run uses when it is not given (the configured setting); for an array, how many choices it runs (all).
              */
             default: number | string;
             /**
              * Format: int32
-             * @description The smallest value accepted.
+             * @description The smallest value accepted; for an array, the fewest items.
              */
             minimum: number | string;
             /**
              * Format: int32
-             * @description The largest value accepted.
+             * @description The largest value accepted; for an array, the most items.
              */
             maximum: number | string;
             /** @description What it changes. */
             description: string;
+            /** @description For an array: the names its items may take, each at most once; all of them when it is not given. Null for an integer. */
+            choices?: null | string[];
         };
         /**
          * @description What one execution did, stored in `scheduled_jobs.result`. The shape is the one the
@@ -931,6 +1208,54 @@ export interface components {
             errors?: string[];
             /** @description Job-specific figures, always including `duration` (for example `"45.2s"`) and `durationMs`. */
             details?: Record<string, never>;
+        };
+        /**
+         * @description `GET /api/jobs/stats`: executions that ended in [DateTimeOffset JobStatsReport.From, DateTimeOffset JobStatsReport.To) (by completion time), per
+         *             job type and over all of them, with a series of string JobStatsReport.Bucket-long buckets for charts.
+         */
+        JobStatsReport: {
+            /**
+             * Format: date-time
+             * @description Start of the range (inclusive).
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description End of the range (exclusive).
+             */
+            to: string;
+            /** @description The series' bucket: `minute`, `hour` or `day`, aligned to UTC. */
+            bucket: string;
+            /**
+             * Format: date-time
+             * @description When this answer was made.
+             */
+            generatedAt: string;
+            /** @description Every type together. */
+            overall: components["schemas"]["JobStatsSummary"];
+            /** @description Each type with runs in the range (or the one asked for), ordered by name. */
+            types: components["schemas"]["JobTypeStats"][];
+        };
+        /** @description What ended in the range: counts, success rate, durations, a series and the top failure reasons. */
+        JobStatsSummary: {
+            /** @description Finished runs per status; every status present, 0 when none. */
+            counts: components["schemas"]["StatusCounts"];
+            /**
+             * Format: int64
+             * @description All finished runs.
+             */
+            total: number | string;
+            /**
+             * Format: double
+             * @description completed / (completed + failed), to 4 decimals; null when neither.
+             */
+            successRate?: null | number | string;
+            /** @description Durations of completed and failed runs: percentiles approximate (within 9.1 %), max exact. */
+            duration: components["schemas"]["DurationSummary"];
+            /** @description One entry per bucket in the range, empty buckets included (the first and last may be partial). */
+            series: components["schemas"]["StatsBucket"][];
+            /** @description The 10 most frequent failure reasons (then the most recently seen), as `scheduler_failure_reason(error)` has them. */
+            failureReasons: components["schemas"]["FailureReason"][];
         };
         /**
          * @description `GET /api/jobs/status`: one entry per job type, and each node's `jobs-runner` heartbeat. Field names are
@@ -986,6 +1311,29 @@ export interface components {
              */
             source?: string;
             call?: null | components["schemas"]["HttpCallInfo"];
+        };
+        /** @description One job type's JobStatsSummary. */
+        JobTypeStats: {
+            /** @description The job type. */
+            jobType: string;
+            /** @description Finished runs per status; every status present, 0 when none. */
+            counts: components["schemas"]["StatusCounts"];
+            /**
+             * Format: int64
+             * @description All finished runs.
+             */
+            total: number | string;
+            /**
+             * Format: double
+             * @description completed / (completed + failed), to 4 decimals; null when neither.
+             */
+            successRate?: null | number | string;
+            /** @description Durations of completed and failed runs: percentiles approximate (within 9.1 %), max exact. */
+            duration: components["schemas"]["DurationSummary"];
+            /** @description One entry per bucket in the range, empty buckets included (the first and last may be partial). */
+            series: components["schemas"]["StatsBucket"][];
+            /** @description The 10 most frequent failure reasons (then the most recently seen), as `scheduler_failure_reason(error)` has them. */
+            failureReasons: components["schemas"]["FailureReason"][];
         };
         /** @description One job type: its heartbeat row, its schedule, what runs now and how long runs usually take. */
         JobTypeStatus: {
@@ -1245,6 +1593,91 @@ export interface components {
             detail?: null | string;
             instance?: null | string;
         };
+        /** @description One failed run a bulk retry matched, and what became of it. */
+        RetryFailedItem: {
+            /**
+             * Format: uuid
+             * @description The failed execution.
+             */
+            id: string;
+            /** @description Its job type. */
+            jobType: string;
+            /**
+             * Format: date-time
+             * @description When it ended.
+             */
+            completedAt: string;
+            /** @description Its normalised error. */
+            reason: string;
+            /**
+             * Format: uuid
+             * @description The new execution retrying it (retry_of = Id); null in a dry run or when it could not be retried.
+             */
+            retryId?: null | string;
+            /** @description Why it could not be retried (e.g. its type already has a run pending or running); null otherwise. */
+            error?: null | string;
+            /**
+             * Format: uuid
+             * @description With a busy type: the run that holds it.
+             */
+            activeExecutionId?: null | string;
+        };
+        /** @description Body of `POST /api/jobs/retry-failed`: which failed runs to retry, or (bool RetryFailedRequest.DryRun) only list. */
+        RetryFailedRequest: {
+            /** @description Optional: only runs of this job type. */
+            type?: null | string;
+            /**
+             * Format: date-time
+             * @description Required: runs that ended at or after this instant (ISO 8601).
+             */
+            from?: null | string;
+            /**
+             * Format: date-time
+             * @description Required: runs that ended before this instant; later than From.
+             */
+            to?: null | string;
+            /** @description Optional: only runs whose normalised error (the `reason` of `GET /api/jobs/stats`'s failure reasons) is exactly this. */
+            reason?: null | string;
+            /**
+             * @description List what would be retried and change nothing.
+             * @default false
+             */
+            dryRun: boolean;
+            /**
+             * Format: int32
+             * @description Optional: at most this many runs (1 to `Runs:BulkRetryLimit`, which is also the default).
+             */
+            limit?: null | number | string;
+        };
+        /** @description Answer to `POST /api/jobs/retry-failed`. */
+        RetryFailedResponse: {
+            /** @description Whether this only listed the runs. */
+            dryRun: boolean;
+            /**
+             * Format: int32
+             * @description How many failed, not yet retried runs match the filter in all.
+             */
+            matched: number | string;
+            /** @description The runs taken this call (at most the limit), oldest ending first. */
+            items: components["schemas"]["RetryFailedItem"][];
+            /**
+             * Format: int32
+             * @description How many were retried (0 in a dry run).
+             */
+            retried: number | string;
+            /**
+             * Format: int32
+             * @description How many could not be (each item's `error` says why); they stay candidates for a later call.
+             */
+            notRetried: number | string;
+            /**
+             * Format: int32
+             * @description Matching runs beyond the limit, left for another call.
+             */
+            remaining: number | string;
+            /** @description Whether there are such runs. */
+            truncated: boolean;
+        };
         /** @description Optional body of `POST /api/jobs/{id}/retry`. */
         RetryJobRequest: {
             /** @description Who the caller says asks. The token decides; a different value here is ignored and kept in the audit row. */
@@ -1444,6 +1877,42 @@ export interface components {
             eventType?: null | string;
             eventId?: null | string;
             reconnectionInterval?: null | string;
+        };
+        /** @description One bucket of a series. */
+        StatsBucket: {
+            /**
+             * Format: date-time
+             * @description Where the bucket starts (UTC-aligned; the range may cut the first and last).
+             */
+            start: string;
+            /** @description Finished runs per status in it. */
+            counts: components["schemas"]["StatusCounts"];
+            /**
+             * Format: double
+             * @description completed / (completed + failed); null when neither.
+             */
+            successRate: null | number | string;
+            /**
+             * Format: int64
+             * @description Median duration of its completed and failed runs (approximate); null when none.
+             */
+            p50Ms: null | number | string;
+            /**
+             * Format: int64
+             * @description 95th percentile (approximate); null when none.
+             */
+            p95Ms: null | number | string;
+        };
+        /** @description Finished runs per status. */
+        StatusCounts: {
+            /** Format: int64 */
+            completed: number | string;
+            /** Format: int64 */
+            failed: number | string;
+            /** Format: int64 */
+            cancelled: number | string;
+            /** Format: int64 */
+            skipped: number | string;
         };
         /** @description Body of `POST /api/jobs/trigger`. */
         TriggerJobRequest: {
@@ -1866,6 +2335,144 @@ export interface operations {
             };
         };
     };
+    RetryFailedJobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetryFailedRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetryFailedResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    CancelPendingJobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["CancelPendingRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CancelPendingResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     GetJobStatus: {
         parameters: {
             query?: never;
@@ -1920,6 +2527,68 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["JobStatusReport"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    GetJobStats: {
+        parameters: {
+            query?: {
+                From?: string;
+                To?: string;
+                Type?: string;
+                /** @description `minute`, `hour` or `day`. */
+                Bucket?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobStatsReport"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
                 };
             };
             /** @description Unauthorized */
@@ -2159,6 +2828,8 @@ export interface operations {
                 StartedBy?: string;
                 /** @description Runs of this schedule only (`default`: the configured one). */
                 Schedule?: string;
+                /** @description Runs whose normalised error (`scheduler_failure_reason(error)`, as `GET /api/jobs/stats` reports it) is this. */
+                Reason?: string;
                 From?: string;
                 To?: string;
                 Page?: string;
@@ -4314,6 +4985,180 @@ export interface operations {
             };
             /** @description Service Unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ListDeadLetters: {
+        parameters: {
+            query?: {
+                /** @description `outbox`, `export` or `all` (the default). */
+                Kind?: string;
+                /** @description 1 to 200; 50 by default. */
+                Limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterListing"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ReplayDeadLetter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterReplay"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
