@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Dapper;
 using FluentAssertions;
 using Microsoft.Playwright;
 using Scheduler.Contracts;
@@ -152,6 +153,41 @@ public sealed class StatsViewTests : DashboardBrowserFixture
     }
 
     [Test]
+    public async Task AnAdmin_RetriesOneReasonsFailedRuns_FromItsRow_AfterTheDryRunListsExactlyThem()
+    {
+        StandIns.State.SetFault("POST", "/v1/admin/export-dead-letter", new Fault(Status: 500));
+        var first = await Service.RunAsync(JobTypes.ExportDlqReplay);
+        var second = await Service.RunAsync(JobTypes.ExportDlqReplay);
+        StandIns.State.SetFault("POST", "/v1/admin/export-dead-letter", new Fault(Status: 503));
+        var other = await Service.RunAsync(JobTypes.ExportDlqReplay);
+        StandIns.State.ClearFault("POST", "/v1/admin/export-dead-letter");
+        new[] { first, second, other }.Should().OnlyContain(e => e.Status == ExecutionStatus.Failed);
+        await SignInAsync(TestTokens.Admin, $"/stats?type={JobTypes.ExportDlqReplay}");
+        var top = Page.Locator("table.reasons tbody tr").First;
+        await Expect(top.Locator("td").Nth(1)).ToHaveTextAsync("2");
+        var reason = await top.Locator("td").Nth(0).InnerTextAsync();
+
+        await top.GetByRole(AriaRole.Button, new() { Name = $"Retry the failed runs: {reason}" }).ClickAsync();
+        var dialog = Page.GetByRole(AriaRole.Dialog, new() { Name = "Retry failed runs" });
+        await Expect(dialog.GetByLabel("Failure reason (optional)")).ToHaveValueAsync(reason);
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Show what would be retried" }).ClickAsync();
+
+        await Expect(dialog.GetByRole(AriaRole.Status)).ToHaveTextAsync("2 failed runs not yet retried match.");
+        await Expect(dialog.Locator($"tr[data-key='{first.Id}']")).ToBeVisibleAsync();
+        await Expect(dialog.Locator($"tr[data-key='{second.Id}']")).ToBeVisibleAsync();
+        await Expect(dialog.Locator($"tr[data-key='{other.Id}']")).ToHaveCountAsync(0);
+        (await RetriesOfAsync(first.Id, second.Id, other.Id)).Should().Be(0, "the list is a dry run");
+
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Retry 2 runs" }).ClickAsync();
+
+        // One run of a type at a time: the call retries the oldest and reports the other busy, for the next call.
+        await Expect(dialog.GetByRole(AriaRole.Status)).ToHaveTextAsync("Retried 1 of 2; 1 not retried.");
+        (await RetriesOfAsync(first.Id)).Should().Be(1);
+        (await RetriesOfAsync(second.Id, other.Id)).Should().Be(0);
+        AssertNoConsoleErrors();
+    }
+
+    [Test]
     public async Task Reader_SeesTheChartsAndTheirFigures_WithNothingToChange()
     {
         (await Service.RunAsync(JobTypes.RetentionCleanup)).Status.Should().Be(ExecutionStatus.Completed);
@@ -163,6 +199,12 @@ public sealed class StatsViewTests : DashboardBrowserFixture
         (await ChartDataAsync("Runs and success rate over time"))[1].Sum(v => v ?? 0).Should().Be(1);
         await Expect(Page.Locator("main button")).ToHaveTextAsync(["Refresh"]);
         AssertNoConsoleErrors();
+    }
+
+    private static async Task<long> RetriesOfAsync(params Guid[] ids)
+    {
+        await using var connection = await TestDatabase.OpenAsync();
+        return await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM scheduled_jobs WHERE retry_of = ANY(@ids)", new { ids });
     }
 
     private async Task<JsonNode> StatsAsync(Dictionary<string, string> query)

@@ -1,7 +1,8 @@
 // Statistics, from GET /api/jobs/stats: the cluster's runs per minute by status over the last hour (kept fresh while
 // the page is visible), and for one job type (or all of them) over 24 hours, 7 days or 30 days: runs and success rate
 // over time, duration p50/p95 over time, and the failure reasons with links to the runs behind them. Every chart has
-// its figures as text beside it, since a picture alone reaches no screen reader. Read-only: readers see all of it.
+// its figures as text beside it, since a picture alone reaches no screen reader. Readers see all of it; admins can also
+// retry a reason's failed runs in the range (the bulk retry dialog, with its dry run first).
 import { h, fill } from '../dom.js';
 import { get, query, ProblemError } from '../api.js';
 import { onLiveEvent } from '../live.js';
@@ -10,6 +11,7 @@ import { field, problemView } from '../dialogs.js';
 import { FinalStatuses, statusLabel } from '../status.js';
 import { barSeries, countAxis, fromZero, lineSeries, StatusColours, timeChart } from '../charts.js';
 import { disposeAll, refresher } from '../util.js';
+import { retryFailedDialog } from './bulk.js';
 
 const Ranges = [
   { value: '24h', label: 'Last 24 hours', short: '24 h', hours: 24 },
@@ -124,7 +126,12 @@ export function render(main, ctx, _match, params) {
     typed.heading.textContent = `${type || 'All types'}, ${range.label.toLowerCase()}`;
     typed.summary.textContent = summaryText(summary);
     replaceCharts('type', typed.charts, [runsChart(summary.series, all.bucket), durationChart(summary.series)]);
-    fill(typed.reasons, reasonsTable(summary.failureReasons, type));
+    // The dialog's fields hold whole minutes, so it ends its range a minute from now (its default), not at `span.to`:
+    // runs that failed in the minute the statistics were read stay in; the dry run lists what it takes first.
+    const retry = ctx.session.isAdmin
+      ? reason => retryFailedDialog(ctx, { type, from: span.from, reason }).then(() => perType.now())
+      : null;
+    fill(typed.reasons, reasonsTable(summary.failureReasons, type, retry));
     fill(typed.table, typesTable(all.types, range));
   }, LiveDebounceMs);
 
@@ -256,19 +263,21 @@ export function reasonHref(reason, type) {
   return `#/executions?${search}`;
 }
 
-function reasonsTable(reasons, type) {
+/** The failure reasons; `retry` (admins only) opens the bulk retry of one reason's runs. */
+function reasonsTable(reasons, type, retry) {
   if (reasons.length === 0) return h('p', { class: 'muted' }, 'No run failed in this range.');
   return h('div', { class: 'table-wrap' },
     h('table', { class: 'reasons' },
       h('caption', { class: 'visually-hidden' }, 'Failure reasons, most frequent first'),
-      h('thead', {}, h('tr', {}, ['Reason', 'Runs', 'First seen', 'Last seen', 'Example run']
+      h('thead', {}, h('tr', {}, ['Reason', 'Runs', 'First seen', 'Last seen', 'Example run', ...(retry ? ['Retry'] : [])]
         .map(c => h('th', { scope: 'col', class: c === 'Runs' ? 'num' : null }, c)))),
       h('tbody', {}, reasons.map(r => h('tr', { dataset: { reason: r.reason } },
         h('td', {}, h('a', { href: reasonHref(r.reason, type), 'aria-label': `${r.reason}: the ${r.count} failed ${r.count === 1 ? 'run' : 'runs'}` }, r.reason)),
         h('td', { class: 'num' }, String(r.count)),
         h('td', { class: 'nowrap' }, timeElement(r.firstSeen)),
         h('td', { class: 'nowrap' }, timeElement(r.lastSeen)),
-        h('td', {}, h('a', { class: 'mono', href: `#/executions/${r.exampleId}`, 'aria-label': `Example failed run ${shortId(r.exampleId)}` }, shortId(r.exampleId))))))));
+        h('td', {}, h('a', { class: 'mono', href: `#/executions/${r.exampleId}`, 'aria-label': `Example failed run ${shortId(r.exampleId)}` }, shortId(r.exampleId))),
+        retry ? h('td', {}, h('button', { type: 'button', class: 'button small', 'aria-label': `Retry the failed runs: ${r.reason}`, onClick: () => retry(r.reason) }, 'Retry…')) : null)))));
 }
 
 /** One line per type that has runs in the range: the same figures as the charts, as text. */
