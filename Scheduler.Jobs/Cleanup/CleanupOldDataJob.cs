@@ -73,21 +73,24 @@ public sealed class CleanupOldDataJob(
             context.Result = Result(steps, errors, items, done: false);
         }
 
-        // Deletes batch after batch, each its own statement, until one comes back short.
-        async Task<(int Count, Dictionary<string, object?> Outcome)> PurgeAsync(Func<int, Task<int>> batch, Dictionary<string, object?> cutoffs)
+        // Moves or deletes batch after batch, each its own statement, until one comes back short; counted under `counted`.
+        async Task<(int Count, Dictionary<string, object?> Outcome)> BatchesAsync(Func<int, Task<int>> batch, int batchSize, string counted, Dictionary<string, object?> cutoffs)
         {
-            int deleted = 0, batches = 0, last;
+            int total = 0, batches = 0, last;
             do
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                last = await batch(settings.DeleteBatchSize);
-                deleted += last;
+                last = await batch(batchSize);
+                total += last;
                 batches += last > 0 ? 1 : 0;
             }
-            while (last == settings.DeleteBatchSize);
+            while (last == batchSize);
 
-            return (deleted, new(cutoffs) { ["deleted"] = deleted, ["batches"] = batches });
+            return (total, new(cutoffs) { [counted] = total, ["batches"] = batches });
         }
+
+        Task<(int Count, Dictionary<string, object?> Outcome)> PurgeAsync(Func<int, Task<int>> batch, Dictionary<string, object?> cutoffs) =>
+            BatchesAsync(batch, settings.DeleteBatchSize, "deleted", cutoffs);
 
         await StepAsync(Steps.Interactions, async () =>
         {
@@ -96,21 +99,11 @@ public sealed class CleanupOldDataJob(
             return (deleted, new() { ["deleted"] = deleted, ["olderThan"] = olderThan });
         });
 
-        await StepAsync(Steps.Archive, async () =>
+        await StepAsync(Steps.Archive, () =>
         {
-            var cutoff = OlderThan(ExecutionRetentionDays);
-            var failedCutoff = OlderThan(FailedExecutionRetentionDays);
-            int archived = 0, batches = 0, moved;
-            do
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                moved = await executions.ArchiveFinishedBeforeAsync(cutoff, failedCutoff, settings.ArchiveBatchSize, time.GetUtcNow(), cancellationToken);
-                archived += moved;
-                batches += moved > 0 ? 1 : 0;
-            }
-            while (moved == settings.ArchiveBatchSize);
-
-            return (archived, new() { ["archived"] = archived, ["batches"] = batches, ["finishedBefore"] = cutoff, ["failedFinishedBefore"] = failedCutoff });
+            var (cutoff, failedCutoff) = (OlderThan(ExecutionRetentionDays), OlderThan(FailedExecutionRetentionDays));
+            return BatchesAsync(n => executions.ArchiveFinishedBeforeAsync(cutoff, failedCutoff, n, time.GetUtcNow(), cancellationToken),
+                settings.ArchiveBatchSize, "archived", new() { ["finishedBefore"] = cutoff, ["failedFinishedBefore"] = failedCutoff });
         });
 
         await StepAsync(Steps.ArchivePurge, () =>

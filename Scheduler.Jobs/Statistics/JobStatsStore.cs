@@ -13,6 +13,16 @@ namespace Scheduler.Jobs.Statistics;
 /// </summary>
 public sealed class JobStatsStore(NpgsqlDataSource dataSource)
 {
+    /// <summary>
+    /// What a finished execution contributes, computed alike by the live read and the rollup (so that an answer is the
+    /// same before and after its hours are rolled up): its duration in ms (completed and failed runs that started) and
+    /// its failure reason (failed runs).
+    /// </summary>
+    internal const string MeasuredColumns = """
+        CASE WHEN status IN ('completed', 'failed') AND started_at IS NOT NULL THEN scheduler_duration_ms(started_at, completed_at) END AS ms,
+        CASE WHEN status = 'failed' THEN scheduler_failure_reason(error) END AS reason
+        """;
+
     private const string WatermarkSql = "SELECT rolled_until FROM job_stats_rollup WHERE id = 1";
 
     /// <summary>Every hour before this is rolled up; null when none is.</summary>
@@ -33,11 +43,10 @@ public sealed class JobStatsStore(NpgsqlDataSource dataSource)
     // Live rows are [from, a) and [b, to); hour rows [a, b) except [d1, d2), whose day rows are read instead. Rows with
     // the same keys (an hour's rows in a day bucket, a reason's rows of many periods) are added up by the caller:
     // sorting them here costs more than sending them.
-    private const string StatsSql = """
+    private const string StatsSql = $"""
         WITH live AS MATERIALIZED (
           SELECT job_type, status, completed_at, id,
-                 CASE WHEN status IN ('completed', 'failed') AND started_at IS NOT NULL THEN scheduler_duration_ms(started_at, completed_at) END AS ms,
-                 CASE WHEN status = 'failed' THEN scheduler_failure_reason(error) END AS reason
+                 {MeasuredColumns}
             FROM scheduled_jobs
            WHERE status IN ('completed', 'failed', 'cancelled', 'skipped')
              AND ((completed_at >= @from AND completed_at < @a) OR (completed_at >= @b AND completed_at < @to))

@@ -13,7 +13,7 @@ namespace Scheduler.Jobs.Statistics;
 public sealed class StatsRollup(NpgsqlDataSource dataSource)
 {
     // Rows go in in key order, so that a range of one grain's periods is on few pages.
-    private const string RollupSql = """
+    private const string RollupSql = $"""
         WITH mark AS (
           SELECT rolled_until FROM job_stats_rollup WHERE id = 1 FOR UPDATE SKIP LOCKED),
         start AS (
@@ -25,8 +25,7 @@ public sealed class StatsRollup(NpgsqlDataSource dataSource)
           SELECT lo, greatest(lo, least(@until, lo + @chunk)) AS hi FROM start),
         src AS MATERIALIZED (
           SELECT job_type, status, completed_at, id,
-                 CASE WHEN status IN ('completed', 'failed') AND started_at IS NOT NULL THEN scheduler_duration_ms(started_at, completed_at) END AS ms,
-                 CASE WHEN status = 'failed' THEN scheduler_failure_reason(error) END AS reason
+                 {JobStatsStore.MeasuredColumns}
             FROM (SELECT job_type, status, completed_at, id, started_at, error FROM scheduled_jobs, bounds
                    WHERE status IN ('completed', 'failed', 'cancelled', 'skipped') AND completed_at >= bounds.lo AND completed_at < bounds.hi
                   UNION ALL
